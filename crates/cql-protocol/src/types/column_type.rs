@@ -337,6 +337,9 @@ pub fn parse_class_name(name: &str) -> Option<ColumnType> {
     };
     let t = p.parse(0)?;
     p.skip_ws();
+    if matches!(t, ColumnType::Custom(_)) {
+        return None;
+    }
     (p.pos == p.s.len()).then_some(t)
 }
 
@@ -493,6 +496,10 @@ impl ClassParser<'_> {
                     name,
                     fields,
                 }))
+            }
+            // An unknown class without parameters: a custom type (e.g. a vector element).
+            _ if full.contains('.') && self.s.get(self.pos).is_none_or(|c| *c != b'(') => {
+                ColumnType::Custom(Arc::from(full.as_str()))
             }
             _ => return None,
         })
