@@ -1,0 +1,357 @@
+//! `Cluster`: the configuration of a connection to a Cassandra or ScyllaDB cluster, and the
+//! entry point that opens a [`Session`](crate::Session).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cql::Error> {
+//! use cql::Cluster;
+//! let cluster = Cluster::builder()
+//!     .contact_points(["127.0.0.1"])
+//!     .credentials("cassandra", "cassandra")
+//!     .build()?;
+//! let session = cluster.connect().await?;
+//! let rs = session.execute("SELECT release_version FROM system.local", ()).await?;
+//! let (version,): (String,) = rs.first_row_typed()?;
+//! println!("{version}");
+//! # Ok(()) }
+//! ```
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dbauth::{AuthProvider, PlainTextAuthProvider};
+
+use cql_protocol::{Compression, ProtocolVersion};
+
+use crate::connection::TlsConfig;
+use crate::error::Error;
+use crate::session::Session;
+use crate::statement::Consistency;
+use crate::timestamps::{MonotonicTimestampGenerator, TimestampGenerator};
+
+/// Settings shared by every connection of a cluster. Built by [`ClusterBuilder`].
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) contact_points: Vec<String>,
+    pub(crate) port: u16,
+    pub(crate) auth_provider: Option<Arc<dyn AuthProvider>>,
+    pub(crate) protocol_version: Option<ProtocolVersion>,
+    pub(crate) max_protocol_version: ProtocolVersion,
+    pub(crate) compression: Option<Compression>,
+    pub(crate) tls: Option<TlsConfig>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) heartbeat_interval: Option<Duration>,
+    pub(crate) default_consistency: Consistency,
+    pub(crate) default_serial_consistency: Option<Consistency>,
+    pub(crate) default_page_size: i32,
+    pub(crate) keyspace: Option<String>,
+    pub(crate) timestamp_generator: Option<Arc<dyn TimestampGenerator>>,
+    pub(crate) connections_per_host: usize,
+    pub(crate) max_requests_per_connection: usize,
+    pub(crate) reconnect_base: Duration,
+    pub(crate) reconnect_max: Duration,
+    pub(crate) max_frame_body: usize,
+    pub(crate) application_name: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field by name, so that a field added later is a compile error here, not a leak.
+        let Self {
+            contact_points,
+            port,
+            auth_provider,
+            protocol_version,
+            max_protocol_version,
+            compression,
+            tls,
+            connect_timeout,
+            request_timeout,
+            heartbeat_interval,
+            default_consistency,
+            default_serial_consistency,
+            default_page_size,
+            keyspace,
+            timestamp_generator,
+            connections_per_host,
+            max_requests_per_connection,
+            reconnect_base,
+            reconnect_max,
+            max_frame_body,
+            application_name,
+        } = self;
+        f.debug_struct("Config")
+            .field("contact_points", contact_points)
+            .field("port", port)
+            .field(
+                "auth_provider",
+                &auth_provider.as_ref().map(|_| "<provider>"),
+            )
+            .field("protocol_version", protocol_version)
+            .field("max_protocol_version", max_protocol_version)
+            .field("compression", compression)
+            .field("tls", tls)
+            .field("connect_timeout", connect_timeout)
+            .field("request_timeout", request_timeout)
+            .field("heartbeat_interval", heartbeat_interval)
+            .field("default_consistency", default_consistency)
+            .field("default_serial_consistency", default_serial_consistency)
+            .field("default_page_size", default_page_size)
+            .field("keyspace", keyspace)
+            .field("timestamp_generator", timestamp_generator)
+            .field("connections_per_host", connections_per_host)
+            .field("max_requests_per_connection", max_requests_per_connection)
+            .field("reconnect_base", reconnect_base)
+            .field("reconnect_max", reconnect_max)
+            .field("max_frame_body", max_frame_body)
+            .field("application_name", application_name)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            contact_points: vec!["127.0.0.1".to_owned()],
+            port: 9042,
+            auth_provider: None,
+            protocol_version: None,
+            max_protocol_version: ProtocolVersion::V5,
+            compression: None,
+            tls: None,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(12),
+            heartbeat_interval: Some(Duration::from_secs(30)),
+            default_consistency: Consistency::LocalOne,
+            default_serial_consistency: None,
+            default_page_size: 5000,
+            keyspace: None,
+            timestamp_generator: Some(Arc::new(MonotonicTimestampGenerator::new())),
+            connections_per_host: 1,
+            max_requests_per_connection: 32768,
+            reconnect_base: Duration::from_secs(1),
+            reconnect_max: Duration::from_secs(60),
+            max_frame_body: 256 * 1024 * 1024,
+            application_name: None,
+        }
+    }
+}
+
+impl Config {
+    /// Resolves the contact points to socket addresses (DNS names allowed).
+    pub(crate) fn resolve_contact_points(&self) -> Result<Vec<SocketAddr>, Error> {
+        let mut out = Vec::new();
+        for cp in &self.contact_points {
+            if let Ok(ip) = cp.parse::<IpAddr>() {
+                out.push(SocketAddr::new(ip, self.port));
+                continue;
+            }
+            if let Ok(sa) = cp.parse::<SocketAddr>() {
+                out.push(sa);
+                continue;
+            }
+            let found = (cp.as_str(), self.port)
+                .to_socket_addrs()
+                .map_err(|e| Error::Config(format!("cannot resolve contact point {cp:?}: {e}")))?;
+            out.extend(found);
+        }
+        out.dedup();
+        if out.is_empty() {
+            return Err(Error::Config("no contact points".into()));
+        }
+        Ok(out)
+    }
+}
+
+/// A cluster to connect to: the reference driver's `Cluster`.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    config: Arc<Config>,
+}
+
+impl Cluster {
+    /// Starts the configuration of a cluster.
+    pub fn builder() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// Opens a session: connects to the contact points, negotiates the protocol, authenticates.
+    pub async fn connect(&self) -> Result<Session, Error> {
+        Session::connect(Arc::clone(&self.config)).await
+    }
+
+    /// Opens a session whose connections use `keyspace`.
+    pub async fn connect_keyspace(&self, keyspace: &str) -> Result<Session, Error> {
+        let mut config = (*self.config).clone();
+        config.keyspace = Some(keyspace.to_owned());
+        Session::connect(Arc::new(config)).await
+    }
+}
+
+/// Builds a [`Cluster`]. Invalid settings are reported by [`build`](Self::build).
+#[must_use]
+#[derive(Debug, Default)]
+pub struct ClusterBuilder {
+    config: Config,
+    error: Option<Error>,
+}
+
+impl ClusterBuilder {
+    /// Addresses (IP or host name, optionally `host:port`) to make the first connections to.
+    pub fn contact_points<I, S>(mut self, points: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.contact_points = points.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The native transport port (default 9042).
+    pub fn port(mut self, port: u16) -> Self {
+        self.config.port = port;
+        self
+    }
+
+    /// How connections authenticate: any [`AuthProvider`] from `dbauth` or your own.
+    pub fn auth_provider(mut self, provider: impl AuthProvider + 'static) -> Self {
+        self.config.auth_provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// The same, for a provider that is already shared.
+    pub fn auth_provider_arc(mut self, provider: Arc<dyn AuthProvider>) -> Self {
+        self.config.auth_provider = Some(provider);
+        self
+    }
+
+    /// Shortcut for `auth_provider(PlainTextAuthProvider::new(username, password))`.
+    pub fn credentials(self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        let password: String = password.into();
+        self.auth_provider(PlainTextAuthProvider::new(username.into(), password))
+    }
+
+    /// Pins the protocol version (default: v5 when the server offers it, else v4).
+    pub fn protocol_version(mut self, version: ProtocolVersion) -> Self {
+        self.config.protocol_version = Some(version);
+        self
+    }
+
+    /// Allows at most this version when negotiating (default v5).
+    pub fn max_protocol_version(mut self, version: ProtocolVersion) -> Self {
+        self.config.max_protocol_version = version;
+        self
+    }
+
+    /// Compression, if the server supports it (default none). LZ4 works on v4 and v5;
+    /// Snappy only on v4 (v5 framing has no Snappy: the driver then goes without).
+    pub fn compression(mut self, compression: Option<Compression>) -> Self {
+        self.config.compression = compression;
+        self
+    }
+
+    /// Connects over TLS.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = Some(tls);
+        self
+    }
+
+    /// Time allowed to open a connection including the handshake (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Default time allowed for a request (default 12 s); statements may override it.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Idle connections send OPTIONS this often to detect dead peers (default 30 s; `None`: off).
+    pub fn heartbeat_interval(mut self, interval: Option<Duration>) -> Self {
+        self.config.heartbeat_interval = interval;
+        self
+    }
+
+    /// Consistency for statements that set none (default `LOCAL_ONE`).
+    pub fn default_consistency(mut self, consistency: Consistency) -> Self {
+        self.config.default_consistency = consistency;
+        self
+    }
+
+    /// Serial consistency for conditional statements that set none.
+    pub fn default_serial_consistency(mut self, consistency: Consistency) -> Self {
+        self.config.default_serial_consistency = Some(consistency);
+        self
+    }
+
+    /// Rows per page for statements that set no page size (default 5000).
+    pub fn default_page_size(mut self, rows: i32) -> Self {
+        if rows <= 0 {
+            self.error.get_or_insert(Error::Config(format!(
+                "page size must be positive, got {rows}"
+            )));
+        }
+        self.config.default_page_size = rows;
+        self
+    }
+
+    /// The keyspace every connection uses (`USE ks`).
+    pub fn keyspace(mut self, keyspace: impl Into<String>) -> Self {
+        self.config.keyspace = Some(keyspace.into());
+        self
+    }
+
+    /// Where write timestamps come from (default [`MonotonicTimestampGenerator`]); `None`
+    /// leaves timestamps to the server.
+    pub fn timestamp_generator(mut self, generator: Option<Arc<dyn TimestampGenerator>>) -> Self {
+        self.config.timestamp_generator = generator;
+        self
+    }
+
+    /// Connections per node (default 1; one connection carries up to 32k requests at once).
+    pub fn connections_per_host(mut self, n: usize) -> Self {
+        if n == 0 {
+            self.error.get_or_insert(Error::Config(
+                "connections_per_host must be at least 1".into(),
+            ));
+        }
+        self.config.connections_per_host = n;
+        self
+    }
+
+    /// Back-off between reconnection attempts to a node: doubles from `base` up to `max`.
+    pub fn reconnection_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.config.reconnect_base = base;
+        self.config.reconnect_max = max.max(base);
+        self
+    }
+
+    /// The largest frame body accepted from a server (default 256 MiB); larger ones are a
+    /// protocol error before any allocation.
+    pub fn max_frame_body(mut self, bytes: usize) -> Self {
+        self.config.max_frame_body = bytes;
+        self
+    }
+
+    /// Sent in STARTUP as `APPLICATION_NAME`.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.config.application_name = Some(name.into());
+        self
+    }
+
+    /// Checks the settings and returns the cluster.
+    pub fn build(self) -> Result<Cluster, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.config.contact_points.is_empty() {
+            return Err(Error::Config("no contact points".into()));
+        }
+        Ok(Cluster {
+            config: Arc::new(self.config),
+        })
+    }
+}

@@ -1,0 +1,523 @@
+//! One connection to one node: a reader task, a writer task, and stream ids in between.
+//!
+//! A request is encoded by the caller's task (so encoding runs in parallel across callers),
+//! handed to the writer through a channel, and the caller waits on a oneshot for the response
+//! envelope. The writer drains everything queued and writes it in one syscall. The reader
+//! decodes envelopes and completes the waiting request by stream id; the caller decodes the
+//! body. Events (stream -1) go to the session's event channel.
+
+mod handshake;
+pub(crate) mod io;
+mod streams;
+mod tls;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use cql_protocol::ProtocolVersion;
+use cql_protocol::frame::{Envelope, Flags};
+use cql_protocol::message::{
+    ErrorDecodeOptions, Request, Response, ResponseFrame, decode_response, encode_request,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use tls::TlsConfig;
+
+use crate::cluster::Config;
+use crate::error::Error;
+use io::{Decoder, Encoder};
+use streams::StreamTable;
+
+type Reply = Result<Envelope, Error>;
+
+/// A server-pushed event (protocol stream -1), still encoded.
+pub(crate) type EventSender = mpsc::UnboundedSender<Envelope>;
+
+/// A live connection; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Connection {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.inner.addr)
+            .field("version", &self.inner.version)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    addr: SocketAddr,
+    version: ProtocolVersion,
+    streams: Mutex<StreamTable<Reply>>,
+    to_writer: mpsc::UnboundedSender<BytesMut>,
+    closed: AtomicBool,
+    /// Wakes the reader and writer when the connection is closed from elsewhere.
+    closed_tx: watch::Sender<bool>,
+    close_reason: Mutex<Option<String>>,
+    /// Milliseconds since `epoch` of the last byte read; for heartbeats.
+    last_read: AtomicU64,
+    epoch: Instant,
+    max_body: usize,
+    keyspace: Mutex<Option<String>>,
+}
+
+/// Options of one request on the wire.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SendOptions {
+    pub(crate) tracing: bool,
+    pub(crate) timeout: Duration,
+}
+
+impl Connection {
+    /// Connects, negotiates and authenticates. `events`: where server events go (the caller
+    /// also sends REGISTER).
+    pub(crate) async fn open(
+        addr: SocketAddr,
+        config: &Config,
+        events: Option<EventSender>,
+    ) -> Result<Connection, Error> {
+        let first = config
+            .protocol_version
+            .unwrap_or(config.max_protocol_version);
+        match Self::open_version(addr, config, events.clone(), first).await {
+            // A server without v5 answers STARTUP's predecessor with a protocol error naming
+            // the versions it speaks: try v4 unless the user pinned a version.
+            Err(e)
+                if config.protocol_version.is_none()
+                    && first == ProtocolVersion::V5
+                    && e.is_version_rejection() =>
+            {
+                tracing::debug!(%addr, "server refused protocol v5; using v4");
+                Self::open_version(addr, config, events, ProtocolVersion::V4).await
+            }
+            other => other,
+        }
+    }
+
+    async fn open_version(
+        addr: SocketAddr,
+        config: &Config,
+        events: Option<EventSender>,
+        version: ProtocolVersion,
+    ) -> Result<Connection, Error> {
+        let fut = async {
+            let tcp = tokio::net::TcpStream::connect(addr)
+                .await
+                .map_err(|e| Error::Connect { addr, source: e })?;
+            tcp.set_nodelay(true)
+                .map_err(|e| Error::Connect { addr, source: e })?;
+            match &config.tls {
+                None => Self::start(tcp, addr, config, events, version).await,
+                Some(tls) => {
+                    let name = tls.name_for(addr.ip())?;
+                    let stream = tls
+                        .connector()
+                        .connect(name, tcp)
+                        .await
+                        .map_err(|e| Error::Tls { addr, source: e })?;
+                    Self::start(stream, addr, config, events, version).await
+                }
+            }
+        };
+        match tokio::time::timeout(config.connect_timeout, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::ConnectTimeout {
+                addr,
+                timeout: config.connect_timeout,
+            }),
+        }
+    }
+
+    async fn start<S>(
+        mut stream: S,
+        addr: SocketAddr,
+        config: &Config,
+        events: Option<EventSender>,
+        version: ProtocolVersion,
+    ) -> Result<Connection, Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let done = handshake::negotiate(&mut stream, addr, config, version).await?;
+        let (rd, wr) = tokio::io::split(stream);
+        let (to_writer, from_callers) = mpsc::unbounded_channel();
+        let (closed_tx, closed_rx) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            addr,
+            version: done.version,
+            streams: Mutex::new(StreamTable::new(config.max_requests_per_connection)),
+            to_writer,
+            closed: AtomicBool::new(false),
+            closed_tx,
+            close_reason: Mutex::new(None),
+            last_read: AtomicU64::new(0),
+            epoch: Instant::now(),
+            max_body: config.max_frame_body,
+            keyspace: Mutex::new(None),
+        });
+        let decoder = done.decoder;
+        tokio::spawn(writer(
+            wr,
+            from_callers,
+            Encoder::new(done.framing),
+            Arc::downgrade(&inner),
+            closed_rx.clone(),
+        ));
+        tokio::spawn(reader(
+            rd,
+            done.leftover,
+            decoder,
+            Arc::clone(&inner),
+            events,
+            closed_rx,
+        ));
+        let conn = Connection { inner };
+        if let Some(interval) = config.heartbeat_interval {
+            tokio::spawn(heartbeat(Arc::downgrade(&conn.inner), interval));
+        }
+        Ok(conn)
+    }
+
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    pub(crate) fn version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.inner
+            .streams
+            .lock()
+            .map(|s| s.in_flight())
+            .unwrap_or(usize::MAX)
+    }
+
+    pub(crate) fn keyspace(&self) -> Option<String> {
+        self.inner.keyspace.lock().ok().and_then(|k| k.clone())
+    }
+
+    pub(crate) fn set_keyspace(&self, ks: Option<String>) {
+        if let Ok(mut k) = self.inner.keyspace.lock() {
+            *k = ks;
+        }
+    }
+
+    /// Encodes `request` and queues it for the writer; the returned future waits for the
+    /// response envelope. The request is encoded before the future exists, so the future
+    /// borrows nothing from it.
+    pub(crate) fn send_raw(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> impl std::future::Future<Output = Result<Envelope, Error>> + Send + '_ {
+        let queued = self.enqueue(request, opts);
+        async move {
+            let (stream, rx) = queued?;
+            // From here on the request may be on the wire: if the caller stops waiting, the id
+            // is orphaned until the response arrives.
+            let mut guard = OrphanGuard {
+                conn: self,
+                stream,
+                armed: true,
+            };
+            let result = tokio::time::timeout(opts.timeout, rx).await;
+            guard.armed = result.is_err();
+            match result {
+                Ok(Ok(reply)) => reply,
+                Ok(Err(_)) => Err(self.closed_error()),
+                Err(_) => Err(Error::Timeout {
+                    addr: self.inner.addr,
+                    timeout: opts.timeout,
+                }),
+            }
+        }
+    }
+
+    fn enqueue(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
+        let inner = &self.inner;
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        let (tx, rx) = oneshot::channel();
+        let stream = inner
+            .streams
+            .lock()
+            .map_err(|_| self.closed_error())?
+            .allocate(tx)
+            .ok_or(Error::Busy { addr: inner.addr })?;
+        let mut buf = BytesMut::with_capacity(256);
+        let mut flags = Flags::empty();
+        flags.set(Flags::TRACING, opts.tracing);
+        if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
+            self.release(stream);
+            return Err(Error::Serialize(e.to_string()));
+        }
+        if inner.to_writer.send(buf).is_err() {
+            self.release(stream);
+            return Err(self.closed_error());
+        }
+        Ok((stream, rx))
+    }
+
+    /// Sends a request and decodes the response; a server ERROR becomes `Err`.
+    pub(crate) fn send(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> impl std::future::Future<Output = Result<ResponseFrame, Error>> + Send + '_ {
+        let raw = self.send_raw(request, opts);
+        async move {
+            let env = raw.await?;
+            decode_checked(self.inner.addr, &env, self.inner.max_body)
+        }
+    }
+
+    fn release(&self, stream: i16) {
+        if let Ok(mut s) = self.inner.streams.lock() {
+            s.release_unsent(stream);
+        }
+    }
+
+    fn closed_error(&self) -> Error {
+        let reason = self
+            .inner
+            .close_reason
+            .lock()
+            .ok()
+            .and_then(|r| r.clone())
+            .unwrap_or_else(|| "connection closed".to_owned());
+        Error::ConnectionClosed {
+            addr: self.inner.addr,
+            reason,
+        }
+    }
+
+    /// Closes the connection: waiting requests fail, the tasks end.
+    pub(crate) fn close(&self, reason: &str) {
+        self.inner.shutdown(reason);
+    }
+}
+
+/// Decodes a response envelope; a server ERROR becomes `Err`.
+pub(crate) fn decode_checked(
+    addr: SocketAddr,
+    env: &Envelope,
+    max_body: usize,
+) -> Result<ResponseFrame, Error> {
+    // Bodies were decompressed by the connection's decoder already.
+    let frame = decode_response(env, None, max_body, ErrorDecodeOptions::default())
+        .map_err(|source| Error::Protocol { addr, source })?;
+    if let Response::Error(err) = frame.response {
+        return Err(Error::Server {
+            addr,
+            error: Box::new(err),
+        });
+    }
+    Ok(frame)
+}
+
+struct OrphanGuard<'a> {
+    conn: &'a Connection,
+    stream: i16,
+    armed: bool,
+}
+
+impl Drop for OrphanGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            if let Ok(mut s) = self.conn.inner.streams.lock() {
+                s.orphan(self.stream);
+                // Too many requests whose responses never came: the connection is suspect.
+                if s.orphans() > s_limit(&s) {
+                    drop(s);
+                    self.conn
+                        .close("too many requests timed out without a response");
+                }
+            }
+        }
+    }
+}
+
+fn s_limit<T>(_s: &StreamTable<T>) -> usize {
+    // Orphans hold stream ids; a quarter of the id space held by silent requests means the
+    // node is not answering.
+    streams::MAX_STREAMS / 4
+}
+
+impl Inner {
+    fn shutdown(&self, reason: &str) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Ok(mut r) = self.close_reason.lock() {
+            *r = Some(reason.to_owned());
+        }
+        let _ = self.closed_tx.send(true);
+        let waiters = self
+            .streams
+            .lock()
+            .map(|mut s| s.drain())
+            .unwrap_or_default();
+        for tx in waiters {
+            let _ = tx.send(Err(Error::ConnectionClosed {
+                addr: self.addr,
+                reason: reason.to_owned(),
+            }));
+        }
+        tracing::debug!(addr = %self.addr, reason, "connection closed");
+    }
+}
+
+async fn writer<W: AsyncWrite + Unpin>(
+    mut wr: W,
+    mut rx: mpsc::UnboundedReceiver<BytesMut>,
+    mut encoder: Encoder,
+    inner: std::sync::Weak<Inner>,
+    mut closed: watch::Receiver<bool>,
+) {
+    let mut out = BytesMut::with_capacity(64 * 1024);
+    loop {
+        let first = tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => m,
+                None => break,
+            },
+            _ = closed.wait_for(|c| *c) => break,
+        };
+        out.clear();
+        let mut result = encoder.push(&first, &mut out);
+        // Coalesce everything already queued into this one write.
+        while result.is_ok() && out.len() < 1024 * 1024 {
+            match rx.try_recv() {
+                Ok(more) => result = encoder.push(&more, &mut out),
+                Err(_) => break,
+            }
+        }
+        let result = result.and_then(|()| encoder.finish(&mut out));
+        let failure = match result {
+            Err(e) => Some(format!("cannot encode a request: {e}")),
+            Ok(()) => match wr.write_all(&out).await {
+                Ok(()) => None,
+                Err(e) => Some(format!("write failed: {e}")),
+            },
+        };
+        if let Some(reason) = failure {
+            if let Some(inner) = inner.upgrade() {
+                inner.shutdown(&reason);
+            }
+            return;
+        }
+        if out.capacity() > 4 * 1024 * 1024 {
+            out = BytesMut::with_capacity(64 * 1024);
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+async fn reader<R: AsyncRead + Unpin>(
+    mut rd: R,
+    mut buf: BytesMut,
+    mut decoder: Decoder,
+    inner: Arc<Inner>,
+    events: Option<EventSender>,
+    mut closed: watch::Receiver<bool>,
+) {
+    let reason = loop {
+        // Dispatch every whole envelope already buffered.
+        loop {
+            match decoder.next(&mut buf) {
+                Ok(Some(env)) => dispatch(&inner, env, events.as_ref()),
+                Ok(None) => break,
+                Err(e) => {
+                    inner.shutdown(&format!("protocol error: {e}"));
+                    return;
+                }
+            }
+        }
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if buf.capacity() - buf.len() < 8 * 1024 {
+            buf.reserve(64 * 1024);
+        }
+        let read = tokio::select! {
+            r = rd.read_buf(&mut buf) => r,
+            _ = closed.wait_for(|c| *c) => return,
+        };
+        match read {
+            Ok(0) => break "the server closed the connection".to_owned(),
+            Ok(_) => {
+                let ms = u64::try_from(inner.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+                inner.last_read.store(ms, Ordering::Relaxed);
+            }
+            Err(e) => break format!("read failed: {e}"),
+        }
+    };
+    inner.shutdown(&reason);
+}
+
+fn dispatch(inner: &Inner, env: Envelope, events: Option<&EventSender>) {
+    let stream = env.stream();
+    if stream < 0 {
+        if let Some(tx) = events {
+            let _ = tx.send(env);
+        }
+        return;
+    }
+    let waiter = inner
+        .streams
+        .lock()
+        .ok()
+        .and_then(|mut s| s.complete(stream));
+    if let Some(tx) = waiter {
+        let _ = tx.send(Ok(env));
+    }
+}
+
+async fn heartbeat(inner: std::sync::Weak<Inner>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        if strong.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let idle_ms = u64::try_from(strong.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+            - strong.last_read.load(Ordering::Relaxed);
+        if idle_ms < u64::try_from(interval.as_millis()).unwrap_or(u64::MAX) {
+            continue;
+        }
+        let conn = Connection { inner: strong };
+        let opts = SendOptions {
+            tracing: false,
+            timeout: interval.min(Duration::from_secs(30)),
+        };
+        let sent = conn.send(&Request::Options, opts);
+        if let Err(e) = sent.await {
+            tracing::warn!(addr = %conn.addr(), error = %e, "heartbeat failed; closing the connection");
+            conn.close(&format!("heartbeat failed: {e}"));
+            return;
+        }
+    }
+}

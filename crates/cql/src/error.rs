@@ -1,0 +1,207 @@
+//! The driver's errors: what the server said (with every field it sent), and what went wrong
+//! on the client side (connections, timeouts, protocol, configuration, (de)serialization).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use cql_protocol::message::ErrorKind as ServerErrorKind;
+pub use cql_protocol::message::ErrorResponse as ServerError;
+
+/// Everything that can go wrong when talking to the cluster.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting is invalid (reported by `build()` or `connect()`).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// TCP connection (or I/O during start-up) failed.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The node.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+
+    /// Opening the connection (including the handshake) took too long.
+    #[error("connecting to {addr} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// The node.
+        addr: SocketAddr,
+        /// The configured connect timeout.
+        timeout: Duration,
+    },
+
+    /// The TLS handshake failed (unknown CA, name mismatch, no TLS on the server, ...).
+    #[error("TLS handshake with {addr} failed: {source}")]
+    Tls {
+        /// The node.
+        addr: SocketAddr,
+        /// The TLS error, as I/O error from the TLS layer.
+        source: std::io::Error,
+    },
+
+    /// The server rejected the credentials; `message` is the server's text.
+    #[error("authentication to {addr} failed: {message}")]
+    AuthenticationFailed {
+        /// The node.
+        addr: SocketAddr,
+        /// What the server said, e.g. "Provided username cassandra and/or password are incorrect".
+        message: String,
+    },
+
+    /// The server requires authentication but no provider is configured.
+    #[error(
+        "{addr} requires authentication ({authenticator}); configure credentials with \
+         Cluster::builder().credentials(user, password) or .auth_provider(...)"
+    )]
+    AuthenticationRequired {
+        /// The node.
+        addr: SocketAddr,
+        /// The server's authenticator class.
+        authenticator: String,
+    },
+
+    /// The authentication provider or authenticator failed.
+    #[error("authentication provider failed for {addr}: {source}")]
+    AuthProvider {
+        /// The node.
+        addr: SocketAddr,
+        /// The provider's typed error.
+        source: dbauth::Error,
+    },
+
+    /// The server answered with an ERROR.
+    #[error("{addr} answered: {error}")]
+    Server {
+        /// The node (coordinator).
+        addr: SocketAddr,
+        /// The error with all its fields.
+        error: Box<ServerError>,
+    },
+
+    /// No response within the request timeout. The request may still have been executed.
+    #[error("request to {addr} timed out after {timeout:?}")]
+    Timeout {
+        /// The node.
+        addr: SocketAddr,
+        /// The timeout that fired.
+        timeout: Duration,
+    },
+
+    /// The connection closed while the request was in flight or before it was sent.
+    #[error("connection to {addr} closed: {reason}")]
+    ConnectionClosed {
+        /// The node.
+        addr: SocketAddr,
+        /// Why it closed.
+        reason: String,
+    },
+
+    /// All stream ids of the connection are in use.
+    #[error("connection to {addr} has no free stream id (too many requests in flight)")]
+    Busy {
+        /// The node.
+        addr: SocketAddr,
+    },
+
+    /// The server sent bytes that do not follow the protocol.
+    #[error("protocol error from {addr}: {source}")]
+    Protocol {
+        /// The node.
+        addr: SocketAddr,
+        /// What was wrong.
+        source: cql_protocol::ProtocolError,
+    },
+
+    /// The server answered with a message that makes no sense at this point.
+    #[error("unexpected {got} from {addr} in answer to {during}")]
+    UnexpectedResponse {
+        /// The node.
+        addr: SocketAddr,
+        /// The request that was answered.
+        during: &'static str,
+        /// The response's opcode name.
+        got: &'static str,
+    },
+
+    /// No node could take the request; the error of each node tried.
+    #[error("no host available: {}", display_attempts(.0))]
+    NoHostAvailable(Vec<(SocketAddr, Error)>),
+
+    /// Values could not be serialized for the statement.
+    #[error("cannot serialize values: {0}")]
+    Serialize(String),
+
+    /// Rows could not be read as the requested Rust types.
+    #[error("cannot deserialize rows: {0}")]
+    Deserialize(String),
+
+    /// The result is not what the call expected (e.g. no rows for `first_row`).
+    #[error("{0}")]
+    Result(String),
+}
+
+fn display_attempts(errors: &[(SocketAddr, Error)]) -> String {
+    if errors.is_empty() {
+        return "no node was tried".to_owned();
+    }
+    errors
+        .iter()
+        .map(|(a, e)| format!("{a}: {e}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// The server's error, when the server answered with one.
+    pub fn server_error(&self) -> Option<&ServerError> {
+        match self {
+            Error::Server { error, .. } => Some(error),
+            Error::NoHostAvailable(errors) => errors.iter().find_map(|(_, e)| e.server_error()),
+            _ => None,
+        }
+    }
+
+    /// Whether credentials were rejected or missing (also inside `NoHostAvailable`).
+    pub fn is_authentication(&self) -> bool {
+        match self {
+            Error::AuthenticationFailed { .. }
+            | Error::AuthenticationRequired { .. }
+            | Error::AuthProvider { .. } => true,
+            Error::NoHostAvailable(errors) => {
+                !errors.is_empty() && errors.iter().all(|(_, e)| e.is_authentication())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the request timed out on the client side.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
+    }
+
+    /// Whether the connection failed (the request may be tried on another connection).
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::ConnectionClosed { .. }
+                | Error::Busy { .. }
+                | Error::Tls { .. }
+        )
+    }
+
+    /// Whether the first attempt at v5 was refused as an unsupported version.
+    pub(crate) fn is_version_rejection(&self) -> bool {
+        match self {
+            Error::Server { error, .. } => {
+                matches!(error.kind, ServerErrorKind::ProtocolError)
+                    && error.message.contains("version")
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! An async driver for Apache Cassandra and ScyllaDB over the CQL native protocol v4 and v5.
+//!
+//! Names follow the reference Python driver: a [`Cluster`] is configured with contact points
+//! and an auth provider, [`Cluster::connect`] opens a [`Session`], and the session executes
+//! [`SimpleStatement`]s, [`PreparedStatement`]s and [`BatchStatement`]s.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cql::Error> {
+//! use cql::Cluster;
+//!
+//! let session = Cluster::builder()
+//!     .contact_points(["127.0.0.1"])
+//!     .credentials("cassandra", "cassandra")
+//!     .build()?
+//!     .connect()
+//!     .await?;
+//! let insert = session.prepare("INSERT INTO ks.t (id, name) VALUES (?, ?)").await?;
+//! session.execute(&insert, (1_i32, "one")).await?;
+//! let rs = session.execute("SELECT id, name FROM ks.t", ()).await?;
+//! for row in rs.rows_typed::<(i32, &str)>()? {
+//!     let (id, name) = row?;
+//!     println!("{id} {name}");
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Authentication is a step of connection start-up that asks [`dbauth`] for each token: any
+//! [`dbauth::AuthProvider`] works, [`ClusterBuilder::credentials`] is the
+//! `PlainTextAuthProvider` shortcut.
+
+pub mod cluster;
+mod connection;
+pub mod error;
+pub mod metrics;
+mod paging;
+mod pool;
+pub mod result;
+pub mod session;
+pub mod statement;
+pub mod timestamps;
+mod tracing_info;
+
+pub use cluster::{Cluster, ClusterBuilder};
+pub use connection::TlsConfig;
+pub use cql_protocol::ProtocolVersion;
+pub use cql_protocol::frame::Compression;
+pub use cql_protocol::types::{ColumnType, CqlValue};
+pub use error::{Error, ServerError, ServerErrorKind};
+pub use metrics::Metrics;
+pub use paging::RowStream;
+pub use result::{QueryResult, Row};
+pub use session::{Session, Statement};
+pub use statement::{
+    BatchStatement, BatchType, BoundStatement, Consistency, PreparedStatement, SimpleStatement,
+    StatementOptions,
+};
+pub use tracing_info::{QueryTrace, TraceEvent};
+
+/// The protocol crate, for value types and traits (`SerializeValue`, `DeserializeValue`, ...).
+pub use cql_protocol as protocol;
+/// The authentication crate.
+pub use dbauth;

@@ -1,0 +1,243 @@
+//! Connection pools, one per node (the reference driver's `cassandra.pool`).
+//!
+//! A pool keeps `connections_per_host` connections open. Requests go to the connection with
+//! the fewest requests in flight. A broken connection is replaced in the background; failed
+//! attempts back off exponentially (base doubling up to a cap, with jitter), and an
+//! authentication failure backs off like any other, so a wrong password never turns into a
+//! reconnection storm.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use cql_protocol::message::{Query, QueryParameters, Request};
+
+use crate::cluster::Config;
+use crate::connection::{Connection, EventSender, SendOptions};
+use crate::error::Error;
+
+/// The pool of one node.
+pub(crate) struct HostPool {
+    addr: SocketAddr,
+    config: Arc<Config>,
+    conns: RwLock<Vec<Connection>>,
+    /// A refill task is running.
+    filling: AtomicBool,
+    /// Consecutive failed connection attempts.
+    failures: AtomicU32,
+    /// Total connection attempts; for metrics and tests of the back-off.
+    attempts: AtomicU64,
+    last_error: Mutex<Option<String>>,
+    keyspace: Arc<RwLock<Option<String>>>,
+    events: Option<EventSender>,
+    shut: AtomicBool,
+}
+
+impl std::fmt::Debug for HostPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostPool")
+            .field("addr", &self.addr)
+            .field("open", &self.open_connections())
+            .field("failures", &self.failures.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostPool {
+    pub(crate) fn new(
+        addr: SocketAddr,
+        config: Arc<Config>,
+        keyspace: Arc<RwLock<Option<String>>>,
+        events: Option<EventSender>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            addr,
+            config,
+            conns: RwLock::new(Vec::new()),
+            filling: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
+            attempts: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            keyspace,
+            events,
+            shut: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Opens the first connection now (errors are returned), the rest in the background.
+    pub(crate) async fn open_first(self: &Arc<Self>) -> Result<Connection, Error> {
+        let conn = self.connect_one().await?;
+        self.ensure_filled();
+        Ok(conn)
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        self.conns
+            .read()
+            .map(|c| c.iter().filter(|c| !c.is_closed()).count())
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn connection_attempts(&self) -> u64 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    /// The least busy open connection, if any; starts a refill when connections are missing.
+    pub(crate) fn pick(self: &Arc<Self>) -> Option<Connection> {
+        let conns = self.conns.read().ok()?;
+        let mut best: Option<&Connection> = None;
+        let mut missing = conns.len() < self.config.connections_per_host;
+        for c in conns.iter() {
+            if c.is_closed() {
+                missing = true;
+            } else if best.is_none_or(|b| c.in_flight() < b.in_flight()) {
+                best = Some(c);
+            }
+        }
+        if missing {
+            self.ensure_filled();
+        }
+        best.cloned()
+    }
+
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    async fn connect_one(&self) -> Result<Connection, Error> {
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let result = async {
+            let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
+            let ks = self.keyspace.read().ok().and_then(|k| k.clone());
+            if let Some(ks) = ks {
+                use_keyspace(&conn, &ks, self.config.request_timeout).await?;
+            }
+            Ok::<_, Error>(conn)
+        }
+        .await;
+        match result {
+            Ok(conn) => {
+                self.failures.store(0, Ordering::Relaxed);
+                if let Ok(mut conns) = self.conns.write() {
+                    conns.retain(|c| !c.is_closed());
+                    conns.push(conn.clone());
+                }
+                Ok(conn)
+            }
+            Err(e) => {
+                let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Ok(mut last) = self.last_error.lock() {
+                    *last = Some(e.to_string());
+                }
+                if e.is_authentication() {
+                    tracing::error!(addr = %self.addr, attempt = n, error = %e, "authentication failed; backing off");
+                } else {
+                    tracing::warn!(addr = %self.addr, attempt = n, error = %e, "connection failed; backing off");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The delay before the next attempt after `failures` consecutive failures.
+    pub(crate) fn backoff(&self, failures: u32) -> Duration {
+        let base = self.config.reconnect_base;
+        let max = self.config.reconnect_max;
+        let exp = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+        let capped = exp.min(max);
+        // Up to 15% jitter so that many clients do not retry in lockstep.
+        let jitter_ms = (capped.as_millis() as u64 * 15 / 100).max(1);
+        let nanos = u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0),
+        );
+        capped + Duration::from_millis(nanos % jitter_ms)
+    }
+
+    /// Starts a background task that opens connections until the pool is full, backing off
+    /// after failures. At most one runs per pool.
+    pub(crate) fn ensure_filled(self: &Arc<Self>) {
+        if self.shut.load(Ordering::Acquire) || self.filling.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                if pool.shut.load(Ordering::Acquire) {
+                    break;
+                }
+                let have = pool.open_connections();
+                if have >= pool.config.connections_per_host {
+                    break;
+                }
+                let failures = pool.failures.load(Ordering::Relaxed);
+                if failures > 0 {
+                    tokio::time::sleep(pool.backoff(failures)).await;
+                }
+                let _ = pool.connect_one().await;
+            }
+            pool.filling.store(false, Ordering::Release);
+        });
+    }
+
+    /// Runs `USE ks` on every open connection (after a `USE` statement succeeded on one).
+    pub(crate) async fn use_keyspace_everywhere(&self, ks: &str) -> Result<(), Error> {
+        let conns: Vec<Connection> = self.conns.read().map(|c| c.clone()).unwrap_or_default();
+        for c in conns.iter().filter(|c| !c.is_closed()) {
+            if c.keyspace().as_deref() != Some(ks) {
+                use_keyspace(c, ks, self.config.request_timeout).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn shutdown(&self) {
+        self.shut.store(true, Ordering::Release);
+        if let Ok(conns) = self.conns.read() {
+            for c in conns.iter() {
+                c.close("session closed");
+            }
+        }
+    }
+}
+
+pub(crate) async fn use_keyspace(
+    conn: &Connection,
+    ks: &str,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let query = format!("USE {}", quote_identifier(ks));
+    let sent = conn.send(
+        &Request::Query(Query {
+            query: &query,
+            params: QueryParameters::default(),
+        }),
+        SendOptions {
+            tracing: false,
+            timeout,
+        },
+    );
+    sent.await?;
+    conn.set_keyspace(Some(ks.to_owned()));
+    Ok(())
+}
+
+/// Quotes a CQL identifier unless it is already quoted or lower-case and plain.
+pub(crate) fn quote_identifier(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain || (name.len() >= 2 && name.starts_with('"') && name.ends_with('"')) {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}

@@ -1,0 +1,226 @@
+//! Results of statements: rows (typed, borrowed from the frame, or dynamic), paging state,
+//! tracing id, warnings, LWT `[applied]`, schema changes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cql_protocol::deserialize::{DeserializeRow, Row as RawRow};
+use cql_protocol::message::{Response, ResponseFrame, ResultMessage, SchemaChange};
+use cql_protocol::metadata::{ColumnSpec, ResultMetadata};
+use cql_protocol::types::CqlValue;
+use uuid::Uuid;
+
+use crate::error::Error;
+
+/// The outcome of one request (one page for SELECTs).
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    coordinator: SocketAddr,
+    tracing_id: Option<Uuid>,
+    warnings: Vec<String>,
+    kind: ResultMessage,
+    /// Column metadata when the server skipped it (prepared statements).
+    cached_metadata: Option<Arc<ResultMetadata>>,
+}
+
+/// A row with its column names, for untyped use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    names: Arc<[String]>,
+    values: Vec<Option<CqlValue>>,
+}
+
+impl Row {
+    /// The value of the column `name` (`None` when null or no such column).
+    pub fn get(&self, name: &str) -> Option<&CqlValue> {
+        let i = self.names.iter().position(|n| n == name)?;
+        self.values.get(i)?.as_ref()
+    }
+
+    /// The value at `index` (`None` when null or out of range).
+    pub fn get_index(&self, index: usize) -> Option<&CqlValue> {
+        self.values.get(index)?.as_ref()
+    }
+
+    /// Column names, in order.
+    pub fn column_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Values, in column order.
+    pub fn values(&self) -> &[Option<CqlValue>] {
+        &self.values
+    }
+
+    /// Consumes the row into its values.
+    pub fn into_values(self) -> Vec<Option<CqlValue>> {
+        self.values
+    }
+}
+
+impl QueryResult {
+    pub(crate) fn from_response(
+        coordinator: SocketAddr,
+        frame: ResponseFrame,
+        cached_metadata: Option<Arc<ResultMetadata>>,
+    ) -> Result<Self, Error> {
+        let ResponseFrame {
+            tracing_id,
+            warnings,
+            response,
+            ..
+        } = frame;
+        for w in &warnings {
+            tracing::warn!(%coordinator, warning = %w, "server warning");
+        }
+        match response {
+            Response::Result(kind) => Ok(QueryResult {
+                coordinator,
+                tracing_id,
+                warnings,
+                kind,
+                cached_metadata,
+            }),
+            other => Err(Error::UnexpectedResponse {
+                addr: coordinator,
+                during: "a statement",
+                got: opcode_name(&other),
+            }),
+        }
+    }
+
+    /// The node that coordinated the request.
+    pub fn coordinator(&self) -> SocketAddr {
+        self.coordinator
+    }
+
+    /// The tracing session id when the statement was traced.
+    pub fn tracing_id(&self) -> Option<Uuid> {
+        self.tracing_id
+    }
+
+    /// Warnings the server attached.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Where the next page starts; `None` on the last page.
+    pub fn paging_state(&self) -> Option<Bytes> {
+        match &self.kind {
+            ResultMessage::Rows(r) => r.metadata.paging_state.clone(),
+            _ => None,
+        }
+    }
+
+    /// The keyspace a `USE` statement switched to.
+    pub fn set_keyspace(&self) -> Option<&str> {
+        match &self.kind {
+            ResultMessage::SetKeyspace(ks) => Some(ks),
+            _ => None,
+        }
+    }
+
+    /// The schema change a DDL statement made.
+    pub fn schema_change(&self) -> Option<&SchemaChange> {
+        match &self.kind {
+            ResultMessage::SchemaChange(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether the result carries rows (possibly zero of them).
+    pub fn has_rows(&self) -> bool {
+        matches!(self.kind, ResultMessage::Rows(_))
+    }
+
+    /// Number of rows in this page.
+    pub fn rows_count(&self) -> usize {
+        match &self.kind {
+            ResultMessage::Rows(r) => r.rows_count,
+            _ => 0,
+        }
+    }
+
+    /// The columns of the rows.
+    pub fn column_specs(&self) -> &[ColumnSpec] {
+        match &self.kind {
+            ResultMessage::Rows(r) if r.metadata.no_metadata => self
+                .cached_metadata
+                .as_deref()
+                .map(|m| m.columns.as_slice())
+                .unwrap_or(&[]),
+            ResultMessage::Rows(r) => &r.metadata.columns,
+            _ => &[],
+        }
+    }
+
+    fn rows_msg(&self) -> Result<&cql_protocol::message::Rows, Error> {
+        match &self.kind {
+            ResultMessage::Rows(r) => Ok(r),
+            _ => Err(Error::Result("the statement returned no rows".into())),
+        }
+    }
+
+    /// The rows as Rust values (tuples, or types with `DeserializeRow`), type-checked first;
+    /// `&str` and `&[u8]` borrow from the response without copying.
+    pub fn rows_typed<'a, R: DeserializeRow<'a> + 'a>(
+        &'a self,
+    ) -> Result<impl Iterator<Item = Result<R, Error>> + 'a, Error> {
+        let rows = self.rows_msg()?;
+        let iter = rows
+            .rows_with::<R>(self.column_specs())
+            .map_err(|e| Error::Deserialize(e.to_string()))?;
+        Ok(iter.map(|r| r.map_err(|e| Error::Deserialize(e.to_string()))))
+    }
+
+    /// The first row as Rust values; an error when there is none.
+    pub fn first_row_typed<'a, R: DeserializeRow<'a> + 'a>(&'a self) -> Result<R, Error> {
+        self.rows_typed::<R>()?
+            .next()
+            .unwrap_or_else(|| Err(Error::Result("the result has no rows".into())))
+    }
+
+    /// The rows as dynamic values with column names.
+    pub fn rows(&self) -> Result<Vec<Row>, Error> {
+        let names: Arc<[String]> = self.column_specs().iter().map(|c| c.name.clone()).collect();
+        self.rows_typed::<RawRow>()?
+            .map(|r| {
+                r.map(|raw| Row {
+                    names: Arc::clone(&names),
+                    values: raw.columns,
+                })
+            })
+            .collect()
+    }
+
+    /// For a conditional statement (`IF ...`): whether it was applied.
+    pub fn was_applied(&self) -> Result<bool, Error> {
+        let rows = self.rows()?;
+        let first = rows
+            .first()
+            .ok_or_else(|| Error::Result("no [applied] row in the result".into()))?;
+        match first.get("[applied]") {
+            Some(CqlValue::Boolean(b)) => Ok(*b),
+            _ => Err(Error::Result("the result has no [applied] column".into())),
+        }
+    }
+}
+
+fn opcode_name(r: &Response) -> &'static str {
+    match r {
+        Response::Error(_) => "ERROR",
+        Response::Ready => "READY",
+        Response::Authenticate(_) => "AUTHENTICATE",
+        Response::Supported(_) => "SUPPORTED",
+        Response::Result(_) => "RESULT",
+        Response::Event(_) => "EVENT",
+        Response::AuthChallenge(_) => "AUTH_CHALLENGE",
+        Response::AuthSuccess(_) => "AUTH_SUCCESS",
+        _ => "an unknown message",
+    }
+}
+
+pub(crate) fn response_name(r: &Response) -> &'static str {
+    opcode_name(r)
+}

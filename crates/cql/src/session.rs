@@ -1,0 +1,694 @@
+//! `Session`: executes statements on the cluster (the reference driver's `Session`).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use cql_protocol::ProtocolVersion;
+use cql_protocol::message::{
+    Batch, BatchStatement as WireBatchStatement, BatchStatementKind, Execute, Prepare, Query,
+    QueryParameters, Request, Response, ResultMessage,
+};
+use cql_protocol::serialize::SerializeRow;
+
+use crate::cluster::Config;
+use crate::connection::{Connection, SendOptions};
+use crate::error::Error;
+use crate::metrics::{Counters, Metrics};
+use crate::paging::RowStream;
+use crate::pool::{HostPool, quote_identifier};
+use crate::result::QueryResult;
+use crate::statement::{
+    BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
+    StatementOptions,
+};
+use crate::tracing_info::{self, QueryTrace};
+
+/// Anything [`Session::execute`] accepts: a CQL string, a [`SimpleStatement`], a
+/// [`PreparedStatement`] (values given separately) or a [`BoundStatement`].
+#[derive(Debug, Clone, Copy)]
+pub enum Statement<'a> {
+    /// CQL text with default options.
+    Text(&'a str),
+    /// A simple statement.
+    Simple(&'a SimpleStatement),
+    /// A prepared statement.
+    Prepared(&'a PreparedStatement),
+    /// A bound statement (its values are already serialized; the values argument is ignored).
+    Bound(&'a BoundStatement),
+}
+
+impl<'a> From<&'a str> for Statement<'a> {
+    fn from(s: &'a str) -> Self {
+        Statement::Text(s)
+    }
+}
+impl<'a> From<&'a String> for Statement<'a> {
+    fn from(s: &'a String) -> Self {
+        Statement::Text(s)
+    }
+}
+impl<'a> From<&'a SimpleStatement> for Statement<'a> {
+    fn from(s: &'a SimpleStatement) -> Self {
+        Statement::Simple(s)
+    }
+}
+impl<'a> From<&'a PreparedStatement> for Statement<'a> {
+    fn from(s: &'a PreparedStatement) -> Self {
+        Statement::Prepared(s)
+    }
+}
+impl<'a> From<&'a BoundStatement> for Statement<'a> {
+    fn from(s: &'a BoundStatement) -> Self {
+        Statement::Bound(s)
+    }
+}
+
+impl Statement<'_> {
+    fn options(&self) -> Option<&StatementOptions> {
+        match self {
+            Statement::Text(_) => None,
+            Statement::Simple(s) => Some(&s.options),
+            Statement::Prepared(p) => Some(&p.options),
+            Statement::Bound(b) => Some(&b.statement.options),
+        }
+    }
+}
+
+/// A session: connection pools to the cluster's nodes and the statements that run on them.
+/// Cheap to clone; all clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+#[derive(Debug)]
+struct SessionInner {
+    config: Arc<Config>,
+    pools: Vec<Arc<HostPool>>,
+    next: AtomicUsize,
+    keyspace: Arc<RwLock<Option<String>>>,
+    version: ProtocolVersion,
+    counters: Counters,
+}
+
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        for p in &self.pools {
+            p.shutdown();
+        }
+    }
+}
+
+/// The resolved settings of one request.
+struct Plan<'a> {
+    opts: StatementOptions,
+    paging_state: Option<&'a [u8]>,
+}
+
+impl Session {
+    pub(crate) async fn connect(config: Arc<Config>) -> Result<Session, Error> {
+        let addrs = config.resolve_contact_points()?;
+        let keyspace = Arc::new(RwLock::new(config.keyspace.clone()));
+        let mut pools = Vec::new();
+        let mut errors = Vec::new();
+        let mut version = None;
+        for addr in addrs {
+            let pool = HostPool::new(addr, Arc::clone(&config), Arc::clone(&keyspace), None);
+            match pool.open_first().await {
+                Ok(conn) => {
+                    version.get_or_insert(conn.version());
+                    pools.push(pool);
+                }
+                Err(e) => {
+                    // Keep the node: its pool retries in the background with back-off.
+                    pool.ensure_filled();
+                    pools.push(pool);
+                    errors.push((addr, e));
+                }
+            }
+        }
+        let Some(version) = version else {
+            for p in &pools {
+                p.shutdown();
+            }
+            return Err(Error::NoHostAvailable(errors));
+        };
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                config,
+                pools,
+                next: AtomicUsize::new(0),
+                keyspace,
+                version,
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The protocol version negotiated with the cluster.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// The keyspace in use, if any.
+    pub fn keyspace(&self) -> Option<String> {
+        self.inner.keyspace.read().ok().and_then(|k| k.clone())
+    }
+
+    /// Nodes this session has pools for, with their open connection count and the total of
+    /// connection attempts made so far.
+    pub fn pool_state(&self) -> Vec<(SocketAddr, usize, u64)> {
+        self.inner
+            .pools
+            .iter()
+            .map(|p| (p.addr(), p.open_connections(), p.connection_attempts()))
+            .collect()
+    }
+
+    /// A snapshot of the session's counters.
+    pub fn metrics(&self) -> Metrics {
+        let attempts = self
+            .inner
+            .pools
+            .iter()
+            .map(|p| p.connection_attempts())
+            .sum();
+        let open = self.inner.pools.iter().map(|p| p.open_connections()).sum();
+        self.inner.counters.snapshot(attempts, open)
+    }
+
+    /// Nodes in query-plan order: round robin over nodes with an open connection.
+    fn plan_connections(&self) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
+        let pools = &self.inner.pools;
+        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let mut out = Vec::with_capacity(pools.len());
+        let mut errors = Vec::new();
+        for i in 0..pools.len() {
+            let pool = &pools[(start + i) % pools.len()];
+            match pool.pick() {
+                Some(c) => out.push(c),
+                None => errors.push((
+                    pool.addr(),
+                    Error::ConnectionClosed {
+                        addr: pool.addr(),
+                        reason: pool
+                            .last_error()
+                            .unwrap_or_else(|| "no open connection".to_owned()),
+                    },
+                )),
+            }
+        }
+        (out, errors)
+    }
+
+    fn resolve(&self, opts: Option<&StatementOptions>) -> StatementOptions {
+        let c = &self.inner.config;
+        let mut o = opts.cloned().unwrap_or_default();
+        o.consistency.get_or_insert(c.default_consistency);
+        if o.serial_consistency.is_none() {
+            o.serial_consistency = c.default_serial_consistency;
+        }
+        o.page_size.get_or_insert(c.default_page_size);
+        o.timeout.get_or_insert(c.request_timeout);
+        if o.timestamp.is_none() {
+            o.timestamp = c.timestamp_generator.as_ref().map(|g| g.next_timestamp());
+        }
+        o
+    }
+
+    /// Runs `request` on the first node of the plan that takes it. Connection failures move to
+    /// the next node when nothing could have been executed (not sent) or the statement is
+    /// idempotent.
+    async fn run<F>(&self, opts: &StatementOptions, mut attempt: F) -> Result<QueryResult, Error>
+    where
+        F: AsyncAttempt,
+    {
+        let counters = &self.inner.counters;
+        Counters::bump(&counters.requests);
+        let (conns, mut errors) = self.plan_connections();
+        for conn in conns {
+            if !errors.is_empty() {
+                Counters::bump(&counters.retries_on_next_host);
+            }
+            let result = attempt.call(self, &conn, opts).await;
+            if matches!(result, Err(Error::Timeout { .. })) {
+                Counters::bump(&counters.timeouts);
+            }
+            match result {
+                Ok(r) => return Ok(r),
+                Err(e @ (Error::Busy { .. } | Error::ConnectionClosed { .. })) => {
+                    errors.push((conn.addr(), e));
+                }
+                Err(e @ Error::Timeout { .. }) if opts.idempotent => {
+                    errors.push((conn.addr(), e));
+                }
+                Err(e) => {
+                    Counters::bump(&counters.errors);
+                    return Err(e);
+                }
+            }
+        }
+        Counters::bump(&counters.errors);
+        Err(Error::NoHostAvailable(errors))
+    }
+
+    /// Executes a statement with values: `()` for none, a tuple or `Vec` for positional
+    /// values, a map for named ones. Returns the first page of rows (see
+    /// [`execute_page`](Self::execute_page) and [`execute_stream`](Self::execute_stream)).
+    pub async fn execute<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<QueryResult, Error> {
+        self.execute_page(statement, values, None).await
+    }
+
+    /// Executes one page, starting at `paging_state` (from a previous page's
+    /// [`QueryResult::paging_state`]); resumable across processes.
+    pub async fn execute_page<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+        paging_state: Option<Bytes>,
+    ) -> Result<QueryResult, Error> {
+        let statement = statement.into();
+        let opts = self.resolve(statement.options());
+        let plan = Plan {
+            opts,
+            paging_state: paging_state.as_deref(),
+        };
+        let values: &(dyn SerializeRow + Sync) = &values;
+        let r = match statement {
+            Statement::Text(q) => {
+                self.run(
+                    &plan.opts,
+                    QueryAttempt {
+                        query: q,
+                        values,
+                        plan: &plan,
+                    },
+                )
+                .await
+            }
+            Statement::Simple(s) => {
+                self.run(
+                    &plan.opts,
+                    QueryAttempt {
+                        query: &s.query,
+                        values,
+                        plan: &plan,
+                    },
+                )
+                .await
+            }
+            Statement::Prepared(p) => {
+                self.run(
+                    &plan.opts,
+                    ExecuteAttempt {
+                        prepared: &p.prepared,
+                        values,
+                        plan: &plan,
+                    },
+                )
+                .await
+            }
+            Statement::Bound(b) => {
+                self.run(
+                    &plan.opts,
+                    ExecuteAttempt {
+                        prepared: &b.statement.prepared,
+                        values: &b.values,
+                        plan: &plan,
+                    },
+                )
+                .await
+            }
+        }?;
+        self.after_result(&r).await?;
+        Ok(r)
+    }
+
+    /// Executes a statement and streams all its rows, fetching the next page in the
+    /// background while the current one is consumed.
+    pub async fn execute_stream<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<RowStream, Error> {
+        let statement = statement.into();
+        let owned = match statement {
+            Statement::Text(q) => OwnedStatement::Simple(SimpleStatement::new(q)),
+            Statement::Simple(s) => OwnedStatement::Simple(s.clone()),
+            Statement::Prepared(p) => OwnedStatement::Bound(p.bind(&values)?),
+            Statement::Bound(b) => OwnedStatement::Bound(b.clone()),
+        };
+        let values = match &owned {
+            OwnedStatement::Simple(_) => Some(
+                cql_protocol::serialize::SerializedValues::from_row(&values, None)
+                    .map_err(|e| Error::Serialize(e.to_string()))?,
+            ),
+            OwnedStatement::Bound(_) => None,
+        };
+        Ok(RowStream::start(self.clone(), owned, values))
+    }
+
+    /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
+    pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
+        let query = query.into();
+        let opts = self.resolve(None);
+        let (conns, mut errors) = self.plan_connections();
+        for conn in conns {
+            match self.prepare_on(&conn, &query, &opts).await {
+                Ok(p) => {
+                    return Ok(PreparedStatement {
+                        prepared: Arc::new(p),
+                        options: StatementOptions::default(),
+                    });
+                }
+                Err(e) if e.is_connection() => errors.push((conn.addr(), e)),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::NoHostAvailable(errors))
+    }
+
+    async fn prepare_on(
+        &self,
+        conn: &Connection,
+        query: &str,
+        opts: &StatementOptions,
+    ) -> Result<Prepared, Error> {
+        let sent = conn.send(
+            &Request::Prepare(Prepare {
+                query,
+                keyspace: None,
+            }),
+            send_opts(opts),
+        );
+        let frame = sent.await?;
+        match frame.response {
+            Response::Result(ResultMessage::Prepared(p)) => Ok(Prepared {
+                query: query.to_owned(),
+                id: RwLock::new(p.id),
+                result_metadata_id: RwLock::new(p.result_metadata_id),
+                bind_markers: p.metadata.columns,
+                pk_indexes: p.metadata.pk_indexes,
+                result_metadata: RwLock::new(if p.result_metadata.no_metadata {
+                    None
+                } else {
+                    Some(Arc::new(p.result_metadata))
+                }),
+            }),
+            other => Err(Error::UnexpectedResponse {
+                addr: conn.addr(),
+                during: "PREPARE",
+                got: crate::result::response_name(&other),
+            }),
+        }
+    }
+
+    /// Re-prepares a statement the node forgot (UNPREPARED), on that node.
+    async fn reprepare(
+        &self,
+        conn: &Connection,
+        prepared: &Prepared,
+        opts: &StatementOptions,
+    ) -> Result<(), Error> {
+        tracing::debug!(addr = %conn.addr(), query = %prepared.query, "re-preparing a statement the node does not know");
+        Counters::bump(&self.inner.counters.reprepares);
+        let fresh = self.prepare_on(conn, &prepared.query, opts).await?;
+        if let Ok(mut id) = prepared.id.write() {
+            *id = fresh.id.read().map(|g| g.clone()).unwrap_or_default();
+        }
+        if let Ok(mut id) = prepared.result_metadata_id.write() {
+            *id = fresh.result_metadata_id.read().ok().and_then(|g| g.clone());
+        }
+        if let Ok(mut m) = prepared.result_metadata.write() {
+            *m = fresh.result_metadata.read().ok().and_then(|g| g.clone());
+        }
+        Ok(())
+    }
+
+    /// Executes a batch.
+    pub async fn batch(&self, batch: &BatchStatement) -> Result<QueryResult, Error> {
+        let opts = self.resolve(Some(&batch.options));
+        self.run(&opts, BatchAttempt { batch }).await
+    }
+
+    /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
+    /// it, up to `max_wait`).
+    pub async fn query_trace(
+        &self,
+        tracing_id: uuid::Uuid,
+        max_wait: Duration,
+    ) -> Result<QueryTrace, Error> {
+        tracing_info::fetch(self, tracing_id, max_wait).await
+    }
+
+    /// Switches every connection to `keyspace` (like running `USE keyspace`).
+    pub async fn use_keyspace(&self, keyspace: &str) -> Result<(), Error> {
+        self.execute(format!("USE {}", quote_identifier(keyspace)).as_str(), ())
+            .await
+            .map(|_| ())
+    }
+
+    async fn after_result(&self, r: &QueryResult) -> Result<(), Error> {
+        if let Some(ks) = r.set_keyspace() {
+            if let Ok(mut k) = self.inner.keyspace.write() {
+                *k = Some(ks.to_owned());
+            }
+            for p in &self.inner.pools {
+                p.use_keyspace_everywhere(ks).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub fn shutdown(&self) {
+        for p in &self.inner.pools {
+            p.shutdown();
+        }
+    }
+}
+
+fn send_opts(opts: &StatementOptions) -> SendOptions {
+    SendOptions {
+        tracing: opts.tracing,
+        timeout: opts.timeout.unwrap_or(Duration::from_secs(12)),
+    }
+}
+
+fn params<'a>(
+    plan: &'a Plan<'a>,
+    values: &'a (dyn SerializeRow + Sync),
+    specs: Option<&'a [cql_protocol::metadata::ColumnSpec]>,
+    skip_metadata: bool,
+) -> QueryParameters<'a> {
+    let o = &plan.opts;
+    QueryParameters {
+        consistency: o.consistency.unwrap_or_default(),
+        values,
+        value_specs: specs,
+        skip_metadata,
+        page_size: o.page_size,
+        paging_state: plan.paging_state,
+        serial_consistency: o.serial_consistency,
+        default_timestamp: o.timestamp,
+        keyspace: None,
+        now_in_seconds: None,
+    }
+}
+
+/// One attempt of a request on one connection.
+trait AsyncAttempt {
+    async fn call(
+        &mut self,
+        session: &Session,
+        conn: &Connection,
+        opts: &StatementOptions,
+    ) -> Result<QueryResult, Error>;
+}
+
+struct QueryAttempt<'a> {
+    query: &'a str,
+    values: &'a (dyn SerializeRow + Sync),
+    plan: &'a Plan<'a>,
+}
+
+impl AsyncAttempt for QueryAttempt<'_> {
+    async fn call(
+        &mut self,
+        _: &Session,
+        conn: &Connection,
+        opts: &StatementOptions,
+    ) -> Result<QueryResult, Error> {
+        let sent = conn.send(
+            &Request::Query(Query {
+                query: self.query,
+                params: params(self.plan, self.values, None, false),
+            }),
+            send_opts(opts),
+        );
+        let frame = sent.await?;
+        QueryResult::from_response(conn.addr(), frame, None)
+    }
+}
+
+struct ExecuteAttempt<'a> {
+    prepared: &'a Prepared,
+    values: &'a (dyn SerializeRow + Sync),
+    plan: &'a Plan<'a>,
+}
+
+impl AsyncAttempt for ExecuteAttempt<'_> {
+    async fn call(
+        &mut self,
+        session: &Session,
+        conn: &Connection,
+        opts: &StatementOptions,
+    ) -> Result<QueryResult, Error> {
+        for attempt in 0..2 {
+            let id = self
+                .prepared
+                .id
+                .read()
+                .map(|g| g.clone())
+                .unwrap_or_default();
+            let meta_id = self
+                .prepared
+                .result_metadata_id
+                .read()
+                .ok()
+                .and_then(|g| g.clone());
+            let cached = self
+                .prepared
+                .result_metadata
+                .read()
+                .ok()
+                .and_then(|g| g.clone());
+            let sent = conn.send(
+                &Request::Execute(Execute {
+                    id: &id,
+                    result_metadata_id: meta_id.as_deref(),
+                    params: params(
+                        self.plan,
+                        self.values,
+                        Some(&self.prepared.bind_markers),
+                        cached.is_some(),
+                    ),
+                }),
+                send_opts(opts),
+            );
+            match sent.await {
+                Ok(frame) => {
+                    // v5: the server sends new result metadata when the table changed.
+                    if let Response::Result(ResultMessage::Rows(rows)) = &frame.response {
+                        if let Some(new_id) = &rows.metadata.new_metadata_id {
+                            if let Ok(mut m) = self.prepared.result_metadata_id.write() {
+                                *m = Some(new_id.clone());
+                            }
+                            if let Ok(mut m) = self.prepared.result_metadata.write() {
+                                *m = Some(Arc::new(rows.metadata.clone()));
+                            }
+                        }
+                    }
+                    return QueryResult::from_response(conn.addr(), frame, cached);
+                }
+                Err(e) if attempt == 0 && is_unprepared(&e) => {
+                    session.reprepare(conn, self.prepared, opts).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Result(
+            "statement stayed unprepared after re-preparing".into(),
+        ))
+    }
+}
+
+struct BatchAttempt<'a> {
+    batch: &'a BatchStatement,
+}
+
+impl AsyncAttempt for BatchAttempt<'_> {
+    async fn call(
+        &mut self,
+        session: &Session,
+        conn: &Connection,
+        opts: &StatementOptions,
+    ) -> Result<QueryResult, Error> {
+        for attempt in 0..2 {
+            let ids: Vec<Bytes> = self
+                .batch
+                .items
+                .iter()
+                .map(|i| match i {
+                    BatchItem::Prepared(p, _) => p.id.read().map(|g| g.clone()).unwrap_or_default(),
+                    BatchItem::Simple(..) => Bytes::new(),
+                })
+                .collect();
+            let statements: Vec<WireBatchStatement<'_>> = self
+                .batch
+                .items
+                .iter()
+                .zip(&ids)
+                .map(|(item, id)| match item {
+                    BatchItem::Simple(q, v) => WireBatchStatement {
+                        kind: BatchStatementKind::Query(q),
+                        values: v,
+                        value_specs: None,
+                    },
+                    BatchItem::Prepared(_, v) => WireBatchStatement {
+                        kind: BatchStatementKind::Prepared(id),
+                        values: v,
+                        value_specs: None,
+                    },
+                })
+                .collect();
+            let sent = conn.send(
+                &Request::Batch(Batch {
+                    batch_type: self.batch.batch_type,
+                    statements: &statements,
+                    consistency: opts.consistency.unwrap_or_default(),
+                    serial_consistency: opts.serial_consistency,
+                    default_timestamp: opts.timestamp,
+                    keyspace: None,
+                    now_in_seconds: None,
+                }),
+                send_opts(opts),
+            );
+            drop(statements);
+            match sent.await {
+                Ok(frame) => return QueryResult::from_response(conn.addr(), frame, None),
+                Err(e) if attempt == 0 && is_unprepared(&e) => {
+                    // Re-prepare every prepared statement of the batch on this node.
+                    for item in &self.batch.items {
+                        if let BatchItem::Prepared(p, _) = item {
+                            session.reprepare(conn, p, opts).await?;
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Result(
+            "batch stayed unprepared after re-preparing".into(),
+        ))
+    }
+}
+
+fn is_unprepared(e: &Error) -> bool {
+    e.server_error()
+        .is_some_and(|s| matches!(s.kind, crate::error::ServerErrorKind::Unprepared { .. }))
+}
+
+/// A statement owned by a row stream.
+#[derive(Debug, Clone)]
+pub(crate) enum OwnedStatement {
+    Simple(SimpleStatement),
+    Bound(BoundStatement),
+}

@@ -1,0 +1,266 @@
+//! Statements (the reference driver's `cassandra.query`): simple, prepared, batch; with their
+//! per-statement options (consistency, serial consistency, page size, timestamp, timeout,
+//! idempotence, tracing).
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use cql_protocol::metadata::{ColumnSpec, ResultMetadata};
+use cql_protocol::serialize::{SerializeRow, SerializedValues};
+
+pub use cql_protocol::message::BatchType;
+pub use cql_protocol::types::Consistency;
+
+use crate::error::Error;
+
+/// Options every statement carries; unset ones fall back to the session's defaults.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct StatementOptions {
+    /// Consistency level.
+    pub consistency: Option<Consistency>,
+    /// Serial consistency for conditional (LWT) statements.
+    pub serial_consistency: Option<Consistency>,
+    /// Rows per page.
+    pub page_size: Option<i32>,
+    /// Write timestamp in microseconds (otherwise the session's generator gives one).
+    pub timestamp: Option<i64>,
+    /// Client-side timeout.
+    pub timeout: Option<Duration>,
+    /// Whether executing twice is harmless (then it may be retried after a timeout).
+    pub idempotent: bool,
+    /// Ask the server to trace this request.
+    pub tracing: bool,
+}
+
+macro_rules! statement_options {
+    () => {
+        /// Sets the consistency level.
+        #[must_use]
+        pub fn with_consistency(mut self, c: Consistency) -> Self {
+            self.options.consistency = Some(c);
+            self
+        }
+        /// Sets the serial consistency (`SERIAL` or `LOCAL_SERIAL`) for conditional updates.
+        #[must_use]
+        pub fn with_serial_consistency(mut self, c: Consistency) -> Self {
+            self.options.serial_consistency = Some(c);
+            self
+        }
+        /// Sets the number of rows per page.
+        #[must_use]
+        pub fn with_page_size(mut self, rows: i32) -> Self {
+            self.options.page_size = Some(rows);
+            self
+        }
+        /// Sets the write timestamp (microseconds since the epoch).
+        #[must_use]
+        pub fn with_timestamp(mut self, micros: i64) -> Self {
+            self.options.timestamp = Some(micros);
+            self
+        }
+        /// Sets the client-side timeout.
+        #[must_use]
+        pub fn with_timeout(mut self, timeout: Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+        /// Marks the statement idempotent (safe to retry).
+        #[must_use]
+        pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+            self.options.idempotent = idempotent;
+            self
+        }
+        /// Asks the server to trace the request; read the trace with `Session::query_trace`.
+        #[must_use]
+        pub fn with_tracing(mut self, tracing: bool) -> Self {
+            self.options.tracing = tracing;
+            self
+        }
+        /// The statement's options.
+        pub fn options(&self) -> &StatementOptions {
+            &self.options
+        }
+    };
+}
+
+/// A CQL string sent as it is (QUERY), with positional or named values.
+#[derive(Debug, Clone)]
+pub struct SimpleStatement {
+    pub(crate) query: Arc<str>,
+    pub(crate) options: StatementOptions,
+}
+
+impl SimpleStatement {
+    /// A statement for `query`.
+    pub fn new(query: impl Into<String>) -> Self {
+        Self {
+            query: Arc::from(query.into()),
+            options: StatementOptions::default(),
+        }
+    }
+
+    /// The CQL text.
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    statement_options!();
+}
+
+impl From<&str> for SimpleStatement {
+    fn from(q: &str) -> Self {
+        SimpleStatement::new(q)
+    }
+}
+
+impl From<String> for SimpleStatement {
+    fn from(q: String) -> Self {
+        SimpleStatement::new(q)
+    }
+}
+
+/// What the server returned for a PREPARE; shared by all clones of a prepared statement.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) query: String,
+    pub(crate) id: RwLock<Bytes>,
+    /// v5: the id of the result metadata the client holds, sent with EXECUTE.
+    pub(crate) result_metadata_id: RwLock<Option<Bytes>>,
+    pub(crate) bind_markers: Vec<ColumnSpec>,
+    pub(crate) pk_indexes: Vec<u16>,
+    pub(crate) result_metadata: RwLock<Option<Arc<ResultMetadata>>>,
+}
+
+/// A statement prepared on the server: parsed once, executed by id with typed values.
+#[derive(Debug, Clone)]
+pub struct PreparedStatement {
+    pub(crate) prepared: Arc<Prepared>,
+    pub(crate) options: StatementOptions,
+}
+
+impl PreparedStatement {
+    /// The CQL text it was prepared from.
+    pub fn query(&self) -> &str {
+        &self.prepared.query
+    }
+
+    /// The server's id of the statement.
+    pub fn id(&self) -> Bytes {
+        self.prepared
+            .id
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_default()
+    }
+
+    /// The bind markers: name, table and type of each value the statement takes.
+    pub fn bind_markers(&self) -> &[ColumnSpec] {
+        &self.prepared.bind_markers
+    }
+
+    /// Indexes of the bind markers that make up the partition key (for routing).
+    pub fn partition_key_indexes(&self) -> &[u16] {
+        &self.prepared.pk_indexes
+    }
+
+    /// Binds values now, checking them against the bind markers' types.
+    pub fn bind(&self, values: impl SerializeRow) -> Result<BoundStatement, Error> {
+        let values = SerializedValues::from_row(&values, Some(&self.prepared.bind_markers))
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+        Ok(BoundStatement {
+            statement: self.clone(),
+            values,
+        })
+    }
+
+    statement_options!();
+}
+
+/// A prepared statement with its values serialized.
+#[derive(Debug, Clone)]
+pub struct BoundStatement {
+    pub(crate) statement: PreparedStatement,
+    pub(crate) values: SerializedValues,
+}
+
+impl BoundStatement {
+    /// The prepared statement.
+    pub fn prepared(&self) -> &PreparedStatement {
+        &self.statement
+    }
+}
+
+/// One statement of a batch.
+#[derive(Debug, Clone)]
+pub(crate) enum BatchItem {
+    Simple(Arc<str>, SerializedValues),
+    Prepared(Arc<Prepared>, SerializedValues),
+}
+
+/// Several modifications applied together: `LOGGED` (atomic), `UNLOGGED` or `COUNTER`.
+#[derive(Debug, Clone)]
+pub struct BatchStatement {
+    pub(crate) batch_type: BatchType,
+    pub(crate) items: Vec<BatchItem>,
+    pub(crate) options: StatementOptions,
+}
+
+impl BatchStatement {
+    /// An empty batch of the given type.
+    pub fn new(batch_type: BatchType) -> Self {
+        Self {
+            batch_type,
+            items: Vec::new(),
+            options: StatementOptions::default(),
+        }
+    }
+
+    /// Adds a CQL string with its values.
+    pub fn add_simple(
+        &mut self,
+        query: impl Into<String>,
+        values: impl SerializeRow,
+    ) -> Result<&mut Self, Error> {
+        let values = SerializedValues::from_row(&values, None)
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+        self.items
+            .push(BatchItem::Simple(Arc::from(query.into()), values));
+        Ok(self)
+    }
+
+    /// Adds a prepared statement with its values (checked against its bind markers).
+    pub fn add_prepared(
+        &mut self,
+        statement: &PreparedStatement,
+        values: impl SerializeRow,
+    ) -> Result<&mut Self, Error> {
+        let values = SerializedValues::from_row(&values, Some(&statement.prepared.bind_markers))
+            .map_err(|e| Error::Serialize(e.to_string()))?;
+        self.items
+            .push(BatchItem::Prepared(Arc::clone(&statement.prepared), values));
+        Ok(self)
+    }
+
+    /// Adds a bound statement.
+    pub fn add_bound(&mut self, bound: &BoundStatement) -> &mut Self {
+        self.items.push(BatchItem::Prepared(
+            Arc::clone(&bound.statement.prepared),
+            bound.values.clone(),
+        ));
+        self
+    }
+
+    /// Number of statements.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the batch has no statement.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    statement_options!();
+}

@@ -1,0 +1,142 @@
+//! Authentication against PasswordAuthenticator: right, wrong and missing credentials, and a
+//! role without permissions.
+
+use cql::{Cluster, Error, ServerErrorKind};
+
+use crate::common::{VERSIONS, builder, keyspace, session};
+
+#[tokio::test]
+async fn correct_credentials_connect_and_negotiate_the_version() {
+    for v in VERSIONS {
+        let s = session(v).await;
+        assert_eq!(s.protocol_version(), v);
+        let rs = s
+            .execute("SELECT release_version FROM system.local", ())
+            .await
+            .expect("query");
+        let (version,): (String,) = rs.first_row_typed().expect("row");
+        assert!(version.starts_with("5."), "release_version {version}");
+    }
+}
+
+#[tokio::test]
+async fn default_negotiation_picks_v5() {
+    let s = Cluster::builder()
+        .contact_points(crate::common::hosts())
+        .credentials("cassandra", "cassandra")
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(s.protocol_version(), cql::ProtocolVersion::V5);
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_authentication_error_with_the_servers_message() {
+    for v in VERSIONS {
+        let err = builder(v)
+            .credentials("cassandra", "definitely-wrong")
+            .build()
+            .expect("config")
+            .connect()
+            .await
+            .expect_err("must not connect");
+        assert!(err.is_authentication(), "{v:?}: {err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("Provided username cassandra and/or password are incorrect"),
+            "{v:?}: {text}"
+        );
+        assert!(
+            !text.contains("definitely-wrong"),
+            "password leaked into the error: {text}"
+        );
+        let Error::NoHostAvailable(errors) = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            matches!(errors[0].1, Error::AuthenticationFailed { .. }),
+            "{errors:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_credentials_name_the_servers_authenticator() {
+    for v in VERSIONS {
+        let err = builder(v)
+            .build()
+            .expect("config")
+            .connect()
+            .await
+            .expect_err("must not connect");
+        let Error::NoHostAvailable(errors) = &err else {
+            panic!("{err:?}")
+        };
+        match &errors[0].1 {
+            Error::AuthenticationRequired { authenticator, .. } => {
+                assert_eq!(
+                    authenticator,
+                    "org.apache.cassandra.auth.PasswordAuthenticator"
+                );
+            }
+            other => panic!("{v:?}: {other:?}"),
+        }
+        assert!(
+            err.to_string().contains("credentials(user, password)"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn role_without_select_gets_unauthorized() {
+    let admin = session(cql::ProtocolVersion::V5).await;
+    let ks = keyspace(&admin, "authz").await;
+    admin
+        .execute(
+            format!("CREATE TABLE {ks}.secret (id int PRIMARY KEY, v text)").as_str(),
+            (),
+        )
+        .await
+        .expect("table");
+    let role = format!("reader_{}", std::process::id());
+    admin
+        .execute(
+            format!(
+                "CREATE ROLE IF NOT EXISTS {role} WITH PASSWORD = 'pw-{role}' AND LOGIN = true"
+            )
+            .as_str(),
+            (),
+        )
+        .await
+        .expect("role");
+    for v in crate::common::VERSIONS {
+        let s = builder(v)
+            .credentials(role.as_str(), format!("pw-{role}"))
+            .build()
+            .expect("config")
+            .connect()
+            .await
+            .expect("role can log in");
+        let err = s
+            .execute(format!("SELECT * FROM {ks}.secret").as_str(), ())
+            .await
+            .expect_err("no SELECT permission");
+        let server = err.server_error().unwrap_or_else(|| panic!("{err:?}"));
+        assert!(
+            matches!(server.kind, ServerErrorKind::Unauthorized),
+            "{server:?}"
+        );
+        assert!(
+            server.message.contains("has no SELECT permission"),
+            "{}",
+            server.message
+        );
+    }
+    admin
+        .execute(format!("DROP ROLE {role}").as_str(), ())
+        .await
+        .expect("drop role");
+}

@@ -1,0 +1,15 @@
+//! Integration tests of the driver against a real Apache Cassandra (`scripts/cassandra`).
+//!
+//! One test binary for the crate, so everything compiles once. The server address comes from
+//! `CQL_TEST_HOSTS` (default 127.0.0.1); `scripts/test` starts the server and sets it. Every
+//! test that talks to the server runs on protocol v4 and v5.
+
+mod auth;
+mod common;
+mod compression;
+mod concurrency;
+mod fake_server;
+mod paging;
+mod statements;
+mod tls;
+mod types;

@@ -1,0 +1,37 @@
+//! Authentication for database drivers, with no networking of its own.
+//!
+//! - [`sasl`]: the challenge/response authenticators of connection start-up (CQL):
+//!   [`AuthProvider`] makes one [`Authenticator`] per connection; [`PlainTextAuthProvider`]
+//!   (PLAIN, also DSE's mechanism negotiation), [`SaslAuthProvider`] (PLAIN, SCRAM-SHA-256).
+//! - [`http`]: credentials for HTTP APIs (ArangoDB): [`http::Auth`] for basic auth,
+//!   [`http::JwtToken`] to read, generate (HS256 superuser tokens) and verify JWTs, and
+//!   [`http::TokenHolder`] that refreshes a token once for many waiting requests.
+//! - [`Secret`]: passwords, tokens and keys that never print and are wiped on drop.
+//!
+//! GSSAPI (Kerberos) is not built in yet: [`SaslAuthProvider::new`] answers
+//! [`Error::MechanismNotSupported`] for it; a custom [`AuthProvider`] can wrap a Kerberos
+//! library today.
+//!
+//! ```
+//! use dbauth::{AuthProvider, HostInfo, PlainTextAuthProvider};
+//! # futures_executor::block_on(async {
+//! let provider = PlainTextAuthProvider::new("cassandra", "cassandra");
+//! let host = HostInfo::new("127.0.0.1:9042".parse().unwrap());
+//! let mut auth = provider
+//!     .new_authenticator(&host, "org.apache.cassandra.auth.PasswordAuthenticator")
+//!     .await?;
+//! assert_eq!(auth.initial_response().await?, Some(b"\0cassandra\0cassandra".to_vec()));
+//! # Ok::<(), dbauth::Error>(()) }).unwrap();
+//! ```
+
+mod error;
+pub mod http;
+pub mod sasl;
+mod secret;
+
+pub use error::Error;
+pub use sasl::scram::{ScramAuthProvider, ScramSha256};
+pub use sasl::{
+    AuthProvider, Authenticator, HostInfo, PlainTextAuthProvider, SaslAuthProvider, SaslOptions,
+};
+pub use secret::Secret;
