@@ -325,6 +325,34 @@ mod tests {
         assert_eq!(CqlDate::from_days_since_epoch(-5).days_since_epoch(), -5);
     }
 
+    #[cfg(feature = "time")]
+    #[test]
+    fn time_conversions() {
+        let d = time::Date::from_calendar_date(2024, time::Month::February, 29).unwrap();
+        assert_eq!(CqlDate::from(d).days_since_epoch(), 19782);
+        assert_eq!(time::Date::try_from(CqlDate::from(d)).unwrap(), d);
+        let t = time::Time::from_hms_nano(23, 59, 58, 999).unwrap();
+        assert_eq!(time::Time::try_from(CqlTime::from(t)).unwrap(), t);
+        let ts = CqlTimestamp(1_709_208_000_123);
+        assert_eq!(
+            CqlTimestamp::from(time::OffsetDateTime::try_from(ts).unwrap()),
+            ts
+        );
+    }
+
+    #[cfg(feature = "bigdecimal")]
+    #[test]
+    fn bigint_and_bigdecimal_conversions() {
+        use std::str::FromStr;
+        let b = num_bigint::BigInt::from_str("-123456789012345678901234567890").unwrap();
+        let v = CqlVarint::from(b.clone());
+        assert_eq!(num_bigint::BigInt::from(&v), b);
+        let d = bigdecimal::BigDecimal::from_str("-12.345").unwrap();
+        let c = CqlDecimal::try_from(d.clone()).unwrap();
+        assert_eq!(c, CqlDecimal::new(-12345, 3));
+        assert_eq!(bigdecimal::BigDecimal::from(c), d);
+    }
+
     #[cfg(feature = "chrono")]
     #[test]
     fn chrono_conversions() {
