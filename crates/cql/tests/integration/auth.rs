@@ -140,3 +140,88 @@ async fn role_without_select_gets_unauthorized() {
         .await
         .expect("drop role");
 }
+
+/// Good credentials for the first connection, a wrong password for every later one.
+struct WrongAfterFirst {
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl dbauth::AuthProvider for WrongAfterFirst {
+    async fn new_authenticator(
+        &self,
+        host: &dbauth::HostInfo,
+        class: &str,
+    ) -> Result<Box<dyn dbauth::Authenticator>, dbauth::Error> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let password = if n == 0 {
+            "cassandra"
+        } else {
+            "wrong-password"
+        };
+        dbauth::PlainTextAuthProvider::new("cassandra", password)
+            .new_authenticator(host, class)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_password_backs_off_instead_of_storming_the_node() {
+    let s = builder(cql::ProtocolVersion::V5)
+        .auth_provider(WrongAfterFirst {
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        })
+        .connections_per_host(3)
+        .reconnection_backoff(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_millis(800),
+        )
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("first connection authenticates");
+    // The pool keeps trying to open its two missing connections, with the server rejecting
+    // each attempt. Without back-off this would be hundreds of attempts in 3 seconds.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let m = s.metrics();
+    assert_eq!(m.open_connections, 1, "{m:?}");
+    assert!(
+        m.connection_attempts >= 3,
+        "the pool gave up retrying: {m:?}"
+    );
+    assert!(m.connection_attempts <= 10, "reconnect storm: {m:?}");
+    // The good connection keeps serving.
+    s.execute("SELECT release_version FROM system.local", ())
+        .await
+        .expect("query on the authenticated connection");
+}
+
+#[tokio::test]
+async fn default_keyspace_from_the_builder() {
+    let admin = session(cql::ProtocolVersion::V5).await;
+    let ks = keyspace(&admin, "default_ks").await;
+    admin
+        .execute(
+            format!("CREATE TABLE {ks}.t (k int PRIMARY KEY)").as_str(),
+            (),
+        )
+        .await
+        .expect("table");
+    let s = builder(cql::ProtocolVersion::V4)
+        .credentials("cassandra", "cassandra")
+        .keyspace(ks.as_str())
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    s.execute("INSERT INTO t (k) VALUES (1)", ())
+        .await
+        .expect("unqualified");
+    let rs = admin
+        .execute(format!("SELECT k FROM {ks}.t").as_str(), ())
+        .await
+        .expect("select");
+    assert_eq!(rs.rows_count(), 1);
+}
