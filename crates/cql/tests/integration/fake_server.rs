@@ -26,6 +26,8 @@ enum Script {
     HugeLength,
     /// Reads and never answers.
     Silent,
+    /// Completes the handshake without auth, then answers nothing (not even heartbeats).
+    SilentAfterReady,
 }
 
 /// Tokens the server received in AUTH_RESPONSE, in order.
@@ -60,6 +62,7 @@ async fn reply(sock: &mut TcpStream, stream: i16, response: Response) {
 async fn handle(mut sock: TcpStream, script: Script, seen: Seen) {
     let mut buf = BytesMut::new();
     let mut challenges = 0;
+    let mut ready = false;
     loop {
         let env = loop {
             if let Some(env) = decode_envelope(&mut buf, 1 << 20).expect("client frame") {
@@ -96,6 +99,11 @@ async fn handle(mut sock: TcpStream, script: Script, seen: Seen) {
         match (script, req) {
             (Script::Silent, _) => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            (Script::SilentAfterReady, _) if ready => {}
+            (Script::SilentAfterReady, DecodedRequest::Startup(_)) => {
+                ready = true;
+                reply(&mut sock, stream, Response::Ready).await;
             }
             (Script::Garbage, DecodedRequest::Options) => {
                 let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
@@ -269,4 +277,27 @@ async fn a_silent_server_hits_the_connect_timeout() {
     let err = connect_err(addr).await;
     assert!(matches!(err, Error::ConnectTimeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn heartbeat_closes_a_connection_whose_peer_stopped_answering() {
+    let (addr, _) = serve(Script::SilentAfterReady).await;
+    let session = Cluster::builder()
+        .contact_points([addr.to_string()])
+        .protocol_version(ProtocolVersion::V4)
+        .heartbeat_interval(Some(Duration::from_millis(200)))
+        .reconnection_backoff(Duration::from_secs(60), Duration::from_secs(60))
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("handshake completes");
+    assert_eq!(session.metrics().open_connections, 1);
+    // Idle for one interval: OPTIONS goes out, no answer within the interval: closed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        session.metrics().open_connections,
+        0,
+        "the dead connection is still open"
+    );
 }
