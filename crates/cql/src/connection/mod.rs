@@ -346,7 +346,7 @@ impl Drop for OrphanGuard<'_> {
             if let Ok(mut s) = self.conn.inner.streams.lock() {
                 s.orphan(self.stream);
                 // Too many requests whose responses never came: the connection is suspect.
-                if s.orphans() > s_limit(&s) {
+                if s.orphans() > MAX_ORPHANS {
                     drop(s);
                     self.conn
                         .close("too many requests timed out without a response");
@@ -356,11 +356,9 @@ impl Drop for OrphanGuard<'_> {
     }
 }
 
-fn s_limit<T>(_s: &StreamTable<T>) -> usize {
-    // Orphans hold stream ids; a quarter of the id space held by silent requests means the
-    // node is not answering.
-    streams::MAX_STREAMS / 4
-}
+/// Orphans hold stream ids; a quarter of the id space held by requests whose responses never
+/// came means the node is not answering: the connection is closed and replaced.
+const MAX_ORPHANS: usize = streams::MAX_STREAMS / 4;
 
 impl Inner {
     fn shutdown(&self, reason: &str) {
@@ -503,8 +501,9 @@ async fn heartbeat(inner: std::sync::Weak<Inner>, interval: Duration) {
         if strong.closed.load(Ordering::Acquire) {
             return;
         }
-        let idle_ms = u64::try_from(strong.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-            - strong.last_read.load(Ordering::Relaxed);
+        let idle_ms = u64::try_from(strong.epoch.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .saturating_sub(strong.last_read.load(Ordering::Relaxed));
         if idle_ms < u64::try_from(interval.as_millis()).unwrap_or(u64::MAX) {
             continue;
         }
