@@ -25,6 +25,7 @@ use cql_protocol::{Compression, ProtocolVersion};
 
 use crate::connection::TlsConfig;
 use crate::error::Error;
+use crate::policies::{ExponentialReconnectionPolicy, LoadBalancingPolicy, ReconnectionPolicy};
 use crate::session::Session;
 use crate::statement::Consistency;
 use crate::timestamps::{MonotonicTimestampGenerator, TimestampGenerator};
@@ -49,10 +50,11 @@ pub(crate) struct Config {
     pub(crate) timestamp_generator: Option<Arc<dyn TimestampGenerator>>,
     pub(crate) connections_per_host: usize,
     pub(crate) max_requests_per_connection: usize,
-    pub(crate) reconnect_base: Duration,
-    pub(crate) reconnect_max: Duration,
     pub(crate) max_frame_body: usize,
     pub(crate) application_name: Option<String>,
+    pub(crate) load_balancing: Arc<dyn LoadBalancingPolicy>,
+    pub(crate) reconnection: Arc<dyn ReconnectionPolicy>,
+    pub(crate) metadata_wait: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -76,10 +78,11 @@ impl std::fmt::Debug for Config {
             timestamp_generator,
             connections_per_host,
             max_requests_per_connection,
-            reconnect_base,
-            reconnect_max,
             max_frame_body,
             application_name,
+            load_balancing,
+            reconnection,
+            metadata_wait,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -102,10 +105,11 @@ impl std::fmt::Debug for Config {
             .field("timestamp_generator", timestamp_generator)
             .field("connections_per_host", connections_per_host)
             .field("max_requests_per_connection", max_requests_per_connection)
-            .field("reconnect_base", reconnect_base)
-            .field("reconnect_max", reconnect_max)
             .field("max_frame_body", max_frame_body)
             .field("application_name", application_name)
+            .field("load_balancing", load_balancing)
+            .field("reconnection", reconnection)
+            .field("metadata_wait", metadata_wait)
             .finish()
     }
 }
@@ -130,10 +134,14 @@ impl Default for Config {
             timestamp_generator: Some(Arc::new(MonotonicTimestampGenerator::new())),
             connections_per_host: 1,
             max_requests_per_connection: 32768,
-            reconnect_base: Duration::from_secs(1),
-            reconnect_max: Duration::from_secs(60),
             max_frame_body: 256 * 1024 * 1024,
             application_name: None,
+            load_balancing: crate::policies::default_load_balancing(),
+            reconnection: Arc::new(ExponentialReconnectionPolicy::new(
+                Duration::from_secs(1),
+                Duration::from_secs(60),
+            )),
+            metadata_wait: Duration::from_millis(100),
         }
     }
 }
@@ -324,8 +332,30 @@ impl ClusterBuilder {
 
     /// Back-off between reconnection attempts to a node: doubles from `base` up to `max`.
     pub fn reconnection_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.config.reconnect_base = base;
-        self.config.reconnect_max = max.max(base);
+        self.config.reconnection =
+            Arc::new(ExponentialReconnectionPolicy::new(base, max.max(base)));
+        self
+    }
+
+    /// How long a pool waits before reconnecting to a node (replaces
+    /// [`reconnection_backoff`](Self::reconnection_backoff)).
+    pub fn reconnection_policy(mut self, policy: impl ReconnectionPolicy + 'static) -> Self {
+        self.config.reconnection = Arc::new(policy);
+        self
+    }
+
+    /// Which nodes requests go to, in which order (default: token aware over data-center
+    /// aware round robin, see [`crate::policies::default_load_balancing`]).
+    pub fn load_balancing_policy(mut self, policy: impl LoadBalancingPolicy + 'static) -> Self {
+        self.config.load_balancing = Arc::new(policy);
+        self
+    }
+
+    /// How long [`Cluster::connect`] waits for the first read of the cluster's metadata
+    /// (nodes, tokens, keyspaces) before returning (default 100 ms). The read goes on in the
+    /// background either way; [`Session::refresh_metadata`] waits for a fresh one.
+    pub fn metadata_wait(mut self, wait: Duration) -> Self {
+        self.config.metadata_wait = wait;
         self
     }
 

@@ -30,14 +30,18 @@
 
 pub mod cluster;
 mod connection;
+mod control;
 pub mod error;
+pub mod metadata;
 pub mod metrics;
 mod paging;
+pub mod policies;
 mod pool;
 pub mod result;
 pub mod session;
 pub mod statement;
 pub mod timestamps;
+pub mod token;
 mod tracing_info;
 
 pub use cluster::{Cluster, ClusterBuilder};

@@ -16,6 +16,7 @@ use cql_protocol::message::{Query, QueryParameters, Request};
 use crate::cluster::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
+use crate::metadata::HostState;
 
 /// The pool of one node.
 pub(crate) struct HostPool {
@@ -32,6 +33,8 @@ pub(crate) struct HostPool {
     keyspace: Arc<RwLock<Option<String>>>,
     events: Option<EventSender>,
     shut: AtomicBool,
+    /// The node's up/down flag, shared with the cluster metadata.
+    state: Arc<HostState>,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -50,6 +53,7 @@ impl HostPool {
         config: Arc<Config>,
         keyspace: Arc<RwLock<Option<String>>>,
         events: Option<EventSender>,
+        state: Arc<HostState>,
     ) -> Arc<Self> {
         Arc::new(Self {
             addr,
@@ -62,6 +66,7 @@ impl HostPool {
             keyspace,
             events,
             shut: AtomicBool::new(false),
+            state,
         })
     }
 
@@ -123,6 +128,9 @@ impl HostPool {
         match result {
             Ok(conn) => {
                 self.failures.store(0, Ordering::Relaxed);
+                if self.state.set_up(true) {
+                    tracing::info!(addr = %self.addr, "node is up");
+                }
                 if let Ok(mut conns) = self.conns.write() {
                     conns.retain(|c| !c.is_closed());
                     conns.push(conn.clone());
@@ -131,6 +139,9 @@ impl HostPool {
             }
             Err(e) => {
                 let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if self.open_connections() == 0 && self.state.set_up(false) {
+                    tracing::warn!(addr = %self.addr, "node is down: no connection can be opened");
+                }
                 if let Ok(mut last) = self.last_error.lock() {
                     *last = Some(e.to_string());
                 }
@@ -142,23 +153,6 @@ impl HostPool {
                 Err(e)
             }
         }
-    }
-
-    /// The delay before the next attempt after `failures` consecutive failures.
-    pub(crate) fn backoff(&self, failures: u32) -> Duration {
-        let base = self.config.reconnect_base;
-        let max = self.config.reconnect_max;
-        let exp = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
-        let capped = exp.min(max);
-        // Up to 15% jitter so that many clients do not retry in lockstep.
-        let jitter_ms = (capped.as_millis() as u64 * 15 / 100).max(1);
-        let nanos = u64::from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0),
-        );
-        capped + Duration::from_millis(nanos % jitter_ms)
     }
 
     /// Starts a background task that opens connections until the pool is full, backing off
@@ -179,7 +173,7 @@ impl HostPool {
                 }
                 let failures = pool.failures.load(Ordering::Relaxed);
                 if failures > 0 {
-                    tokio::time::sleep(pool.backoff(failures)).await;
+                    tokio::time::sleep(pool.config.reconnection.delay(failures)).await;
                 }
                 let _ = pool.connect_one().await;
             }
@@ -196,6 +190,18 @@ impl HostPool {
             }
         }
         Ok(())
+    }
+
+    /// Any open connection, without starting a refill (for the control connection).
+    pub(crate) fn any_open(&self) -> Option<Connection> {
+        let conns = self.conns.read().ok()?;
+        conns.iter().find(|c| !c.is_closed()).cloned()
+    }
+
+    /// Forgets earlier failures (the node was reported up) and refills now.
+    pub(crate) fn reconnect_now(self: &Arc<Self>) {
+        self.failures.store(0, Ordering::Relaxed);
+        self.ensure_filled();
     }
 
     pub(crate) fn shutdown(&self) {

@@ -1,7 +1,7 @@
 //! `Session`: executes statements on the cluster (the reference driver's `Session`).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -11,14 +11,17 @@ use cql_protocol::message::{
     Batch, BatchStatement as WireBatchStatement, BatchStatementKind, Execute, Prepare, Query,
     QueryParameters, Request, Response, ResultMessage,
 };
-use cql_protocol::serialize::SerializeRow;
+use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
 use crate::cluster::Config;
 use crate::connection::{Connection, SendOptions};
+use crate::control::{self, Shared};
 use crate::error::Error;
+use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
 use crate::paging::RowStream;
-use crate::pool::{HostPool, quote_identifier};
+use crate::policies::RequestInfo;
+use crate::pool::quote_identifier;
 use crate::result::QueryResult;
 use crate::statement::{
     BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
@@ -87,16 +90,16 @@ pub struct Session {
 #[derive(Debug)]
 struct SessionInner {
     config: Arc<Config>,
-    pools: Vec<Arc<HostPool>>,
-    next: AtomicUsize,
-    keyspace: Arc<RwLock<Option<String>>>,
+    shared: Arc<Shared>,
     version: ProtocolVersion,
     counters: Counters,
+    control: tokio::task::AbortHandle,
 }
 
 impl Drop for SessionInner {
     fn drop(&mut self) {
-        for p in &self.pools {
+        self.control.abort();
+        for p in self.shared.pools.load().values() {
             p.shutdown();
         }
     }
@@ -111,41 +114,58 @@ struct Plan<'a> {
 impl Session {
     pub(crate) async fn connect(config: Arc<Config>) -> Result<Session, Error> {
         let addrs = config.resolve_contact_points()?;
-        let keyspace = Arc::new(RwLock::new(config.keyspace.clone()));
-        let mut pools = Vec::new();
+        let (shared, events) = Shared::new(Arc::clone(&config), &addrs);
+        let mut pools = HashMap::new();
         let mut errors = Vec::new();
         let mut version = None;
         for addr in addrs {
-            let pool = HostPool::new(addr, Arc::clone(&config), Arc::clone(&keyspace), None);
+            let pool = shared.new_pool(addr);
             match pool.open_first().await {
                 Ok(conn) => {
                     version.get_or_insert(conn.version());
-                    pools.push(pool);
                 }
                 Err(e) => {
                     // Keep the node: its pool retries in the background with back-off.
                     pool.ensure_filled();
-                    pools.push(pool);
                     errors.push((addr, e));
                 }
             }
+            pools.insert(addr, pool);
         }
         let Some(version) = version else {
-            for p in &pools {
+            for p in pools.values() {
                 p.shutdown();
             }
             return Err(Error::NoHostAvailable(errors));
         };
+        shared.pools.store(Arc::new(pools));
+        // Metadata is read in the background by the control task; wait a little for the first
+        // read so that the first requests can already be routed by token.
+        let mut generation = shared.generation.subscribe();
+        let control = tokio::spawn(control::run(Arc::clone(&shared), events)).abort_handle();
+        let _ = tokio::time::timeout(config.metadata_wait, generation.wait_for(|g| *g > 0)).await;
         Ok(Session {
             inner: Arc::new(SessionInner {
                 config,
-                pools,
-                next: AtomicUsize::new(0),
-                keyspace,
+                shared,
                 version,
                 counters: Counters::default(),
+                control,
             }),
         })
+    }
+
+    /// The current snapshot of the cluster's metadata: nodes (address, data center, rack,
+    /// host id, version, tokens, up/down), keyspaces and the token ring. Lock-free; the
+    /// snapshot does not change, later changes make a new one.
+    pub fn cluster_metadata(&self) -> Arc<ClusterMetadata> {
+        self.inner.shared.metadata.load_full()
+    }
+
+    /// Reads the cluster's metadata again now and returns the new snapshot (it is also
+    /// re-read on every topology and schema change event).
+    pub async fn refresh_metadata(&self) -> Result<Arc<ClusterMetadata>, Error> {
+        self.inner.shared.refresh_now().await
     }
 
     /// The protocol version negotiated with the cluster.
@@ -155,39 +175,66 @@ impl Session {
 
     /// The keyspace in use, if any.
     pub fn keyspace(&self) -> Option<String> {
-        self.inner.keyspace.read().ok().and_then(|k| k.clone())
+        self.inner
+            .shared
+            .keyspace
+            .read()
+            .ok()
+            .and_then(|k| k.clone())
     }
 
     /// Nodes this session has pools for, with their open connection count and the total of
     /// connection attempts made so far.
     pub fn pool_state(&self) -> Vec<(SocketAddr, usize, u64)> {
-        self.inner
+        let mut out: Vec<_> = self
+            .inner
+            .shared
             .pools
-            .iter()
+            .load()
+            .values()
             .map(|p| (p.addr(), p.open_connections(), p.connection_attempts()))
-            .collect()
+            .collect();
+        out.sort();
+        out
     }
 
     /// A snapshot of the session's counters.
     pub fn metrics(&self) -> Metrics {
-        let attempts = self
-            .inner
-            .pools
-            .iter()
-            .map(|p| p.connection_attempts())
-            .sum();
-        let open = self.inner.pools.iter().map(|p| p.open_connections()).sum();
+        let pools = self.inner.shared.pools.load();
+        let attempts = pools.values().map(|p| p.connection_attempts()).sum();
+        let open = pools.values().map(|p| p.open_connections()).sum();
         self.inner.counters.snapshot(attempts, open)
     }
 
-    /// Nodes in query-plan order: round robin over nodes with an open connection.
-    fn plan_connections(&self) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
-        let pools = &self.inner.pools;
-        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
-        let mut out = Vec::with_capacity(pools.len());
+    /// Connections in query-plan order: the load-balancing policy's nodes that have an open
+    /// connection.
+    fn plan_connections(
+        &self,
+        info: &RequestInfo<'_>,
+    ) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
+        let metadata = self.inner.shared.metadata.load();
+        let hosts = self.inner.config.load_balancing.query_plan(info, &metadata);
+        let pools = self.inner.shared.pools.load();
+        let mut out = Vec::with_capacity(hosts.len());
         let mut errors = Vec::new();
-        for i in 0..pools.len() {
-            let pool = &pools[(start + i) % pools.len()];
+        if hosts.is_empty() {
+            for h in metadata.hosts().iter().filter(|h| !h.is_up()) {
+                errors.push((
+                    h.address(),
+                    Error::ConnectionClosed {
+                        addr: h.address(),
+                        reason: pools
+                            .get(&h.address())
+                            .and_then(|p| p.last_error())
+                            .unwrap_or_else(|| "the node is down".to_owned()),
+                    },
+                ));
+            }
+        }
+        for host in hosts {
+            let Some(pool) = pools.get(&host.address()) else {
+                continue;
+            };
             match pool.pick() {
                 Some(c) => out.push(c),
                 None => errors.push((
@@ -222,13 +269,18 @@ impl Session {
     /// Runs `request` on the first node of the plan that takes it. Connection failures move to
     /// the next node when nothing could have been executed (not sent) or the statement is
     /// idempotent.
-    async fn run<F>(&self, opts: &StatementOptions, mut attempt: F) -> Result<QueryResult, Error>
+    async fn run<F>(
+        &self,
+        opts: &StatementOptions,
+        info: &RequestInfo<'_>,
+        mut attempt: F,
+    ) -> Result<QueryResult, Error>
     where
         F: AsyncAttempt,
     {
         let counters = &self.inner.counters;
         Counters::bump(&counters.requests);
-        let (conns, mut errors) = self.plan_connections();
+        let (conns, mut errors) = self.plan_connections(info);
         for conn in conns {
             if !errors.is_empty() {
                 Counters::bump(&counters.retries_on_next_host);
@@ -285,6 +337,7 @@ impl Session {
             Statement::Text(q) => {
                 self.run(
                     &plan.opts,
+                    &RequestInfo::default(),
                     QueryAttempt {
                         query: q,
                         values,
@@ -296,6 +349,7 @@ impl Session {
             Statement::Simple(s) => {
                 self.run(
                     &plan.opts,
+                    &RequestInfo::default(),
                     QueryAttempt {
                         query: &s.query,
                         values,
@@ -305,11 +359,15 @@ impl Session {
                 .await
             }
             Statement::Prepared(p) => {
+                // Serialized once: for the routing key, and for every attempt.
+                let bound = SerializedValues::from_row(values, Some(&p.prepared.bind_markers))
+                    .map_err(|e| Error::Serialize(e.to_string()))?;
                 self.run(
                     &plan.opts,
+                    &routing_info(&p.prepared, &bound),
                     ExecuteAttempt {
                         prepared: &p.prepared,
-                        values,
+                        values: &bound,
                         plan: &plan,
                     },
                 )
@@ -318,6 +376,7 @@ impl Session {
             Statement::Bound(b) => {
                 self.run(
                     &plan.opts,
+                    &routing_info(&b.statement.prepared, &b.values),
                     ExecuteAttempt {
                         prepared: &b.statement.prepared,
                         values: &b.values,
@@ -359,7 +418,7 @@ impl Session {
     pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
         let query = query.into();
         let opts = self.resolve(None);
-        let (conns, mut errors) = self.plan_connections();
+        let (conns, mut errors) = self.plan_connections(&RequestInfo::default());
         for conn in conns {
             match self.prepare_on(&conn, &query, &opts).await {
                 Ok(p) => {
@@ -435,7 +494,16 @@ impl Session {
     /// Executes a batch.
     pub async fn batch(&self, batch: &BatchStatement) -> Result<QueryResult, Error> {
         let opts = self.resolve(Some(&batch.options));
-        self.run(&opts, BatchAttempt { batch }).await
+        // Routed by the first prepared statement of the batch.
+        let info = batch
+            .items
+            .iter()
+            .find_map(|i| match i {
+                BatchItem::Prepared(p, v) => Some(routing_info(p, v)),
+                BatchItem::Simple(..) => None,
+            })
+            .unwrap_or_default();
+        self.run(&opts, &info, BatchAttempt { batch }).await
     }
 
     /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
@@ -457,10 +525,11 @@ impl Session {
 
     async fn after_result(&self, r: &QueryResult) -> Result<(), Error> {
         if let Some(ks) = r.set_keyspace() {
-            if let Ok(mut k) = self.inner.keyspace.write() {
+            if let Ok(mut k) = self.inner.shared.keyspace.write() {
                 *k = Some(ks.to_owned());
             }
-            for p in &self.inner.pools {
+            let pools = self.inner.shared.pools.load_full();
+            for p in pools.values() {
                 p.use_keyspace_everywhere(ks).await?;
             }
         }
@@ -469,10 +538,27 @@ impl Session {
 
     /// Closes every connection.
     pub fn shutdown(&self) {
-        for p in &self.inner.pools {
+        self.inner.control.abort();
+        for p in self.inner.shared.pools.load().values() {
             p.shutdown();
         }
     }
+}
+
+/// The keyspace and token of a prepared statement with its values, for token-aware routing.
+fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> RequestInfo<'a> {
+    let keyspace = prepared
+        .bind_markers
+        .first()
+        .map(|c| c.table.keyspace.as_str());
+    let token = if prepared.pk_indexes.is_empty() || values.is_named() {
+        None
+    } else {
+        crate::token::routing_key(values.as_bytes(), values.len(), &prepared.pk_indexes)
+            .ok()
+            .map(|k| Token::of_key(&k))
+    };
+    RequestInfo::new(keyspace, token)
 }
 
 fn send_opts(opts: &StatementOptions) -> SendOptions {

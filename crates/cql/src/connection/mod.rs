@@ -310,6 +310,12 @@ impl Connection {
         }
     }
 
+    /// Completes when the connection is closed (at once if it already is).
+    pub(crate) async fn closed(&self) {
+        let mut rx = self.inner.closed_tx.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
     /// Closes the connection: waiting requests fail, the tasks end.
     pub(crate) fn close(&self, reason: &str) {
         self.inner.shutdown(reason);

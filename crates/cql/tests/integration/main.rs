@@ -5,6 +5,8 @@
 //! test that talks to the server runs on protocol v4 and v5.
 
 mod auth;
+mod cluster;
+mod cluster_murmur3;
 mod common;
 mod compression;
 mod concurrency;

@@ -1,0 +1,476 @@
+//! The control connection: one connection of one pool, registered for TOPOLOGY_CHANGE,
+//! STATUS_CHANGE and SCHEMA_CHANGE events, that reads `system.local`, `system.peers_v2`
+//! (`system.peers` on older servers) and `system_schema.keyspaces` into a new
+//! [`ClusterMetadata`] snapshot whenever something changed, and keeps one pool per node.
+//!
+//! It borrows a pool's connection rather than opening its own; when that connection closes
+//! it moves to an open connection of another pool.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use cql_protocol::frame::Envelope;
+use cql_protocol::message::response::StatusChangeType;
+use cql_protocol::message::{
+    ErrorDecodeOptions, Event, EventType, Query, QueryParameters, Register, Request, Response,
+    decode_response,
+};
+use cql_protocol::types::CqlValue;
+use tokio::sync::{mpsc, watch};
+
+use crate::cluster::Config;
+use crate::connection::{Connection, EventSender, SendOptions};
+use crate::error::Error;
+use crate::metadata::{
+    ClusterMetadata, Host, HostState, KeyspaceMetadata, ReplicationStrategy, Token,
+};
+use crate::policies::HostDistance;
+use crate::pool::HostPool;
+use crate::result::{QueryResult, Row};
+
+/// Refreshes triggered by events wait this long for more events (a keyspace creation sends
+/// several, a node joining too).
+const DEBOUNCE: Duration = Duration::from_millis(300);
+/// How often the control task looks for an open connection when it has none.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>>;
+
+/// What the session and its control task share.
+pub(crate) struct Shared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) keyspace: Arc<RwLock<Option<String>>>,
+    pub(crate) pools: ArcSwap<Pools>,
+    pub(crate) metadata: ArcSwap<ClusterMetadata>,
+    states: Mutex<HashMap<SocketAddr, Arc<HostState>>>,
+    events: EventSender,
+    control: Mutex<Option<Connection>>,
+    local_dc: Mutex<Option<String>>,
+    use_peers_v2: AtomicBool,
+    sync: Mutex<()>,
+    refresh: tokio::sync::Mutex<()>,
+    /// Counts completed metadata reads.
+    pub(crate) generation: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("pools", &self.pools.load().len())
+            .field("hosts", &self.metadata.load().hosts().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        contact_points: &[SocketAddr],
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Envelope>) {
+        let (events, rx) = mpsc::unbounded_channel();
+        let states: HashMap<SocketAddr, Arc<HostState>> = contact_points
+            .iter()
+            .map(|a| (*a, HostState::new()))
+            .collect();
+        let hosts = states
+            .iter()
+            .map(|(a, s)| Arc::new(Host::with_state(*a, Arc::clone(s))))
+            .collect();
+        let metadata = ClusterMetadata::new(None, None, hosts, HashMap::new(), None);
+        let shared = Arc::new(Shared {
+            keyspace: Arc::new(RwLock::new(config.keyspace.clone())),
+            config,
+            pools: ArcSwap::from_pointee(HashMap::new()),
+            metadata: ArcSwap::from_pointee(metadata),
+            states: Mutex::new(states),
+            events,
+            control: Mutex::new(None),
+            local_dc: Mutex::new(None),
+            use_peers_v2: AtomicBool::new(true),
+            sync: Mutex::new(()),
+            refresh: tokio::sync::Mutex::new(()),
+            generation: watch::Sender::new(0),
+        });
+        (shared, rx)
+    }
+
+    fn state_for(&self, addr: SocketAddr) -> Arc<HostState> {
+        match self.states.lock() {
+            Ok(mut s) => Arc::clone(s.entry(addr).or_insert_with(HostState::new)),
+            Err(_) => HostState::new(),
+        }
+    }
+
+    /// A new pool for `addr` (not yet in the map).
+    pub(crate) fn new_pool(&self, addr: SocketAddr) -> Arc<HostPool> {
+        HostPool::new(
+            addr,
+            Arc::clone(&self.config),
+            Arc::clone(&self.keyspace),
+            Some(self.events.clone()),
+            self.state_for(addr),
+        )
+    }
+
+    /// Opens pools for the nodes the policy uses and closes those of nodes that left or are
+    /// ignored.
+    fn sync_pools(&self) {
+        let Ok(_guard) = self.sync.lock() else {
+            return;
+        };
+        let m = self.metadata.load();
+        let lb = &self.config.load_balancing;
+        let current = self.pools.load();
+        let mut next: Pools = (**current).clone();
+        let mut changed = false;
+        for h in m.hosts() {
+            if lb.distance(h, &m) != HostDistance::Ignored && !next.contains_key(&h.address()) {
+                tracing::info!(addr = %h.address(), dc = ?h.datacenter(), "new node: opening a pool");
+                let pool = self.new_pool(h.address());
+                pool.ensure_filled();
+                next.insert(h.address(), pool);
+                changed = true;
+            }
+        }
+        next.retain(|addr, pool| {
+            let keep = m
+                .host(*addr)
+                .is_some_and(|h| lb.distance(h, &m) != HostDistance::Ignored);
+            if !keep {
+                tracing::info!(%addr, "node left or is ignored: closing its pool");
+                pool.shutdown();
+                changed = true;
+            }
+            keep
+        });
+        if changed {
+            self.pools.store(Arc::new(next));
+        }
+    }
+
+    /// An open connection for metadata reads: the control connection, else any pool's.
+    fn any_connection(&self) -> Option<Connection> {
+        if let Ok(c) = self.control.lock() {
+            if let Some(c) = c.as_ref().filter(|c| !c.is_closed()) {
+                return Some(c.clone());
+            }
+        }
+        let pools = self.pools.load();
+        let m = self.metadata.load();
+        let mut candidates: Vec<&Arc<HostPool>> = pools.values().collect();
+        // Nodes that are up first.
+        candidates.sort_by_key(|p| !m.host(p.addr()).is_some_and(|h| h.is_up()));
+        candidates.iter().find_map(|p| p.any_open())
+    }
+
+    /// Reads the metadata now, on the control connection if there is one.
+    pub(crate) async fn refresh_now(&self) -> Result<Arc<ClusterMetadata>, Error> {
+        let conn = self
+            .any_connection()
+            .ok_or_else(|| Error::NoHostAvailable(Vec::new()))?;
+        self.refresh(&conn).await?;
+        Ok(self.metadata.load_full())
+    }
+
+    async fn refresh(&self, conn: &Connection) -> Result<(), Error> {
+        let _one_at_a_time = self.refresh.lock().await;
+        let timeout = self.config.request_timeout;
+        let local = query(
+            conn,
+            "SELECT * FROM system.local WHERE key = 'local'",
+            timeout,
+        )
+        .await?
+        .rows()?;
+        let peers = if self.use_peers_v2.load(Ordering::Relaxed) {
+            match query(conn, "SELECT * FROM system.peers_v2", timeout).await {
+                Ok(r) => Some(r.rows()?),
+                Err(e) if e.server_error().is_some() => {
+                    tracing::debug!(error = %e, "no system.peers_v2; using system.peers");
+                    self.use_peers_v2.store(false, Ordering::Relaxed);
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        let peers = match peers {
+            Some(p) => p,
+            None => query(conn, "SELECT * FROM system.peers", timeout)
+                .await?
+                .rows()?,
+        };
+        let keyspaces = match query(
+            conn,
+            "SELECT keyspace_name, durable_writes, replication FROM system_schema.keyspaces",
+            timeout,
+        )
+        .await
+        {
+            Ok(r) => parse_keyspaces(&r.rows()?),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read system_schema.keyspaces; keeping the known keyspaces");
+                self.metadata.load().keyspaces().clone()
+            }
+        };
+        let local_row = local
+            .first()
+            .ok_or_else(|| Error::Result("system.local has no row".into()))?;
+        let partitioner = text(local_row, "partitioner");
+        let murmur3 = partitioner
+            .as_deref()
+            .is_some_and(|p| p.ends_with("Murmur3Partitioner"));
+        let mut hosts = vec![self.host_from_row(conn.addr(), local_row, murmur3)];
+        for row in &peers {
+            match peer_address(row, self.config.port) {
+                Some(addr) => hosts.push(self.host_from_row(addr, row, murmur3)),
+                None => tracing::warn!(?row, "peer row without an address; ignored"),
+            }
+        }
+        let local_dc = {
+            let mut dc = self
+                .local_dc
+                .lock()
+                .map_err(|_| Error::Result("poisoned".into()))?;
+            if dc.is_none() {
+                *dc = text(local_row, "data_center");
+            }
+            dc.clone()
+        };
+        let metadata = ClusterMetadata::new(
+            text(local_row, "cluster_name"),
+            partitioner,
+            hosts,
+            keyspaces,
+            local_dc,
+        );
+        tracing::debug!(
+            hosts = metadata.hosts().len(),
+            keyspaces = metadata.keyspaces().len(),
+            "cluster metadata refreshed"
+        );
+        self.metadata.store(Arc::new(metadata));
+        self.sync_pools();
+        self.generation.send_modify(|g| *g += 1);
+        Ok(())
+    }
+
+    fn host_from_row(&self, addr: SocketAddr, row: &Row, murmur3: bool) -> Arc<Host> {
+        let mut h = Host::with_state(addr, self.state_for(addr));
+        if let Some(dc) = text(row, "data_center") {
+            h = h.with_datacenter(dc);
+        }
+        if let Some(rack) = text(row, "rack") {
+            h = h.with_rack(rack);
+        }
+        if let Some(CqlValue::Uuid(id) | CqlValue::Timeuuid(id)) = row.get("host_id") {
+            h = h.with_host_id(*id);
+        }
+        if let Some(v) = text(row, "release_version") {
+            h = h.with_release_version(v);
+        }
+        if murmur3 {
+            if let Some(CqlValue::Set(tokens) | CqlValue::List(tokens)) = row.get("tokens") {
+                let mut parsed: Vec<Token> = tokens
+                    .iter()
+                    .filter_map(|t| match t {
+                        CqlValue::Text(s) | CqlValue::Ascii(s) => s.parse().ok().map(Token),
+                        _ => None,
+                    })
+                    .collect();
+                parsed.sort();
+                h = h.with_tokens(parsed);
+            }
+        }
+        Arc::new(h)
+    }
+
+    fn handle_event(&self, env: &Envelope) -> bool {
+        let frame = match decode_response(
+            env,
+            None,
+            self.config.max_frame_body,
+            ErrorDecodeOptions::default(),
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable event ignored");
+                return false;
+            }
+        };
+        let Response::Event(event) = frame.response else {
+            return false;
+        };
+        tracing::debug!(?event, "cluster event");
+        match event {
+            Event::StatusChange { change, address } => {
+                let pool = self.pools.load().get(&address).cloned();
+                let state = self.state_for(address);
+                match change {
+                    StatusChangeType::Up => {
+                        state.set_up(true);
+                        if let Some(p) = pool {
+                            p.reconnect_now();
+                        }
+                    }
+                    _ => {
+                        // Trust our own connections over gossip: only a node we cannot reach
+                        // is taken out of query plans.
+                        let reachable = pool.as_ref().is_some_and(|p| p.open_connections() > 0);
+                        if !reachable {
+                            state.set_up(false);
+                        }
+                        if let Some(p) = pool {
+                            p.ensure_filled();
+                        }
+                    }
+                }
+                false
+            }
+            Event::TopologyChange { .. } | Event::SchemaChange(_) => true,
+            _ => false,
+        }
+    }
+}
+
+async fn query(conn: &Connection, cql: &str, timeout: Duration) -> Result<QueryResult, Error> {
+    let sent = conn.send(
+        &Request::Query(Query {
+            query: cql,
+            params: QueryParameters::default(),
+        }),
+        SendOptions {
+            tracing: false,
+            timeout,
+        },
+    );
+    let frame = sent.await?;
+    QueryResult::from_response(conn.addr(), frame, None)
+}
+
+fn text(row: &Row, name: &str) -> Option<String> {
+    match row.get(name)? {
+        CqlValue::Text(s) | CqlValue::Ascii(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn inet(row: &Row, name: &str) -> Option<IpAddr> {
+    match row.get(name)? {
+        CqlValue::Inet(ip) => Some(*ip),
+        _ => None,
+    }
+}
+
+/// A peer's native transport address: `native_address`/`native_port` (peers_v2) or
+/// `rpc_address` and the configured port; a wildcard address means "same as `peer`".
+fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
+    let ip = inet(row, "native_address").or_else(|| inet(row, "rpc_address"))?;
+    let ip = if ip.is_unspecified() {
+        inet(row, "peer")?
+    } else {
+        ip
+    };
+    let port = match row.get("native_port") {
+        Some(CqlValue::Int(p)) => u16::try_from(*p).ok()?,
+        _ => default_port,
+    };
+    Some(SocketAddr::new(ip, port))
+}
+
+fn parse_keyspaces(rows: &[Row]) -> HashMap<String, KeyspaceMetadata> {
+    let mut out = HashMap::new();
+    for row in rows {
+        let Some(name) = text(row, "keyspace_name") else {
+            continue;
+        };
+        let options: BTreeMap<String, String> = match row.get("replication") {
+            Some(CqlValue::Map(pairs)) => pairs
+                .iter()
+                .filter_map(|(k, v)| match (k, v) {
+                    (CqlValue::Text(k), CqlValue::Text(v)) => Some((k.clone(), v.clone())),
+                    _ => None,
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let durable_writes = !matches!(row.get("durable_writes"), Some(CqlValue::Boolean(false)));
+        out.insert(
+            name.clone(),
+            KeyspaceMetadata {
+                name,
+                durable_writes,
+                strategy: ReplicationStrategy::from_options(&options),
+            },
+        );
+    }
+    out
+}
+
+/// The control task: keeps a registered connection, applies events, refreshes metadata.
+/// Ends when the session is dropped (it is aborted then).
+pub(crate) async fn run(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver<Envelope>) {
+    let register = Register {
+        events: vec![
+            EventType::TopologyChange,
+            EventType::StatusChange,
+            EventType::SchemaChange,
+        ],
+    };
+    loop {
+        let Some(conn) = shared.any_connection() else {
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        };
+        let sent = conn.send(
+            &Request::Register(&register),
+            SendOptions {
+                tracing: false,
+                timeout: shared.config.request_timeout,
+            },
+        );
+        if let Err(e) = sent.await {
+            tracing::warn!(addr = %conn.addr(), error = %e, "control connection: REGISTER failed");
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        }
+        if let Ok(mut c) = shared.control.lock() {
+            *c = Some(conn.clone());
+        }
+        tracing::debug!(addr = %conn.addr(), "control connection registered for events");
+        let mut pending = true;
+        loop {
+            if pending {
+                pending = false;
+                if let Err(e) = shared.refresh(&conn).await {
+                    tracing::warn!(addr = %conn.addr(), error = %e, "cannot read cluster metadata");
+                }
+            }
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Some(env) => {
+                        if shared.handle_event(&env) {
+                            // Collect the burst, then refresh once.
+                            let until = tokio::time::Instant::now() + DEBOUNCE;
+                            while let Ok(Some(more)) = tokio::time::timeout_at(until, events.recv()).await {
+                                let _ = shared.handle_event(&more);
+                            }
+                            pending = true;
+                        }
+                    }
+                    None => return,
+                },
+                _ = conn.closed() => break,
+            }
+        }
+        if let Ok(mut c) = shared.control.lock() {
+            *c = None;
+        }
+        tracing::info!(addr = %conn.addr(), "control connection closed; moving to another node");
+    }
+}

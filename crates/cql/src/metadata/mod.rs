@@ -1,0 +1,319 @@
+//! Cluster metadata (the reference driver's `cassandra.metadata`): the nodes with their data
+//! center, rack, host id, version, tokens and up/down state; the keyspaces with their
+//! replication; and the token ring with each keyspace's replicas precomputed.
+//!
+//! A [`ClusterMetadata`] is an immutable snapshot, replaced as a whole by the control
+//! connection when the topology or the schema changes; [`Session::cluster_metadata`]
+//! returns the current one without taking a lock.
+//!
+//! [`Session::cluster_metadata`]: crate::Session::cluster_metadata
+
+mod ring;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use uuid::Uuid;
+
+pub use crate::token::Token;
+pub(crate) use ring::TokenRing;
+
+/// Up/down state of a node, shared by every snapshot that lists it and by its pool.
+#[derive(Debug)]
+pub(crate) struct HostState {
+    up: AtomicBool,
+}
+
+impl HostState {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(HostState {
+            up: AtomicBool::new(true),
+        })
+    }
+
+    pub(crate) fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    /// Sets the state; returns whether it changed.
+    pub(crate) fn set_up(&self, up: bool) -> bool {
+        self.up.swap(up, Ordering::AcqRel) != up
+    }
+}
+
+/// A node of the cluster.
+#[derive(Debug)]
+pub struct Host {
+    address: SocketAddr,
+    datacenter: Option<String>,
+    rack: Option<String>,
+    host_id: Option<Uuid>,
+    release_version: Option<String>,
+    tokens: Vec<Token>,
+    state: Arc<HostState>,
+}
+
+impl Host {
+    /// A host with only an address (as for a contact point before metadata is read); for
+    /// testing policies, add the rest with the `with_*` methods.
+    pub fn new(address: SocketAddr) -> Self {
+        Self::with_state(address, HostState::new())
+    }
+
+    pub(crate) fn with_state(address: SocketAddr, state: Arc<HostState>) -> Self {
+        Host {
+            address,
+            datacenter: None,
+            rack: None,
+            host_id: None,
+            release_version: None,
+            tokens: Vec::new(),
+            state,
+        }
+    }
+
+    /// Sets the data center.
+    #[must_use]
+    pub fn with_datacenter(mut self, dc: impl Into<String>) -> Self {
+        self.datacenter = Some(dc.into());
+        self
+    }
+
+    /// Sets the rack.
+    #[must_use]
+    pub fn with_rack(mut self, rack: impl Into<String>) -> Self {
+        self.rack = Some(rack.into());
+        self
+    }
+
+    /// Sets the host id.
+    #[must_use]
+    pub fn with_host_id(mut self, id: Uuid) -> Self {
+        self.host_id = Some(id);
+        self
+    }
+
+    /// Sets the release version.
+    #[must_use]
+    pub fn with_release_version(mut self, version: impl Into<String>) -> Self {
+        self.release_version = Some(version.into());
+        self
+    }
+
+    /// Sets the tokens the node owns.
+    #[must_use]
+    pub fn with_tokens(mut self, tokens: Vec<Token>) -> Self {
+        self.tokens = tokens;
+        self
+    }
+
+    /// The native transport address requests go to.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The data center (`None` until metadata was read).
+    pub fn datacenter(&self) -> Option<&str> {
+        self.datacenter.as_deref()
+    }
+
+    /// The rack.
+    pub fn rack(&self) -> Option<&str> {
+        self.rack.as_deref()
+    }
+
+    /// The node's host id.
+    pub fn host_id(&self) -> Option<Uuid> {
+        self.host_id
+    }
+
+    /// The Cassandra version the node runs, e.g. `5.0.8`.
+    pub fn release_version(&self) -> Option<&str> {
+        self.release_version.as_deref()
+    }
+
+    /// The tokens the node owns (Murmur3 partitioner only; empty otherwise).
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// Whether the node is considered up: set down when its pool cannot connect or the
+    /// cluster reports it down while no connection to it is open; up again when a
+    /// connection succeeds or the cluster reports it up.
+    pub fn is_up(&self) -> bool {
+        self.state.is_up()
+    }
+
+    /// Marks the host up or down (e.g. to take it out of query plans in a policy's tests).
+    pub fn set_up(&self, up: bool) {
+        self.state.set_up(up);
+    }
+}
+
+/// How a keyspace's data is replicated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplicationStrategy {
+    /// `SimpleStrategy`: the next `replication_factor` distinct nodes clockwise on the ring.
+    Simple {
+        /// Replicas per partition.
+        replication_factor: usize,
+    },
+    /// `NetworkTopologyStrategy`: per data center, the next nodes clockwise, spread over racks.
+    NetworkTopology {
+        /// Replicas per data center.
+        datacenters: BTreeMap<String, usize>,
+    },
+    /// `LocalStrategy` (system keyspaces): every node holds its own data; no routing.
+    Local,
+    /// Any other class; no token-aware routing.
+    Other {
+        /// The class name.
+        class: String,
+        /// Its options.
+        options: BTreeMap<String, String>,
+    },
+}
+
+impl ReplicationStrategy {
+    /// Parses the `replication` map of `system_schema.keyspaces`.
+    pub fn from_options(options: &BTreeMap<String, String>) -> Self {
+        let class = options.get("class").map(String::as_str).unwrap_or_default();
+        let short = class.rsplit('.').next().unwrap_or(class);
+        // "3" or, with transient replication, "3/1": full replicas first.
+        let factor = |v: &str| -> Option<usize> { v.split('/').next()?.trim().parse().ok() };
+        match short {
+            "SimpleStrategy" => match options.get("replication_factor").and_then(|v| factor(v)) {
+                Some(rf) => ReplicationStrategy::Simple {
+                    replication_factor: rf,
+                },
+                None => ReplicationStrategy::Other {
+                    class: class.to_owned(),
+                    options: options.clone(),
+                },
+            },
+            "NetworkTopologyStrategy" => ReplicationStrategy::NetworkTopology {
+                datacenters: options
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "class")
+                    .filter_map(|(k, v)| Some((k.clone(), factor(v)?)))
+                    .collect(),
+            },
+            "LocalStrategy" => ReplicationStrategy::Local,
+            _ => ReplicationStrategy::Other {
+                class: class.to_owned(),
+                options: options.clone(),
+            },
+        }
+    }
+}
+
+/// A keyspace and its replication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyspaceMetadata {
+    /// Its name.
+    pub name: String,
+    /// `durable_writes`.
+    pub durable_writes: bool,
+    /// How it is replicated.
+    pub strategy: ReplicationStrategy,
+}
+
+/// A snapshot of what the driver knows about the cluster.
+#[derive(Debug)]
+pub struct ClusterMetadata {
+    cluster_name: Option<String>,
+    partitioner: Option<String>,
+    hosts: Vec<Arc<Host>>,
+    by_addr: HashMap<SocketAddr, usize>,
+    keyspaces: HashMap<String, KeyspaceMetadata>,
+    ring: TokenRing,
+    local_dc: Option<String>,
+}
+
+impl ClusterMetadata {
+    /// Builds a snapshot; the ring and every keyspace's replicas are computed here, once.
+    pub(crate) fn new(
+        cluster_name: Option<String>,
+        partitioner: Option<String>,
+        mut hosts: Vec<Arc<Host>>,
+        keyspaces: HashMap<String, KeyspaceMetadata>,
+        local_dc: Option<String>,
+    ) -> Self {
+        hosts.sort_by_key(|h| h.address);
+        hosts.dedup_by_key(|h| h.address);
+        let by_addr = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.address, i))
+            .collect();
+        let ring = TokenRing::new(&hosts, &keyspaces);
+        ClusterMetadata {
+            cluster_name,
+            partitioner,
+            hosts,
+            by_addr,
+            keyspaces,
+            ring,
+            local_dc,
+        }
+    }
+
+    /// The cluster's name.
+    pub fn cluster_name(&self) -> Option<&str> {
+        self.cluster_name.as_deref()
+    }
+
+    /// The partitioner class, e.g. `org.apache.cassandra.dht.Murmur3Partitioner`.
+    pub fn partitioner(&self) -> Option<&str> {
+        self.partitioner.as_deref()
+    }
+
+    /// Every known node, ordered by address.
+    pub fn hosts(&self) -> &[Arc<Host>] {
+        &self.hosts
+    }
+
+    /// The node at `addr`.
+    pub fn host(&self, addr: SocketAddr) -> Option<&Arc<Host>> {
+        self.by_addr.get(&addr).and_then(|&i| self.hosts.get(i))
+    }
+
+    /// The keyspaces and their replication.
+    pub fn keyspaces(&self) -> &HashMap<String, KeyspaceMetadata> {
+        &self.keyspaces
+    }
+
+    /// The data center of the first node the session connected to; the local DC of
+    /// data-center aware policies that name none.
+    pub fn local_dc(&self) -> Option<&str> {
+        self.local_dc.as_deref()
+    }
+
+    /// The node whose range contains `token` (the first node clockwise from it).
+    pub fn token_owner(&self, token: Token) -> Option<&Arc<Host>> {
+        self.ring.owner(token).and_then(|i| self.hosts.get(i))
+    }
+
+    /// The replicas of `token` in `keyspace`, primary first; empty when unknown (no token
+    /// metadata, unknown keyspace, or a strategy without routing).
+    pub fn replicas(&self, keyspace: &str, token: Token) -> Vec<Arc<Host>> {
+        self.ring
+            .replicas(keyspace, token)
+            .iter()
+            .filter_map(|&i| self.hosts.get(i).cloned())
+            .collect()
+    }
+
+    /// The token of a routing key (see [`crate::token::routing_key`]).
+    pub fn token_of(&self, routing_key: &[u8]) -> Token {
+        Token::of_key(routing_key)
+    }
+}
+
+#[cfg(test)]
+#[path = "metadata_tests.rs"]
+mod tests;

@@ -1,0 +1,286 @@
+//! Policies (the reference driver's `cassandra.policies`): which nodes a request goes to and
+//! in which order ([`LoadBalancingPolicy`]), and how long a pool waits before reconnecting
+//! ([`ReconnectionPolicy`]). Each is a trait; implement it for your own policy.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::metadata::{ClusterMetadata, Host, Token};
+
+/// How far a node is from the client; `Ignored` nodes get no pool and no requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostDistance {
+    /// In the local data center.
+    Local,
+    /// In another data center.
+    Remote,
+    /// Never used.
+    Ignored,
+}
+
+/// What a policy knows about a request.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct RequestInfo<'a> {
+    /// The keyspace of the statement (from a prepared statement's metadata).
+    pub keyspace: Option<&'a str>,
+    /// The token of the statement's partition key, when known.
+    pub token: Option<Token>,
+}
+
+impl<'a> RequestInfo<'a> {
+    /// Request information with a keyspace and token (for tests of policies).
+    pub fn new(keyspace: Option<&'a str>, token: Option<Token>) -> Self {
+        RequestInfo { keyspace, token }
+    }
+}
+
+/// Chooses the nodes a request is tried on, in order.
+pub trait LoadBalancingPolicy: Send + Sync + std::fmt::Debug {
+    /// The distance of a node; `Ignored` nodes get no connection pool.
+    fn distance(&self, host: &Host, cluster: &ClusterMetadata) -> HostDistance;
+
+    /// The nodes to try, best first. Nodes that are down should be left out.
+    fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>>;
+}
+
+fn rotate(hosts: &mut [Arc<Host>], counter: &AtomicUsize) {
+    if !hosts.is_empty() {
+        let start = counter.fetch_add(1, Ordering::Relaxed) % hosts.len();
+        hosts.rotate_left(start);
+    }
+}
+
+/// Every node that is up, in turn.
+#[derive(Debug, Default)]
+pub struct RoundRobinPolicy {
+    next: AtomicUsize,
+}
+
+impl RoundRobinPolicy {
+    /// A round-robin policy.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl LoadBalancingPolicy for RoundRobinPolicy {
+    fn distance(&self, _: &Host, _: &ClusterMetadata) -> HostDistance {
+        HostDistance::Local
+    }
+
+    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let mut hosts: Vec<Arc<Host>> = cluster
+            .hosts()
+            .iter()
+            .filter(|h| h.is_up())
+            .cloned()
+            .collect();
+        rotate(&mut hosts, &self.next);
+        hosts
+    }
+}
+
+/// Round robin over the nodes of the local data center, then up to
+/// `used_hosts_per_remote_dc` nodes of each other data center.
+#[derive(Debug, Default)]
+pub struct DcAwareRoundRobinPolicy {
+    local_dc: Option<String>,
+    used_hosts_per_remote_dc: usize,
+    next: AtomicUsize,
+}
+
+impl DcAwareRoundRobinPolicy {
+    /// `local_dc`: `None` takes the data center of the first node the session connected to.
+    pub fn new(local_dc: Option<String>, used_hosts_per_remote_dc: usize) -> Self {
+        DcAwareRoundRobinPolicy {
+            local_dc,
+            used_hosts_per_remote_dc,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn local<'a>(&'a self, cluster: &'a ClusterMetadata) -> Option<&'a str> {
+        self.local_dc.as_deref().or(cluster.local_dc())
+    }
+}
+
+impl LoadBalancingPolicy for DcAwareRoundRobinPolicy {
+    fn distance(&self, host: &Host, cluster: &ClusterMetadata) -> HostDistance {
+        let local = self.local(cluster);
+        // Before metadata is known every node counts as local.
+        if local.is_none() || host.datacenter().is_none() || host.datacenter() == local {
+            return HostDistance::Local;
+        }
+        if self.used_hosts_per_remote_dc == 0 {
+            return HostDistance::Ignored;
+        }
+        let rank = cluster
+            .hosts()
+            .iter()
+            .filter(|h| h.datacenter() == host.datacenter())
+            .position(|h| h.address() == host.address());
+        match rank {
+            Some(r) if r < self.used_hosts_per_remote_dc => HostDistance::Remote,
+            _ => HostDistance::Ignored,
+        }
+    }
+
+    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let mut local = Vec::new();
+        let mut remote = Vec::new();
+        for h in cluster.hosts().iter().filter(|h| h.is_up()) {
+            match self.distance(h, cluster) {
+                HostDistance::Local => local.push(Arc::clone(h)),
+                HostDistance::Remote => remote.push(Arc::clone(h)),
+                HostDistance::Ignored => {}
+            }
+        }
+        rotate(&mut local, &self.next);
+        local.extend(remote);
+        local
+    }
+}
+
+/// Sends a request to a replica of its partition first (when the statement's keyspace and
+/// token are known: bound prepared statements), then follows the wrapped policy.
+#[derive(Debug)]
+pub struct TokenAwarePolicy<P> {
+    child: P,
+}
+
+impl<P: LoadBalancingPolicy> TokenAwarePolicy<P> {
+    /// Wraps `child`, which orders everything after the local replicas.
+    pub fn new(child: P) -> Self {
+        TokenAwarePolicy { child }
+    }
+}
+
+impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
+    fn distance(&self, host: &Host, cluster: &ClusterMetadata) -> HostDistance {
+        self.child.distance(host, cluster)
+    }
+
+    fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let child = self.child.query_plan(request, cluster);
+        let (Some(ks), Some(token)) = (request.keyspace, request.token) else {
+            return child;
+        };
+        let replicas: Vec<Arc<Host>> = cluster
+            .replicas(ks, token)
+            .into_iter()
+            .filter(|h| h.is_up() && self.child.distance(h, cluster) == HostDistance::Local)
+            .collect();
+        if replicas.is_empty() {
+            return child;
+        }
+        let first: HashSet<SocketAddr> = replicas.iter().map(|h| h.address()).collect();
+        let mut plan = replicas;
+        plan.extend(child.into_iter().filter(|h| !first.contains(&h.address())));
+        plan
+    }
+}
+
+/// Only the listed addresses are ever used (others are `Ignored`); the wrapped policy orders
+/// them.
+#[derive(Debug)]
+pub struct WhiteListPolicy<P> {
+    child: P,
+    allowed: HashSet<SocketAddr>,
+}
+
+impl<P: LoadBalancingPolicy> WhiteListPolicy<P> {
+    /// Allows `addresses` only.
+    pub fn new(child: P, addresses: impl IntoIterator<Item = SocketAddr>) -> Self {
+        WhiteListPolicy {
+            child,
+            allowed: addresses.into_iter().collect(),
+        }
+    }
+}
+
+impl<P: LoadBalancingPolicy> LoadBalancingPolicy for WhiteListPolicy<P> {
+    fn distance(&self, host: &Host, cluster: &ClusterMetadata) -> HostDistance {
+        if self.allowed.contains(&host.address()) {
+            self.child.distance(host, cluster)
+        } else {
+            HostDistance::Ignored
+        }
+    }
+
+    fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let mut plan = self.child.query_plan(request, cluster);
+        plan.retain(|h| self.allowed.contains(&h.address()));
+        plan
+    }
+}
+
+/// The default: token aware over data-center aware round robin (local DC only).
+pub fn default_load_balancing() -> Arc<dyn LoadBalancingPolicy> {
+    Arc::new(TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None, 0)))
+}
+
+/// How long a pool waits before its next connection attempt.
+pub trait ReconnectionPolicy: Send + Sync + std::fmt::Debug {
+    /// The delay after `failures` consecutive failed attempts (1 for the first failure).
+    fn delay(&self, failures: u32) -> Duration;
+}
+
+/// The same delay every time.
+#[derive(Debug, Clone, Copy)]
+pub struct ConstantReconnectionPolicy {
+    delay: Duration,
+}
+
+impl ConstantReconnectionPolicy {
+    /// Waits `delay` between attempts.
+    pub fn new(delay: Duration) -> Self {
+        ConstantReconnectionPolicy { delay }
+    }
+}
+
+impl ReconnectionPolicy for ConstantReconnectionPolicy {
+    fn delay(&self, _: u32) -> Duration {
+        self.delay
+    }
+}
+
+/// `base` doubling after each failure up to `max`, with up to 15% jitter so that many
+/// clients do not retry in lockstep.
+#[derive(Debug, Clone, Copy)]
+pub struct ExponentialReconnectionPolicy {
+    base: Duration,
+    max: Duration,
+}
+
+impl ExponentialReconnectionPolicy {
+    /// Starts at `base`, caps at `max`.
+    pub fn new(base: Duration, max: Duration) -> Self {
+        ExponentialReconnectionPolicy { base, max }
+    }
+}
+
+impl ReconnectionPolicy for ExponentialReconnectionPolicy {
+    fn delay(&self, failures: u32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+        let capped = exp.min(self.max);
+        let jitter_ms = (capped.as_millis() as u64 * 15 / 100).max(1);
+        let nanos = u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0),
+        );
+        capped + Duration::from_millis(nanos % jitter_ms)
+    }
+}
+
+#[cfg(test)]
+#[path = "policies_tests.rs"]
+mod tests;
