@@ -7,6 +7,7 @@
 mod auth;
 mod cluster;
 mod cluster_murmur3;
+mod cluster_nodes;
 mod common;
 mod compression;
 mod concurrency;
