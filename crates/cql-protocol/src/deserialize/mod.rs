@@ -58,6 +58,9 @@ pub enum DeserializeError {
     /// The rows are shorter than announced.
     #[error("rows data truncated")]
     Truncated,
+    /// The Rust type needs a column the result does not have.
+    #[error("the result has no column {0}")]
+    MissingColumn(String),
 }
 
 impl DeserializeError {

@@ -11,6 +11,7 @@ mod cluster_nodes;
 mod common;
 mod compression;
 mod concurrency;
+mod derive;
 mod fake_server;
 mod paging;
 mod statements;
