@@ -1,0 +1,220 @@
+//! An in-memory stand-in for an ArangoDB server, for tests of clients.
+//!
+//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_api/version`,
+//! `/_admin/server/availability`, databases, collections, documents (with `_rev`
+//! preconditions and batch variants), an AQL cursor subset, stream transactions, users and
+//! database permissions. Authentication follows ArangoDB: HTTP basic, user JWTs issued by
+//! `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and superuser JWTs
+//! carrying a `server_id`. Errors come in ArangoDB's envelope
+//! `{"error":true,"errorNum":N,"errorMessage":"...","code":H}` and every response carries
+//! `Server: ArangoDB`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), arango_testserver::StartError> {
+//! let server = arango_testserver::TestServer::start(arango_testserver::Config::default()).await?;
+//! println!("listening on {}", server.url());
+//! # Ok(()) }
+//! ```
+//!
+//! Limits: no persistence; transactions are not isolated (an abort restores the write
+//! collections to their state at begin); AQL is limited to
+//! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
+//! RETURN d|d.x`.
+
+mod api_admin;
+mod api_data;
+mod aql;
+mod service;
+mod state;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use dbauth::Secret;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use state::{LogEntry, LoggedAuth};
+use state::{State, User};
+
+/// Settings of the stand-in.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (default `127.0.0.1:0`).
+    pub listen: SocketAddr,
+    /// The JWT secret (default `"secret"`).
+    pub jwt_secret: Secret,
+    /// Lifetime of tokens issued by `/_open/auth`, in seconds (default 3600).
+    pub session_timeout: i64,
+    /// Password of `root` (default empty).
+    pub root_password: Secret,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: Secret::new("secret"),
+            session_timeout: 3600,
+            root_password: Secret::new(""),
+        }
+    }
+}
+
+impl Config {
+    /// Sets the listen address.
+    pub fn with_listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+    /// Sets the JWT secret.
+    pub fn with_jwt_secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.jwt_secret = secret.into();
+        self
+    }
+    /// Sets the session timeout in seconds.
+    pub fn with_session_timeout(mut self, seconds: i64) -> Self {
+        self.session_timeout = seconds;
+        self
+    }
+    /// Sets root's password.
+    pub fn with_root_password(mut self, password: impl Into<Secret>) -> Self {
+        self.root_password = password.into();
+        self
+    }
+}
+
+/// Why the stand-in could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Binding the listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+pub(crate) type Shared = Arc<Mutex<State>>;
+
+pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, State> {
+    s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running stand-in; it stops when dropped.
+pub struct TestServer {
+    addr: SocketAddr,
+    state: Shared,
+    task: JoinHandle<()>,
+}
+
+impl fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestServer {
+    /// Binds and starts serving on the current tokio runtime.
+    pub async fn start(config: Config) -> Result<TestServer, StartError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let state = Arc::new(Mutex::new(State::new(
+            config.jwt_secret,
+            config.session_timeout,
+            config.root_password,
+        )));
+        let task = tokio::spawn(service::serve(listener, state.clone()));
+        Ok(TestServer { addr, state, task })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Replaces the JWT secret: tokens signed with the old one are rejected from now on.
+    pub fn rotate_secret(&self, secret: impl Into<Secret>) {
+        lock(&self.state).secret = secret.into();
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_session_timeout(&self, seconds: i64) {
+        lock(&self.state).session_timeout = seconds;
+    }
+
+    /// Adds (or replaces) an active user with no database permissions.
+    pub fn add_user(&self, username: &str, password: impl Into<Secret>) {
+        lock(&self.state)
+            .users
+            .insert(username.to_owned(), User::new(password.into()));
+    }
+
+    /// Grants `grant` (`"rw"`, `"ro"` or `"none"`) on `db` (or `"*"`); false if the user or
+    /// grant is unknown.
+    pub fn grant(&self, username: &str, db: &str, grant: &str) -> bool {
+        let Some(g) = state::Grant::parse(grant) else {
+            return false;
+        };
+        let mut st = lock(&self.state);
+        match st.users.get_mut(username) {
+            Some(u) => {
+                u.grants.insert(db.to_owned(), g);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// All requests seen so far, oldest first.
+    pub fn log(&self) -> Vec<LogEntry> {
+        lock(&self.state).log.clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_log(&self) {
+        lock(&self.state).log.clear();
+    }
+
+    /// Number of open server-side cursors.
+    pub fn live_cursors(&self) -> usize {
+        lock(&self.state).cursors.len()
+    }
+
+    /// The most server-side cursors that were open at the same time.
+    pub fn max_live_cursors(&self) -> usize {
+        lock(&self.state).max_live_cursors
+    }
+
+    /// The fingerprint the log records for a bearer token.
+    pub fn fingerprint(token: &str) -> String {
+        service::fingerprint(token)
+    }
+}

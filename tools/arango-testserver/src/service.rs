@@ -1,0 +1,495 @@
+//! HTTP plumbing: connections, body limits, authentication, routing, the request log.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io::Read as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use dbauth::Secret;
+use dbauth::http::JwtToken;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, SERVER, WWW_AUTHENTICATE};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use tokio::net::TcpListener;
+
+use crate::state::{ApiError, Grant, LogEntry, LoggedAuth, State};
+use crate::{Shared, api_admin, api_data, aql, lock};
+
+/// Request bodies larger than this are refused (413) before they are buffered.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+pub(crate) async fn serve(listener: TcpListener, state: Shared) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| handle(req, state.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub(crate) fn fingerprint(token: &str) -> String {
+    let d = Sha256::digest(token.as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Principal {
+    Superuser,
+    User(String),
+}
+
+/// One parsed request, as handlers see it.
+pub(crate) struct Ctx {
+    pub(crate) method: String,
+    pub(crate) db: String,
+    /// Path segments after the database prefix, percent-decoded.
+    pub(crate) seg: Vec<String>,
+    pub(crate) query: HashMap<String, String>,
+    pub(crate) headers: hyper::HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) principal: Principal,
+}
+
+impl Ctx {
+    pub(crate) fn json(&self) -> Result<Value, ApiError> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|_| ApiError::new(400, 600, "invalid JSON"))
+    }
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.query
+            .get(name)
+            .is_some_and(|v| v == "true" || v == "1")
+    }
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub(crate) fn seg(&self, i: usize) -> Option<&str> {
+        self.seg.get(i).map(String::as_str)
+    }
+    /// The access level on the current database.
+    pub(crate) fn grant(&self, st: &State) -> Grant {
+        self.grant_on(st, &self.db)
+    }
+    pub(crate) fn grant_on(&self, st: &State, db: &str) -> Grant {
+        match &self.principal {
+            Principal::Superuser => Grant::Rw,
+            Principal::User(u) => st.users.get(u).map_or(Grant::None, |u| u.grant_on(db)),
+        }
+    }
+    pub(crate) fn need_rw(&self, st: &State) -> Result<(), ApiError> {
+        if self.grant(st) == Grant::Rw {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+    /// Administrative operations need rw on `_system`.
+    pub(crate) fn need_admin(&self, st: &State) -> Result<(), ApiError> {
+        if self.grant_on(st, "_system") == Grant::Rw {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// A handler's answer.
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) headers: Vec<(&'static str, String)>,
+}
+
+impl Resp {
+    pub(crate) fn new(status: u16, body: Value) -> Self {
+        Resp {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_query(q: Option<&str>) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = v.replace('+', " ");
+        if let (Some(k), Some(v)) = (percent_decode(k), percent_decode(&v)) {
+            m.insert(k, v);
+        }
+    }
+    m
+}
+
+fn respond(status: u16, body: &Value, extra: &[(&'static str, String)]) -> Response<Full<Bytes>> {
+    let bytes = if status == 304 {
+        Vec::new()
+    } else {
+        serde_json::to_vec(body).unwrap_or_default()
+    };
+    let mut r = Response::new(Full::new(Bytes::from(bytes)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = r.headers_mut();
+    h.insert(SERVER, HeaderValue::from_static("ArangoDB"));
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    for (k, v) in extra {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.append(*k, v);
+        }
+    }
+    if status == 401 {
+        h.append(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic, realm=\"ArangoDB\""),
+        );
+        h.append(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer token_type=\"JWT\", realm=\"ArangoDB\""),
+        );
+    }
+    r
+}
+
+fn logged_auth(header: Option<&HeaderValue>) -> LoggedAuth {
+    let Some(v) = header.and_then(|h| h.to_str().ok()) else {
+        return if header.is_some() {
+            LoggedAuth::Other
+        } else {
+            LoggedAuth::None
+        };
+    };
+    let (scheme, rest) = v.split_once(' ').unwrap_or((v, ""));
+    if scheme.eq_ignore_ascii_case("bearer") {
+        LoggedAuth::Bearer {
+            fingerprint: fingerprint(rest.trim()),
+        }
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        match decode_basic(rest.trim()) {
+            Some((u, _)) => LoggedAuth::Basic { username: u },
+            None => LoggedAuth::Other,
+        }
+    } else {
+        LoggedAuth::Other
+    }
+}
+
+fn decode_basic(b64: &str) -> Option<(String, Secret)> {
+    let raw = STANDARD.decode(b64).ok()?;
+    // UTF-8 first; Latin-1 otherwise (every byte maps to one code point).
+    let text = match String::from_utf8(raw) {
+        Ok(t) => t,
+        Err(e) => e.into_bytes().iter().map(|&b| char::from(b)).collect(),
+    };
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_owned(), Secret::new(p)))
+}
+
+/// Checks a bearer token: HS256, typ JWT, iss arangodb, not expired, a known user or a
+/// server id, and `allowed_paths` if present.
+fn check_jwt(st: &State, token: &str, path: &str) -> Result<Principal, ApiError> {
+    let claims = JwtToken::verify_hs256(token, &st.secret).map_err(|_| ApiError::unauthorized())?;
+    let header = token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h.trim_end_matches('=')).ok())
+        .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
+        .ok_or_else(ApiError::unauthorized)?;
+    if header.get("typ").and_then(Value::as_str) != Some("JWT") {
+        return Err(ApiError::unauthorized());
+    }
+    if claims.get("iss").and_then(Value::as_str) != Some("arangodb") {
+        return Err(ApiError::unauthorized());
+    }
+    if let Some(exp) = claims.get("exp") {
+        let exp = exp.as_i64().ok_or_else(ApiError::unauthorized)?;
+        if now_secs() >= exp {
+            return Err(ApiError::unauthorized());
+        }
+    }
+    if let Some(paths) = claims.get("allowed_paths") {
+        let allowed = paths
+            .as_array()
+            .is_some_and(|a| a.iter().any(|p| p.as_str() == Some(path)));
+        if !allowed {
+            return Err(ApiError::unauthorized());
+        }
+    }
+    if let Some(u) = claims.get("preferred_username").and_then(Value::as_str) {
+        return match st.users.get(u) {
+            Some(user) if user.active => Ok(Principal::User(u.to_owned())),
+            _ => Err(ApiError::unauthorized()),
+        };
+    }
+    if claims.get("server_id").is_some_and(Value::is_string) {
+        return Ok(Principal::Superuser);
+    }
+    Err(ApiError::unauthorized())
+}
+
+fn authenticate(
+    st: &State,
+    header: Option<&HeaderValue>,
+    path: &str,
+) -> Result<Principal, ApiError> {
+    let v = header
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(ApiError::unauthorized)?;
+    let (scheme, rest) = v.split_once(' ').ok_or_else(ApiError::unauthorized)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        check_jwt(st, rest.trim(), path)
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let (u, p) = decode_basic(rest.trim()).ok_or_else(ApiError::unauthorized)?;
+        match st.users.get(&u) {
+            Some(user) if user.active && user.password == p => Ok(Principal::User(u)),
+            _ => Err(ApiError::unauthorized()),
+        }
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+/// `POST /_open/auth`: a user JWT for valid credentials.
+fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
+    if method != "POST" {
+        return Err(ApiError::method());
+    }
+    let v: Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::new(400, 600, "invalid JSON"))?;
+    let (Some(u), Some(p)) = (
+        v.get("username").and_then(Value::as_str),
+        v.get("password").and_then(Value::as_str),
+    ) else {
+        return Err(ApiError::new(400, 400, "bad parameter"));
+    };
+    match st.users.get(u) {
+        Some(user) if user.active && user.password.expose() == p => {}
+        _ => return Err(ApiError::new(401, 401, "Wrong credentials")),
+    }
+    let iat = now_secs();
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = json!({
+        "preferred_username": u, "iss": "arangodb", "iat": iat,
+        "exp": iat.saturating_add(st.session_timeout),
+    });
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{claims}");
+    let sig = sign_hs256(&st.secret, &input);
+    Ok(Resp::new(200, json!({ "jwt": format!("{input}.{sig}") })))
+}
+
+fn sign_hs256(secret: &Secret, input: &str) -> String {
+    // HMAC-SHA-256 (RFC 2104) over SHA-256, block size 64.
+    let key = secret.expose().as_bytes();
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(input.as_bytes());
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    URL_SAFE_NO_PAD.encode(outer.finalize())
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    state: Shared,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let method = parts.method.as_str().to_owned();
+    let auth_header = parts.headers.get(hyper::header::AUTHORIZATION).cloned();
+    let logged = logged_auth(auth_header.as_ref());
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(_) => Err(ApiError::new(413, 413, "request body too large")),
+    };
+    let body = body.and_then(|b| {
+        let deflated = parts
+            .headers
+            .get(hyper::header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"deflate"));
+        if !deflated {
+            return Ok(b);
+        }
+        let mut out = Vec::new();
+        flate2::read::ZlibDecoder::new(&b[..])
+            .take(MAX_BODY as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|_| ApiError::bad("cannot inflate the request body"))?;
+        if out.len() > MAX_BODY {
+            return Err(ApiError::new(413, 413, "request body too large"));
+        }
+        Ok(Bytes::from(out))
+    });
+    let mut st = lock(&state);
+    let result = body.and_then(|body| {
+        route(
+            &mut st,
+            &method,
+            &path,
+            parts.uri.query(),
+            parts.headers,
+            body,
+            auth_header.as_ref(),
+        )
+    });
+    let (status, resp) = match result {
+        Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
+        Err(e) => (e.code, respond(e.code, &e.body(), &[])),
+    };
+    st.log.push(LogEntry {
+        method,
+        path,
+        auth: logged,
+        status,
+    });
+    Ok(resp)
+}
+
+fn route(
+    st: &mut State,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+    auth: Option<&HeaderValue>,
+) -> Result<Resp, ApiError> {
+    if path == "/_open/auth" {
+        return open_auth(st, method, &body);
+    }
+    let mut seg: Vec<String> = Vec::new();
+    for s in path.split('/').filter(|s| !s.is_empty()) {
+        seg.push(percent_decode(s).ok_or_else(|| ApiError::bad("bad percent-encoding"))?);
+    }
+    let mut db = "_system".to_owned();
+    if seg.first().map(String::as_str) == Some("_db") {
+        if seg.len() < 2 {
+            return Err(ApiError::not_found_path());
+        }
+        db = seg[1].clone();
+        seg.drain(..2);
+    }
+    if seg == ["_admin", "server", "availability"] {
+        return Ok(Resp::new(
+            200,
+            json!({"mode": "default", "readOnly": false}),
+        ));
+    }
+    let principal = authenticate(st, auth, path)?;
+    let ctx = Ctx {
+        method: method.to_owned(),
+        db,
+        seg,
+        query: parse_query(query),
+        headers,
+        body,
+        principal,
+    };
+    if !st.dbs.contains_key(&ctx.db) {
+        return Err(ApiError::db_not_found());
+    }
+    if ctx.grant(st) == Grant::None {
+        return Err(ApiError::unauthorized());
+    }
+    if let Some(id) = ctx.header("x-arango-trx-id") {
+        match st.trx.get(id) {
+            Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {}
+            _ => return Err(ApiError::new(404, 1655, "transaction not found")),
+        }
+    }
+    if ctx.seg(0) != Some("_api") {
+        return Err(ApiError::not_found_path());
+    }
+    match ctx.seg(1) {
+        Some("version") => Ok(Resp::new(
+            200,
+            json!({"server": "arango", "version": "3.12.4", "license": "community"}),
+        )),
+        Some("database") => api_admin::database(st, &ctx),
+        Some("user") => api_admin::user(st, &ctx),
+        Some("collection") => api_data::collection(st, &ctx),
+        Some("document") => api_data::document(st, &ctx),
+        Some("cursor") => aql::cursor(st, &ctx),
+        Some("transaction") => api_admin::transaction(st, &ctx),
+        _ => Err(ApiError::not_found_path()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hs256_matches_dbauth_verification() {
+        let secret = Secret::new("s3cret");
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(r#"{"iss":"arangodb","exp":99999999999}"#);
+        let input = format!("{header}.{claims}");
+        let tok = format!("{input}.{}", sign_hs256(&secret, &input));
+        assert!(JwtToken::verify_hs256(&tok, &secret).is_ok());
+        assert!(JwtToken::verify_hs256(&tok, &Secret::new("other")).is_err());
+        let long = Secret::new("k".repeat(100));
+        let tok = format!("{input}.{}", sign_hs256(&long, &input));
+        assert!(JwtToken::verify_hs256(&tok, &long).is_ok());
+    }
+
+    #[test]
+    fn query_and_percent_decoding() {
+        let q = parse_query(Some("a=1&b=x%20y&c=p+q&flag"));
+        assert_eq!(q["a"], "1");
+        assert_eq!(q["b"], "x y");
+        assert_eq!(q["c"], "p q");
+        assert_eq!(q["flag"], "");
+        assert_eq!(percent_decode("%zz"), None);
+    }
+}

@@ -1,0 +1,259 @@
+//! In-memory data of the stand-in: databases, collections, documents, users, cursors,
+//! transactions, and the request log.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use dbauth::Secret;
+use serde_json::{Map, Value, json};
+
+/// An error answered in ArangoDB's envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) code: u16,
+    pub(crate) num: i64,
+    pub(crate) msg: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(code: u16, num: i64, msg: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            num,
+            msg: msg.into(),
+        }
+    }
+    pub(crate) fn unauthorized() -> Self {
+        ApiError::new(401, 11, "not authorized to execute this request")
+    }
+    pub(crate) fn forbidden() -> Self {
+        ApiError::new(403, 11, "forbidden")
+    }
+    pub(crate) fn not_found_path() -> Self {
+        ApiError::new(404, 404, "unknown path")
+    }
+    pub(crate) fn method() -> Self {
+        ApiError::new(405, 405, "method not supported")
+    }
+    pub(crate) fn bad(msg: impl Into<String>) -> Self {
+        ApiError::new(400, 10, msg)
+    }
+    pub(crate) fn coll_not_found() -> Self {
+        ApiError::new(404, 1203, "collection or view not found")
+    }
+    pub(crate) fn doc_not_found() -> Self {
+        ApiError::new(404, 1202, "document not found")
+    }
+    pub(crate) fn db_not_found() -> Self {
+        ApiError::new(404, 1228, "database not found")
+    }
+    /// The envelope as JSON.
+    pub(crate) fn body(&self) -> Value {
+        json!({"error": true, "errorNum": self.num, "errorMessage": self.msg, "code": self.code})
+    }
+}
+
+/// Access level of a user on a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Grant {
+    None,
+    Ro,
+    Rw,
+}
+
+impl Grant {
+    pub(crate) fn parse(s: &str) -> Option<Grant> {
+        match s {
+            "none" => Some(Grant::None),
+            "ro" => Some(Grant::Ro),
+            "rw" => Some(Grant::Rw),
+            _ => None,
+        }
+    }
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Grant::None => "none",
+            Grant::Ro => "ro",
+            Grant::Rw => "rw",
+        }
+    }
+}
+
+pub(crate) struct User {
+    pub(crate) password: Secret,
+    pub(crate) active: bool,
+    pub(crate) extra: Value,
+    /// Database name (or `*`) to grant.
+    pub(crate) grants: BTreeMap<String, Grant>,
+}
+
+impl User {
+    pub(crate) fn new(password: Secret) -> Self {
+        User {
+            password,
+            active: true,
+            extra: json!({}),
+            grants: BTreeMap::new(),
+        }
+    }
+    pub(crate) fn grant_on(&self, db: &str) -> Grant {
+        self.grants
+            .get(db)
+            .or_else(|| self.grants.get("*"))
+            .copied()
+            .unwrap_or(Grant::None)
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Collection {
+    pub(crate) id: u64,
+    pub(crate) ctype: u64,
+    pub(crate) wait_for_sync: bool,
+    pub(crate) docs: BTreeMap<String, Value>,
+}
+
+#[derive(Default)]
+pub(crate) struct Database {
+    pub(crate) id: u64,
+    pub(crate) collections: BTreeMap<String, Collection>,
+}
+
+pub(crate) struct Cursor {
+    pub(crate) db: String,
+    pub(crate) remaining: VecDeque<Value>,
+    pub(crate) batch_size: usize,
+    pub(crate) count: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrxStatus {
+    Running,
+    Committed,
+    Aborted,
+}
+
+impl TrxStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TrxStatus::Running => "running",
+            TrxStatus::Committed => "committed",
+            TrxStatus::Aborted => "aborted",
+        }
+    }
+}
+
+pub(crate) struct Transaction {
+    pub(crate) db: String,
+    pub(crate) status: TrxStatus,
+    /// The write collections as they were at begin; restored on abort.
+    pub(crate) snapshot: BTreeMap<String, Collection>,
+}
+
+/// How a logged request authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoggedAuth {
+    /// No `Authorization` header.
+    None,
+    /// HTTP basic with this username (the password is never logged).
+    Basic {
+        /// The username sent.
+        username: String,
+    },
+    /// A bearer token; only a fingerprint (first 16 hex digits of its SHA-256) is kept.
+    Bearer {
+        /// Fingerprint of the token.
+        fingerprint: String,
+    },
+    /// Some other scheme, or a header that could not be read.
+    Other,
+}
+
+/// One request seen by the stand-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogEntry {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent, including any `/_db/<name>` prefix, without the query string.
+    pub path: String,
+    /// The credentials' kind and fingerprint.
+    pub auth: LoggedAuth,
+    /// The status answered.
+    pub status: u16,
+}
+
+pub(crate) struct State {
+    pub(crate) secret: Secret,
+    pub(crate) session_timeout: i64,
+    pub(crate) users: BTreeMap<String, User>,
+    pub(crate) dbs: BTreeMap<String, Database>,
+    pub(crate) cursors: HashMap<String, Cursor>,
+    pub(crate) trx: HashMap<String, Transaction>,
+    pub(crate) next_id: u64,
+    pub(crate) log: Vec<LogEntry>,
+    /// Most cursors alive at once (for tests of clients that must release them).
+    pub(crate) max_live_cursors: usize,
+}
+
+impl State {
+    pub(crate) fn new(secret: Secret, session_timeout: i64, root_password: Secret) -> Self {
+        let mut root = User::new(root_password);
+        root.grants.insert("*".to_owned(), Grant::Rw);
+        let mut users = BTreeMap::new();
+        users.insert("root".to_owned(), root);
+        let mut dbs = BTreeMap::new();
+        dbs.insert(
+            "_system".to_owned(),
+            Database {
+                id: 1,
+                ..Default::default()
+            },
+        );
+        State {
+            secret,
+            session_timeout,
+            users,
+            dbs,
+            cursors: HashMap::new(),
+            trx: HashMap::new(),
+            next_id: 100,
+            log: Vec::new(),
+            max_live_cursors: 0,
+        }
+    }
+
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub(crate) fn new_rev(&mut self) -> String {
+        format!("_r{:x}", self.next_id())
+    }
+
+    pub(crate) fn db(&mut self, name: &str) -> Result<&mut Database, ApiError> {
+        self.dbs.get_mut(name).ok_or_else(ApiError::db_not_found)
+    }
+
+    pub(crate) fn coll(&mut self, db: &str, name: &str) -> Result<&mut Collection, ApiError> {
+        self.db(db)?
+            .collections
+            .get_mut(name)
+            .ok_or_else(ApiError::coll_not_found)
+    }
+}
+
+/// The collection description ArangoDB answers for most collection endpoints.
+pub(crate) fn coll_info(name: &str, c: &Collection) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), Value::from(c.id.to_string()));
+    m.insert("name".into(), Value::from(name));
+    m.insert("status".into(), Value::from(3));
+    m.insert("type".into(), Value::from(c.ctype));
+    m.insert("isSystem".into(), Value::from(name.starts_with('_')));
+    m.insert("globallyUniqueId".into(), Value::from(format!("h{}", c.id)));
+    m.insert("error".into(), Value::from(false));
+    m.insert("code".into(), Value::from(200));
+    m
+}
