@@ -1,0 +1,367 @@
+//! The client: hosts, resolver, retries, timeouts, compression, and database handles.
+
+use std::fmt;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use dbauth::http::{Auth, JwtToken};
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::conn::{AuthMode, Connection, JwtState};
+use crate::database::Database;
+use crate::error::{Error, Result};
+
+/// How a request picks its first host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Resolver {
+    /// Always the first host (the others are fallbacks).
+    #[default]
+    Single,
+    /// Hosts in turn.
+    RoundRobin,
+    /// A random host.
+    Random,
+}
+
+/// Credentials for [`ArangoClient::db`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum DbAuth {
+    /// HTTP basic on every request.
+    Basic(Auth),
+    /// A JWT: obtained with `auth` via `POST /_open/auth`, given as `token`, or both (then
+    /// the token is used first and `auth` refreshes it).
+    Jwt {
+        /// Username and password to (re)obtain tokens.
+        auth: Option<Auth>,
+        /// A token to start with.
+        token: Option<JwtToken>,
+    },
+    /// A superuser token (see [`JwtToken::generate_token`]); never refreshed.
+    Superuser(JwtToken),
+}
+
+impl fmt::Debug for DbAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbAuth::Basic(a) => f.debug_tuple("Basic").field(a).finish(),
+            DbAuth::Jwt { auth, token } => f
+                .debug_struct("Jwt")
+                .field("auth", auth)
+                .field("token", token)
+                .finish(),
+            DbAuth::Superuser(t) => f.debug_tuple("Superuser").field(t).finish(),
+        }
+    }
+}
+
+impl DbAuth {
+    /// HTTP basic.
+    pub fn basic(auth: Auth) -> Self {
+        DbAuth::Basic(auth)
+    }
+    /// JWT obtained from username and password, refreshed automatically.
+    pub fn jwt(auth: Auth) -> Self {
+        DbAuth::Jwt {
+            auth: Some(auth),
+            token: None,
+        }
+    }
+    /// A JWT given by the caller; it cannot be refreshed.
+    pub fn jwt_token(token: JwtToken) -> Self {
+        DbAuth::Jwt {
+            auth: None,
+            token: Some(token),
+        }
+    }
+    /// A JWT given by the caller, refreshed with `auth` when it expires.
+    pub fn jwt_with_token(auth: Auth, token: JwtToken) -> Self {
+        DbAuth::Jwt {
+            auth: Some(auth),
+            token: Some(token),
+        }
+    }
+    /// A superuser token.
+    pub fn superuser(token: JwtToken) -> Self {
+        DbAuth::Superuser(token)
+    }
+}
+
+/// Settings of an [`ArangoClient`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientBuilder {
+    hosts: Vec<String>,
+    resolver: Resolver,
+    max_retries: usize,
+    request_timeout: Duration,
+    connect_timeout: Duration,
+    compression_threshold: Option<usize>,
+    refresh_leeway: Duration,
+    root_certificates: Vec<Vec<u8>>,
+    accept_invalid_certs: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            hosts: vec!["http://127.0.0.1:8529".to_owned()],
+            resolver: Resolver::Single,
+            max_retries: 3,
+            request_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            compression_threshold: None,
+            refresh_leeway: Duration::from_secs(0),
+            root_certificates: Vec::new(),
+            accept_invalid_certs: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Base URLs of the coordinators, e.g. `http://127.0.0.1:8529`.
+    pub fn hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+        self.hosts = hosts
+            .into_iter()
+            .map(|h| h.into().trim_end_matches('/').to_owned())
+            .collect();
+        self
+    }
+    /// How the first host of a request is chosen (default [`Resolver::Single`]).
+    pub fn resolver(mut self, r: Resolver) -> Self {
+        self.resolver = r;
+        self
+    }
+    /// How many other hosts a request tries after a connection error (default 3).
+    pub fn max_retries(mut self, n: usize) -> Self {
+        self.max_retries = n;
+        self
+    }
+    /// Timeout of a whole request (default 60 s).
+    pub fn request_timeout(mut self, t: Duration) -> Self {
+        self.request_timeout = t;
+        self
+    }
+    /// Timeout of establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+    /// Deflate-compresses request bodies larger than `threshold` bytes (default: off).
+    pub fn compress_requests_above(mut self, threshold: usize) -> Self {
+        self.compression_threshold = Some(threshold);
+        self
+    }
+    /// Refreshes a JWT this long before it expires (default 0: at expiry).
+    pub fn refresh_leeway(mut self, leeway: Duration) -> Self {
+        self.refresh_leeway = leeway;
+        self
+    }
+    /// Trusts this PEM CA certificate (in addition to the built-in roots) for `https` hosts.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+    /// Accepts any server certificate. For tests only.
+    pub fn danger_accept_invalid_certs(mut self, yes: bool) -> Self {
+        self.accept_invalid_certs = yes;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<ArangoClient> {
+        if self.hosts.is_empty() {
+            return Err(Error::Config("no hosts".into()));
+        }
+        for h in &self.hosts {
+            if !(h.starts_with("http://") || h.starts_with("https://")) {
+                return Err(Error::Config(format!("host {h:?} is not an http(s) URL")));
+            }
+        }
+        let mut b = reqwest::Client::builder()
+            .timeout(self.request_timeout)
+            .connect_timeout(self.connect_timeout)
+            .danger_accept_invalid_certs(self.accept_invalid_certs);
+        for pem in &self.root_certificates {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::Config(format!("bad CA certificate: {e}")))?;
+            b = b.add_root_certificate(cert);
+        }
+        let http = b
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ArangoClient {
+            inner: Arc::new(Transport {
+                http,
+                hosts: self.hosts,
+                resolver: self.resolver,
+                next: AtomicUsize::new(0),
+                max_retries: self.max_retries,
+                compression_threshold: self.compression_threshold,
+            }),
+            leeway: self.refresh_leeway,
+        })
+    }
+}
+
+/// An ArangoDB client; cheap to clone. Use [`ArangoClient::db`] for a database handle.
+#[derive(Debug, Clone)]
+pub struct ArangoClient {
+    inner: Arc<Transport>,
+    leeway: Duration,
+}
+
+impl ArangoClient {
+    /// A builder with defaults (one host `http://127.0.0.1:8529`).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client for the given hosts with default settings.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(hosts: I) -> Result<Self> {
+        ClientBuilder::default().hosts(hosts).build()
+    }
+
+    /// A handle on database `name`. With `verify`, sends a ping (and so obtains a JWT for
+    /// JWT auth) before returning.
+    pub async fn db(&self, name: &str, auth: DbAuth, verify: bool) -> Result<Database> {
+        let mode = match auth {
+            DbAuth::Basic(a) => AuthMode::Basic(a),
+            DbAuth::Jwt { auth, token } => {
+                if auth.is_none() && token.is_none() {
+                    return Err(Error::Config(
+                        "jwt auth needs credentials or a token".into(),
+                    ));
+                }
+                AuthMode::Jwt(JwtState::new(auth, token, self.leeway))
+            }
+            DbAuth::Superuser(t) => AuthMode::Superuser(t),
+        };
+        let conn = Arc::new(Connection::new(self.inner.clone(), name, mode));
+        let db = Database::new(conn);
+        if verify {
+            db.ping().await?;
+        }
+        Ok(db)
+    }
+}
+
+/// A response as received.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) url: String,
+}
+
+/// The HTTP layer shared by all handles.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    hosts: Vec<String>,
+    resolver: Resolver,
+    next: AtomicUsize,
+    max_retries: usize,
+    compression_threshold: Option<usize>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("hosts", &self.hosts)
+            .field("resolver", &self.resolver)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    fn first_host(&self) -> usize {
+        let n = self.hosts.len();
+        match self.resolver {
+            Resolver::Single => 0,
+            Resolver::RoundRobin => self.next.fetch_add(1, Ordering::Relaxed) % n,
+            Resolver::Random => rand::random_range(0..n),
+        }
+    }
+
+    /// Sends one request, moving to the next host on connection errors (at most
+    /// `max_retries` times). `path_and_query` starts with `/`.
+    pub(crate) async fn send(
+        &self,
+        method: &reqwest::Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Option<&[u8]>,
+    ) -> Result<RawResponse> {
+        let mut body_bytes: Option<Vec<u8>> = body.map(<[u8]>::to_vec);
+        let mut compressed = false;
+        if let (Some(th), Some(b)) = (self.compression_threshold, &body_bytes) {
+            if b.len() > th {
+                let mut enc =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all(b)
+                    .map_err(|e| Error::Serialization(e.to_string()))?;
+                body_bytes = Some(
+                    enc.finish()
+                        .map_err(|e| Error::Serialization(e.to_string()))?,
+                );
+                compressed = true;
+            }
+        }
+        let first = self.first_host();
+        let attempts = self.max_retries.saturating_add(1);
+        let mut last_err = None;
+        for attempt in 0..attempts {
+            let host = &self.hosts[(first + attempt) % self.hosts.len()];
+            let url = format!("{host}{path_and_query}");
+            let mut rb = self.http.request(method.clone(), &url);
+            for (k, v) in headers {
+                rb = rb.header(k, v);
+            }
+            if let Some(b) = &body_bytes {
+                rb = rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.clone());
+                if compressed {
+                    rb = rb.header(reqwest::header::CONTENT_ENCODING, "deflate");
+                }
+            }
+            match rb.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body = resp.bytes().await.map_err(|e| transport_error(&url, &e))?;
+                    return Ok(RawResponse {
+                        status,
+                        body: body.to_vec(),
+                        url,
+                    });
+                }
+                Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),
+                Err(e) => return Err(transport_error(&url, &e)),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| Error::Config("no attempt made".into())))
+    }
+}
+
+fn transport_error(url: &str, e: &reqwest::Error) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout {
+            url: url.to_owned(),
+        };
+    }
+    let mut message = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        src = s.source();
+    }
+    Error::Connection {
+        url: url.to_owned(),
+        message,
+    }
+}

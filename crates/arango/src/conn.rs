@@ -1,0 +1,365 @@
+//! A connection to one database: authentication, single-flight token refresh, error
+//! envelopes.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use dbauth::Secret;
+use dbauth::http::{Auth, JwtToken};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::client::{RawResponse, Transport};
+use crate::error::{Error, RefreshError, Result};
+
+/// A request relative to the database (`path` starts with `/_api/...`), or to the server
+/// root when `absolute`.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Req {
+    pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
+        Req {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+    pub(crate) fn json(mut self, v: &impl serde::Serialize) -> Result<Self> {
+        self.body = Some(serde_json::to_vec(v).map_err(|e| Error::Serialization(e.to_string()))?);
+        Ok(self)
+    }
+    pub(crate) fn query(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.query.push((k, v.into()));
+        self
+    }
+    pub(crate) fn header(mut self, k: &'static str, v: &str) -> Result<Self> {
+        let v = HeaderValue::from_str(v)
+            .map_err(|_| Error::Serialization(format!("invalid value for header {k}")))?;
+        self.headers.push((HeaderName::from_static(k), v));
+        Ok(self)
+    }
+}
+
+/// JWT state: the current token with a generation, and a lock making refreshes single-flight.
+pub(crate) struct JwtState {
+    auth: Option<Auth>,
+    current: RwLock<Option<(JwtToken, u64)>>,
+    generation: AtomicU64,
+    refresh_lock: tokio::sync::Mutex<()>,
+    refreshes: AtomicU64,
+    leeway: Duration,
+}
+
+impl JwtState {
+    pub(crate) fn new(auth: Option<Auth>, token: Option<JwtToken>, leeway: Duration) -> Self {
+        let gen0 = u64::from(token.is_some());
+        JwtState {
+            auth,
+            current: RwLock::new(token.map(|t| (t, gen0))),
+            generation: AtomicU64::new(gen0),
+            refresh_lock: tokio::sync::Mutex::new(()),
+            refreshes: AtomicU64::new(0),
+            leeway,
+        }
+    }
+
+    fn get(&self) -> Option<(JwtToken, u64)> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, t: JwtToken) -> u64 {
+        let g = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((t, g));
+        g
+    }
+}
+
+pub(crate) enum AuthMode {
+    Basic(Auth),
+    Jwt(JwtState),
+    Superuser(JwtToken),
+}
+
+pub(crate) struct Connection {
+    transport: Arc<Transport>,
+    db: String,
+    prefix: String,
+    auth: AuthMode,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.auth {
+            AuthMode::Basic(_) => "basic",
+            AuthMode::Jwt(_) => "jwt",
+            AuthMode::Superuser(_) => "superuser",
+        };
+        f.debug_struct("Connection")
+            .field("db", &self.db)
+            .field("auth", &kind)
+            .finish_non_exhaustive()
+    }
+}
+
+fn bearer(t: &JwtToken) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("bearer {}", t.token().expose()))
+        .map_err(|_| Error::AuthHeader("the token is not a valid header value".into()))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The envelope's fields, if the body is one.
+fn envelope(body: &[u8]) -> Option<(i64, String)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let num = v.get("errorNum")?.as_i64()?;
+    let msg = v
+        .get("errorMessage")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    Some((num, msg))
+}
+
+pub(crate) fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+impl Connection {
+    pub(crate) fn new(transport: Arc<Transport>, db: &str, auth: AuthMode) -> Self {
+        Connection {
+            transport,
+            db: db.to_owned(),
+            prefix: format!("/_db/{}", enc(db)),
+            auth,
+        }
+    }
+
+    pub(crate) fn db_name(&self) -> &str {
+        &self.db
+    }
+
+    /// The current JWT (JWT and superuser modes).
+    pub(crate) fn token(&self) -> Option<JwtToken> {
+        match &self.auth {
+            AuthMode::Jwt(j) => j.get().map(|(t, _)| t),
+            AuthMode::Superuser(t) => Some(t.clone()),
+            AuthMode::Basic(_) => None,
+        }
+    }
+
+    pub(crate) fn set_token(&self, token: JwtToken) -> Result<()> {
+        match &self.auth {
+            AuthMode::Jwt(j) => {
+                j.set(token);
+                Ok(())
+            }
+            _ => Err(Error::Config("set_token needs a JWT connection".into())),
+        }
+    }
+
+    /// How many times `/_open/auth` was called by this connection.
+    pub(crate) fn refresh_count(&self) -> u64 {
+        match &self.auth {
+            AuthMode::Jwt(j) => j.refreshes.load(Ordering::Relaxed),
+            _ => 0,
+        }
+    }
+
+    /// Obtains a new token now (JWT connections with credentials).
+    pub(crate) async fn refresh_token(&self) -> Result<JwtToken> {
+        let AuthMode::Jwt(j) = &self.auth else {
+            return Err(RefreshError::NoCredentials.into());
+        };
+        let _one = j.refresh_lock.lock().await;
+        let t = self.login(j).await?;
+        j.set(t.clone());
+        Ok(t)
+    }
+
+    async fn login(&self, j: &JwtState) -> Result<JwtToken, RefreshError> {
+        let auth = j.auth.as_ref().ok_or(RefreshError::NoCredentials)?;
+        j.refreshes.fetch_add(1, Ordering::Relaxed);
+        let body =
+            serde_json::json!({"username": auth.username(), "password": auth.password().expose()});
+        let body = Secret::new(body.to_string());
+        let resp = self
+            .transport
+            .send(
+                &Method::POST,
+                "/_open/auth",
+                &[],
+                Some(body.expose().as_bytes()),
+            )
+            .await
+            .map_err(|e| RefreshError::Transport(e.to_string()))?;
+        if !(200..300).contains(&resp.status) {
+            let (error_num, message) =
+                envelope(&resp.body).unwrap_or((i64::from(resp.status), String::new()));
+            if resp.status == 401 || resp.status == 400 {
+                return Err(RefreshError::WrongCredentials {
+                    code: resp.status,
+                    error_num,
+                    message,
+                });
+            }
+            return Err(RefreshError::BadResponse(format!(
+                "HTTP {}, errorNum {error_num}: {message}",
+                resp.status
+            )));
+        }
+        let v: Value = serde_json::from_slice(&resp.body)
+            .map_err(|_| RefreshError::BadResponse("body is not JSON".into()))?;
+        let jwt = v
+            .get("jwt")
+            .and_then(Value::as_str)
+            .ok_or_else(|| RefreshError::BadResponse("no jwt field".into()))?;
+        let t = JwtToken::new(jwt).map_err(|e| RefreshError::BadResponse(e.to_string()))?;
+        if t.is_expired() {
+            return Err(RefreshError::ExpiredToken { exp: t.exp() });
+        }
+        Ok(t)
+    }
+
+    /// The header for the next request, refreshing a missing or stale token first (one
+    /// refresh for all concurrent callers). Returns the token generation used.
+    async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
+        match &self.auth {
+            AuthMode::Basic(a) => {
+                let mut v = HeaderValue::from_str(a.basic_header_value()?.expose())
+                    .map_err(|_| Error::AuthHeader("credentials are not a valid header".into()))?;
+                v.set_sensitive(true);
+                Ok((v, 0))
+            }
+            AuthMode::Superuser(t) => Ok((bearer(t)?, 0)),
+            AuthMode::Jwt(j) => {
+                if let Some((t, g)) = j.get() {
+                    if !t.needs_refresh(j.leeway) || j.auth.is_none() {
+                        return Ok((bearer(&t)?, g));
+                    }
+                }
+                let _one = j.refresh_lock.lock().await;
+                if let Some((t, g)) = j.get() {
+                    if !t.needs_refresh(j.leeway) {
+                        return Ok((bearer(&t)?, g));
+                    }
+                }
+                let t = self.login(j).await?;
+                let g = j.set(t.clone());
+                Ok((bearer(&t)?, g))
+            }
+        }
+    }
+
+    /// After a 401 with the token of generation `seen`: refresh unless another request
+    /// already did, and return the newer header.
+    async fn reauth_after_rejection(&self, seen: u64) -> Result<Option<HeaderValue>> {
+        let AuthMode::Jwt(j) = &self.auth else {
+            return Ok(None);
+        };
+        if j.auth.is_none() {
+            return Ok(None);
+        }
+        let _one = j.refresh_lock.lock().await;
+        if let Some((t, g)) = j.get() {
+            if g != seen && !t.is_expired() {
+                return Ok(Some(bearer(&t)?));
+            }
+        }
+        let t = self.login(j).await?;
+        j.set(t.clone());
+        Ok(Some(bearer(&t)?))
+    }
+
+    fn path_and_query(&self, req: &Req) -> String {
+        let mut s = if req.path.starts_with("/_open/") {
+            req.path.clone()
+        } else {
+            format!("{}{}", self.prefix, req.path)
+        };
+        for (i, (k, v)) in req.query.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(k);
+            s.push('=');
+            s.push_str(&enc(v));
+        }
+        s
+    }
+
+    /// Sends `req` with authentication; on 401 errorNum 11 with credentials, refreshes once
+    /// and resends the same request.
+    pub(crate) async fn send(&self, req: &Req) -> Result<RawResponse> {
+        let pq = self.path_and_query(req);
+        let (auth, generation) = self.auth_header().await?;
+        let mut headers = req.headers.clone();
+        headers.push((AUTHORIZATION, auth));
+        let resp = self
+            .transport
+            .send(&req.method, &pq, &headers, req.body.as_deref())
+            .await?;
+        if resp.status == 401 && envelope(&resp.body).is_some_and(|(n, _)| n == 11) {
+            if let Some(new_auth) = self.reauth_after_rejection(generation).await? {
+                if let Some(last) = headers.last_mut() {
+                    last.1 = new_auth;
+                }
+                return self
+                    .transport
+                    .send(&req.method, &pq, &headers, req.body.as_deref())
+                    .await;
+            }
+        }
+        Ok(resp)
+    }
+
+    /// Sends `req` and returns the JSON body of a success, or the server error.
+    pub(crate) async fn json(&self, req: Req) -> Result<Value> {
+        let resp = self.send(&req).await?;
+        check(&req.method, resp)
+    }
+}
+
+/// Turns a response into its JSON body, or [`Error::Server`].
+pub(crate) fn check(method: &Method, resp: RawResponse) -> Result<Value> {
+    if !(200..300).contains(&resp.status) {
+        let (error_num, message) = envelope(&resp.body).unwrap_or_else(|| {
+            (
+                i64::from(resp.status),
+                String::from_utf8_lossy(&resp.body)
+                    .chars()
+                    .take(200)
+                    .collect(),
+            )
+        });
+        return Err(Error::Server {
+            code: resp.status,
+            error_num,
+            message,
+            method: method.to_string(),
+            url: resp.url,
+        });
+    }
+    if resp.body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&resp.body).map_err(|e| Error::Deserialization {
+        url: resp.url,
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,110 @@
+//! Errors of the client. None of them carries a password, token or `Authorization` header.
+
+/// Why a token refresh failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// The connection has no username/password to log in with.
+    #[error("no credentials to refresh the token with")]
+    NoCredentials,
+    /// `POST /_open/auth` rejected the username/password.
+    #[error("wrong credentials (HTTP {code}, errorNum {error_num}: {message})")]
+    WrongCredentials {
+        /// HTTP status.
+        code: u16,
+        /// ArangoDB's errorNum.
+        error_num: i64,
+        /// ArangoDB's errorMessage.
+        message: String,
+    },
+    /// The server returned a token that had expired already (clock skew or a tiny session
+    /// timeout).
+    #[error("the server returned an already expired token (exp {exp})")]
+    ExpiredToken {
+        /// The token's `exp`.
+        exp: i64,
+    },
+    /// The server answered something other than `{"jwt": "..."}` or an error envelope.
+    #[error("unexpected answer to /_open/auth: {0}")]
+    BadResponse(String),
+    /// The refresh request failed at the transport level.
+    #[error("refresh request failed: {0}")]
+    Transport(String),
+}
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with an error envelope (or a non-success status).
+    #[error("{method} {url}: HTTP {code}, errorNum {error_num}: {message}")]
+    Server {
+        /// HTTP status.
+        code: u16,
+        /// ArangoDB's errorNum (the HTTP status when the body had none).
+        error_num: i64,
+        /// ArangoDB's errorMessage.
+        message: String,
+        /// Request method.
+        method: String,
+        /// Request URL (without credentials).
+        url: String,
+    },
+    /// No host could be reached (after the configured retries).
+    #[error("connection to {url} failed: {message}")]
+    Connection {
+        /// The last URL tried.
+        url: String,
+        /// What the transport said.
+        message: String,
+    },
+    /// A request took longer than the configured timeout.
+    #[error("request to {url} timed out")]
+    Timeout {
+        /// The URL.
+        url: String,
+    },
+    /// A request body could not be serialized.
+    #[error("cannot serialize the request: {0}")]
+    Serialization(String),
+    /// A response body could not be parsed.
+    #[error("cannot parse the response of {url}: {message}")]
+    Deserialization {
+        /// The URL.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// No `Authorization` header could be built.
+    #[error("cannot build the authorization header: {0}")]
+    AuthHeader(String),
+    /// Refreshing the JWT failed.
+    #[error("token refresh failed: {0}")]
+    Refresh(#[from] RefreshError),
+    /// Invalid client settings.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A credential or token problem reported by `dbauth`.
+    #[error(transparent)]
+    Auth(#[from] dbauth::Error),
+}
+
+impl Error {
+    /// ArangoDB's errorNum, for server errors.
+    pub fn error_num(&self) -> Option<i64> {
+        match self {
+            Error::Server { error_num, .. } => Some(*error_num),
+            _ => None,
+        }
+    }
+    /// The HTTP status, for server errors.
+    pub fn http_code(&self) -> Option<u16> {
+        match self {
+            Error::Server { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

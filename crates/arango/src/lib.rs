@@ -1,0 +1,38 @@
+//! An async ArangoDB client.
+//!
+//! * [`ArangoClient`]: hosts with a [`Resolver`] (single, round-robin, random), bounded
+//!   retries on the next host after connection errors, timeouts, deflate compression of
+//!   large request bodies, TLS (rustls).
+//! * [`ArangoClient::db`] with [`DbAuth`]: HTTP basic, JWT (from username/password via
+//!   `POST /_open/auth`, from a given token, or both) and superuser tokens
+//!   ([`JwtToken::generate_token`]).
+//! * JWTs are refreshed before a request when within the leeway of `exp`, and once after a
+//!   `401` (errorNum 11) when credentials are available, the request then being resent with
+//!   the new token. Concurrent requests share one refresh.
+//! * Databases, collections, documents (with `_rev` preconditions and batches), AQL
+//!   [`Cursor`]s holding one batch at a time, stream [`Transaction`]s, users and
+//!   permissions.
+//!
+//! ```no_run
+//! use arango::{ArangoClient, DbAuth};
+//! use arango::dbauth::http::Auth;
+//! # async fn demo() -> arango::Result<()> {
+//! let client = ArangoClient::new(["http://127.0.0.1:8529"])?;
+//! let db = client.db("_system", DbAuth::jwt(Auth::new("root", "")), true).await?;
+//! println!("{:?}", db.version().await?);
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod conn;
+mod cursor;
+mod database;
+mod error;
+
+pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
+pub use cursor::Cursor;
+pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transaction, Version};
+pub use dbauth;
+pub use dbauth::Secret;
+pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
+pub use error::{Error, RefreshError, Result};
