@@ -8,9 +8,9 @@
 //!   [`http::TokenHolder`] that refreshes a token once for many waiting requests.
 //! - [`Secret`]: passwords, tokens and keys that never print and are wiped on drop.
 //!
-//! GSSAPI (Kerberos) is not built in yet: [`SaslAuthProvider::new`] answers
-//! [`Error::MechanismNotSupported`] for it; a custom [`AuthProvider`] can wrap a Kerberos
-//! library today.
+//! GSSAPI (Kerberos V5, RFC 4752) is behind the cargo feature `gssapi` (system MIT krb5
+//! library): `sasl::gssapi::GssapiAuthenticator`, and `"GSSAPI"` in [`SaslAuthProvider::new`].
+//! Without the feature, [`SaslAuthProvider::new`] answers [`Error::MechanismNotSupported`].
 //!
 //! ```
 //! use dbauth::{AuthProvider, HostInfo, PlainTextAuthProvider};
@@ -30,6 +30,8 @@ pub mod sasl;
 mod secret;
 
 pub use error::Error;
+#[cfg(feature = "gssapi")]
+pub use sasl::gssapi::GssapiAuthenticator;
 pub use sasl::scram::{ScramAuthProvider, ScramSha256};
 pub use sasl::{
     AuthProvider, Authenticator, HostInfo, PlainTextAuthProvider, SaslAuthProvider, SaslOptions,

@@ -6,6 +6,8 @@
 //! [`evaluate_challenge`](Authenticator::evaluate_challenge), and hands the server's final
 //! token to [`on_authentication_success`](Authenticator::on_authentication_success).
 
+#[cfg(feature = "gssapi")]
+pub mod gssapi;
 mod plain;
 mod provider;
 pub mod scram;

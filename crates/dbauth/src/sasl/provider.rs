@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+#[cfg(feature = "gssapi")]
+use super::gssapi::GssapiAuthenticator;
 use super::plain::PlainAuthenticator;
 use super::scram::ScramSha256;
 use super::{AuthProvider, Authenticator, HostInfo};
@@ -21,8 +23,11 @@ pub struct SaslOptions {
     pub qop: Option<String>,
 }
 
-/// Authenticates with the SASL mechanism named at construction: `PLAIN` or `SCRAM-SHA-256`
-/// (`GSSAPI` is not built in; see the crate docs).
+/// Authenticates with the SASL mechanism named at construction: `PLAIN`, `SCRAM-SHA-256`, or
+/// with the `gssapi` feature `GSSAPI` (service from [`SaslOptions::service`], required; host
+/// from [`SaslOptions::host_name`], else the connection's [`HostInfo::name`]; a non-empty
+/// username picks the client principal, a non-empty password gets it a fresh ticket; with
+/// neither, the environment's default credentials are used).
 #[derive(Clone)]
 pub struct SaslAuthProvider {
     mechanism: Mechanism,
@@ -35,6 +40,8 @@ pub struct SaslAuthProvider {
 enum Mechanism {
     Plain,
     ScramSha256,
+    #[cfg(feature = "gssapi")]
+    Gssapi,
 }
 
 impl fmt::Debug for SaslAuthProvider {
@@ -65,6 +72,8 @@ impl SaslAuthProvider {
         let mechanism = match mechanism.to_ascii_uppercase().as_str() {
             "PLAIN" => Mechanism::Plain,
             "SCRAM-SHA-256" => Mechanism::ScramSha256,
+            #[cfg(feature = "gssapi")]
+            "GSSAPI" => Mechanism::Gssapi,
             other => return Err(Error::MechanismNotSupported(other.to_owned())),
         };
         if options.qop.as_deref().is_some_and(|q| q != "auth") {
@@ -72,10 +81,15 @@ impl SaslAuthProvider {
                 "{mechanism:?} has no security layer; only qop=auth"
             )));
         }
+        let (username, password) = (username.into(), password.into());
+        #[cfg(feature = "gssapi")]
+        if mechanism == Mechanism::Gssapi {
+            check_gssapi(&username, &password, &options)?;
+        }
         Ok(SaslAuthProvider {
             mechanism,
-            username: username.into(),
-            password: password.into(),
+            username,
+            password,
             options,
         })
     }
@@ -85,6 +99,8 @@ impl SaslAuthProvider {
         match self.mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => "GSSAPI",
         }
     }
 }
@@ -93,7 +109,7 @@ impl SaslAuthProvider {
 impl AuthProvider for SaslAuthProvider {
     async fn new_authenticator(
         &self,
-        _host: &HostInfo,
+        #[cfg_attr(not(feature = "gssapi"), allow(unused_variables))] host: &HostInfo,
         _class: &str,
     ) -> Result<Box<dyn Authenticator>, Error> {
         let authzid = self.options.authorization_id.clone();
@@ -109,6 +125,51 @@ impl AuthProvider for SaslAuthProvider {
                 self.password.clone(),
                 authzid,
             )?),
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => Box::new(self.gssapi(host)?),
+        })
+    }
+}
+
+#[cfg(feature = "gssapi")]
+fn check_gssapi(username: &str, password: &Secret, options: &SaslOptions) -> Result<(), Error> {
+    if options.service.as_deref().is_none_or(str::is_empty) {
+        return Err(Error::InvalidCredentials(
+            "GSSAPI needs SaslOptions.service (e.g. cassandra)".into(),
+        ));
+    }
+    if username.is_empty() && !password.is_empty() {
+        return Err(Error::InvalidCredentials(
+            "GSSAPI: a password needs the principal as username".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "gssapi")]
+impl SaslAuthProvider {
+    fn gssapi(&self, host: &HostInfo) -> Result<GssapiAuthenticator, Error> {
+        let service = self.options.service.as_deref().unwrap_or_default();
+        let host_name = self
+            .options
+            .host_name
+            .as_deref()
+            .or(host.name.as_deref())
+            .ok_or_else(|| {
+                Error::Gssapi(format!(
+                    "no host name for the service principal of {}: set SaslOptions.host_name",
+                    host.address
+                ))
+            })?;
+        let auth = if self.username.is_empty() {
+            GssapiAuthenticator::new(service, host_name)?
+        } else {
+            let password = (!self.password.is_empty()).then_some(&self.password);
+            GssapiAuthenticator::for_principal(service, host_name, &self.username, password)?
+        };
+        Ok(match &self.options.authorization_id {
+            Some(a) => auth.with_authorization_id(a.clone()),
+            None => auth,
         })
     }
 }
