@@ -136,8 +136,8 @@ impl GssapiAuthenticator {
             )));
         }
         let target = format!("{service}@{host}");
+        // Imported only: the library maps it to `service/host@REALM` when the context starts.
         let name = Name::new(target.as_bytes(), Some(GSS_NT_HOSTBASED_SERVICE))
-            .and_then(|n| n.canonicalize(Some(GSS_MECH_KRB5)))
             .map_err(|e| gss_error(&format!("importing the service name {target}"), e))?;
         let flags = CtxFlags::GSS_C_MUTUAL_FLAG | CtxFlags::GSS_C_INTEG_FLAG;
         Ok(GssapiAuthenticator {
