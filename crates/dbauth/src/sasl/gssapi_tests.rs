@@ -104,3 +104,35 @@ fn steps_out_of_order_are_errors() {
     let err = block_on(auth.on_authentication_success(None)).unwrap_err();
     assert!(matches!(err, Error::UnexpectedStep { .. }), "{err:?}");
 }
+
+#[test]
+fn sasl_provider_checks_gssapi_options_up_front() {
+    use crate::{SaslAuthProvider, SaslOptions};
+
+    let err = SaslAuthProvider::new("GSSAPI", "", "", SaslOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidCredentials(m) if m.contains("service")),
+        "{err:?}"
+    );
+
+    let options = SaslOptions {
+        service: Some("cassandra".into()),
+        ..SaslOptions::default()
+    };
+    let err = SaslAuthProvider::new("GSSAPI", "", "pw", options.clone()).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidCredentials(m) if m.contains("principal") && !m.contains("pw")),
+        "{err:?}"
+    );
+
+    let mut conf = options.clone();
+    conf.qop = Some("auth-conf".into());
+    assert!(matches!(
+        SaslAuthProvider::new("GSSAPI", "", "", conf),
+        Err(Error::MechanismNotSupported(_))
+    ));
+
+    let p = SaslAuthProvider::new("gssapi", "alice@EXAMPLE.COM", "secret", options).unwrap();
+    assert_eq!(p.mechanism(), "GSSAPI");
+    assert!(!format!("{p:?}").contains("secret"));
+}
