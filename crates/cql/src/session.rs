@@ -717,37 +717,40 @@ impl AsyncAttempt for BatchAttempt<'_> {
                     BatchItem::Simple(..) => Bytes::new(),
                 })
                 .collect();
-            let statements: Vec<WireBatchStatement<'_>> = self
-                .batch
-                .items
-                .iter()
-                .zip(&ids)
-                .map(|(item, id)| match item {
-                    BatchItem::Simple(q, v) => WireBatchStatement {
-                        kind: BatchStatementKind::Query(q),
-                        values: v,
-                        value_specs: None,
-                    },
-                    BatchItem::Prepared(_, v) => WireBatchStatement {
-                        kind: BatchStatementKind::Prepared(id),
-                        values: v,
-                        value_specs: None,
-                    },
-                })
-                .collect();
-            let sent = conn.send(
-                &Request::Batch(Batch {
-                    batch_type: self.batch.batch_type,
-                    statements: &statements,
-                    consistency: opts.consistency.unwrap_or_default(),
-                    serial_consistency: opts.serial_consistency,
-                    default_timestamp: opts.timestamp,
-                    keyspace: None,
-                    now_in_seconds: None,
-                }),
-                send_opts(opts),
-            );
-            drop(statements);
+            // The borrowed wire statements live in this block only: the future must not hold
+            // them across the await (they are not Sync).
+            let sent = {
+                let statements: Vec<WireBatchStatement<'_>> = self
+                    .batch
+                    .items
+                    .iter()
+                    .zip(&ids)
+                    .map(|(item, id)| match item {
+                        BatchItem::Simple(q, v) => WireBatchStatement {
+                            kind: BatchStatementKind::Query(q),
+                            values: v,
+                            value_specs: None,
+                        },
+                        BatchItem::Prepared(_, v) => WireBatchStatement {
+                            kind: BatchStatementKind::Prepared(id),
+                            values: v,
+                            value_specs: None,
+                        },
+                    })
+                    .collect();
+                conn.send(
+                    &Request::Batch(Batch {
+                        batch_type: self.batch.batch_type,
+                        statements: &statements,
+                        consistency: opts.consistency.unwrap_or_default(),
+                        serial_consistency: opts.serial_consistency,
+                        default_timestamp: opts.timestamp,
+                        keyspace: None,
+                        now_in_seconds: None,
+                    }),
+                    send_opts(opts),
+                )
+            };
             match sent.await {
                 Ok(frame) => return QueryResult::from_response(conn.addr(), frame, None),
                 Err(e) if attempt == 0 && is_unprepared(&e) => {

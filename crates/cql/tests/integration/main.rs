@@ -14,6 +14,7 @@ mod concurrency;
 mod derive;
 mod fake_server;
 mod paging;
+mod send_futures;
 mod statements;
 mod tls;
 mod types;
