@@ -2,20 +2,46 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use super::JwtToken;
 use crate::Error;
 
-/// Holds the current JWT. Requests read it without waiting; when it is stale (within the
-/// leeway of `exp`, or rejected by the server), exactly one caller runs the refresh while the
-/// others wait for its result.
+/// The token and its generation, always read and written together.
+struct Current {
+    token: Option<JwtToken>,
+    /// Bumped on every new token (0: none yet); tells a caller whether someone else refreshed.
+    generation: u64,
+}
+
+/// Holds the current JWT. Requests read it without waiting on a refresh; when it is stale
+/// (within the leeway of `exp`, or rejected by the server), exactly one caller runs the
+/// refresh while the others wait for its result and reuse it.
+///
+/// Runtime-agnostic: the refresh lock is an async mutex that does not need tokio.
+///
+/// ```
+/// use std::time::Duration;
+/// use dbauth::Secret;
+/// use dbauth::http::{GenerateOptions, JwtToken, TokenHolder};
+/// # futures_executor::block_on(async {
+/// let holder = TokenHolder::new(Duration::from_secs(60));
+/// let secret = Secret::new("jwt secret");
+/// // The first call has no token yet: the closure (e.g. a login request) runs.
+/// let (token, generation) = holder
+///     .get(|| async { JwtToken::generate_token(&secret, GenerateOptions::default()) })
+///     .await?;
+/// assert_eq!(generation, 1);
+/// // While it is fresh, the closure is not called again.
+/// let (again, _) = holder
+///     .get(|| async { Err(dbauth::Error::Provider("not called".into())) })
+///     .await?;
+/// assert_eq!(again.exp(), token.exp());
+/// # Ok::<(), dbauth::Error>(()) }).unwrap();
+/// ```
 pub struct TokenHolder {
-    current: RwLock<Option<JwtToken>>,
-    /// Bumped on every new token; lets a caller tell whether someone else refreshed already.
-    generation: AtomicU64,
+    current: RwLock<Current>,
     refresh: async_lock::Mutex<()>,
     leeway: Duration,
 }
@@ -33,55 +59,75 @@ impl TokenHolder {
     /// An empty holder; tokens within `leeway` of expiry count as stale.
     pub fn new(leeway: Duration) -> Self {
         TokenHolder {
-            current: RwLock::new(None),
-            generation: AtomicU64::new(0),
+            current: RwLock::new(Current {
+                token: None,
+                generation: 0,
+            }),
             refresh: async_lock::Mutex::new(()),
             leeway,
         }
     }
 
-    /// The current token and its generation.
+    /// The leeway before `exp` at which a token counts as stale.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The current token (stale or not) and its generation.
     pub fn current(&self) -> Option<(JwtToken, u64)> {
-        let t = self.current.read().ok()?.clone()?;
-        Some((t, self.generation()))
+        // A poisoned lock still holds a consistent pair: it is only ever replaced whole.
+        let c = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        c.token.clone().map(|t| (t, c.generation))
     }
 
     /// The generation of the current token (0: none yet).
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation
     }
 
-    /// Replaces the token (e.g. set by hand).
+    /// Replaces the token (e.g. set by hand) and returns its generation.
     pub fn set(&self, token: JwtToken) -> u64 {
-        if let Ok(mut c) = self.current.write() {
-            *c = Some(token);
-        }
-        self.generation.fetch_add(1, Ordering::AcqRel) + 1
+        let mut c = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        c.generation += 1;
+        c.token = Some(token);
+        c.generation
+    }
+
+    /// Forgets the token (e.g. after logging out); the next [`get`](Self::get) refreshes.
+    pub fn clear(&self) {
+        let mut c = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        c.generation += 1;
+        c.token = None;
+    }
+
+    fn fresh(&self) -> Option<(JwtToken, u64)> {
+        self.current()
+            .filter(|(t, _)| !t.needs_refresh(self.leeway))
     }
 
     /// A fresh token: the current one unless it is missing or stale, else the result of
-    /// `refresh` (run by one caller at a time; the others reuse its token).
+    /// `refresh` (run by one caller at a time; callers that waited reuse its token). A failed
+    /// refresh is returned to the caller that ran it; the next caller tries again.
     pub async fn get<F, Fut>(&self, refresh: F) -> Result<(JwtToken, u64), Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<JwtToken, Error>>,
     {
-        if let Some((t, g)) = self.current() {
-            if !t.needs_refresh(self.leeway) {
-                return Ok((t, g));
-            }
+        if let Some(fresh) = self.fresh() {
+            return Ok(fresh);
         }
         let _one_at_a_time = self.refresh.lock().await;
-        if let Some((t, g)) = self.current() {
-            if !t.needs_refresh(self.leeway) {
-                return Ok((t, g));
-            }
+        if let Some(fresh) = self.fresh() {
+            return Ok(fresh);
         }
         self.run(refresh).await
     }
 
-    /// The server rejected the token of generation `seen`: refresh unless another caller has
-    /// done so since, and return the newer token.
+    /// The server rejected the token of generation `seen` (HTTP 401): refresh unless another
+    /// caller has installed a newer token since, and return the token to retry with.
     pub async fn refresh_after_rejection<F, Fut>(
         &self,
         seen: u64,
@@ -92,9 +138,9 @@ impl TokenHolder {
         Fut: Future<Output = Result<JwtToken, Error>>,
     {
         let _one_at_a_time = self.refresh.lock().await;
-        if self.generation() != seen {
-            if let Some(current) = self.current() {
-                return Ok(current);
+        if let Some((t, g)) = self.current() {
+            if g != seen && !t.is_expired() {
+                return Ok((t, g));
             }
         }
         self.run(refresh).await
@@ -116,3 +162,7 @@ impl TokenHolder {
         Ok((token, g))
     }
 }
+
+#[cfg(test)]
+#[path = "holder_tests.rs"]
+mod tests;

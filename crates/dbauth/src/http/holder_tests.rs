@@ -1,0 +1,185 @@
+//! TokenHolder: freshness with leeway, one refresh for many concurrent callers, rejections.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use futures_executor::block_on;
+
+use super::super::jwt::now_secs;
+use super::*;
+use crate::Secret;
+use crate::http::GenerateOptions;
+
+/// A token that expires `secs` from now (negative: already expired), marked with `tag`.
+fn token(secs: i64, tag: &str) -> JwtToken {
+    let opts = GenerateOptions::default()
+        .with_iat(now_secs() - 100)
+        .with_exp_seconds(secs + 100)
+        .with_server_id(tag);
+    JwtToken::generate_token(&Secret::new("s"), opts).unwrap()
+}
+
+fn tag(t: &JwtToken) -> &str {
+    t.claims()["server_id"].as_str().unwrap()
+}
+
+#[test]
+fn first_get_refreshes_then_the_token_is_reused() {
+    let holder = TokenHolder::new(Duration::from_secs(60));
+    assert_eq!(holder.generation(), 0);
+    assert!(holder.current().is_none());
+    let calls = AtomicUsize::new(0);
+    let refresh = || async {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(token(3600, "one"))
+    };
+    let (t, g) = block_on(holder.get(refresh)).unwrap();
+    assert_eq!((tag(&t), g), ("one", 1));
+    for _ in 0..3 {
+        let (t, g) = block_on(holder.get(refresh)).unwrap();
+        assert_eq!((tag(&t), g), ("one", 1));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let (t, g) = holder.current().unwrap();
+    assert_eq!((tag(&t), g), ("one", 1));
+}
+
+#[test]
+fn a_token_within_the_leeway_is_refreshed() {
+    // Expires in 30 s: stale with a 60 s leeway, fresh with a 10 s one.
+    let strict = TokenHolder::new(Duration::from_secs(60));
+    strict.set(token(30, "old"));
+    let (t, g) = block_on(strict.get(|| async { Ok(token(3600, "new")) })).unwrap();
+    assert_eq!((tag(&t), g), ("new", 2));
+
+    let lax = TokenHolder::new(Duration::from_secs(10));
+    lax.set(token(30, "old"));
+    let (t, g) = block_on(lax.get(|| async { Ok(token(3600, "new")) })).unwrap();
+    assert_eq!((tag(&t), g), ("old", 1));
+
+    // An expired token is refreshed even with no leeway.
+    let none = TokenHolder::new(Duration::ZERO);
+    none.set(token(-1, "expired"));
+    let (t, _) = block_on(none.get(|| async { Ok(token(3600, "new")) })).unwrap();
+    assert_eq!(tag(&t), "new");
+}
+
+#[test]
+fn many_callers_that_find_it_stale_share_one_refresh() {
+    const CALLERS: usize = 8;
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    holder.set(token(-5, "expired"));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(CALLERS));
+    let handles: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let (holder, calls, start) = (holder.clone(), calls.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                block_on(holder.get(|| async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    // Long enough that every other caller arrives while this one refreshes.
+                    thread::sleep(Duration::from_millis(200));
+                    Ok(token(3600, "fresh"))
+                }))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (t, g) = h.join().unwrap().unwrap();
+        assert_eq!((tag(&t), g), ("fresh", 2));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one refresh ran");
+}
+
+#[test]
+fn a_failed_refresh_goes_to_its_caller_and_the_next_one_retries() {
+    let holder = TokenHolder::new(Duration::from_secs(60));
+    holder.set(token(-5, "expired"));
+    let err = block_on(holder.get(|| async { Err(Error::RefreshFailed("login: 503".into())) }))
+        .unwrap_err();
+    assert_eq!(err, Error::RefreshFailed("login: 503".into()));
+    let (t, g) = holder.current().unwrap();
+    assert_eq!((tag(&t), g), ("expired", 1), "the old token stays");
+    let (t, g) = block_on(holder.get(|| async { Ok(token(3600, "retry")) })).unwrap();
+    assert_eq!((tag(&t), g), ("retry", 2));
+}
+
+#[test]
+fn a_refresh_that_returns_an_expired_token_is_refused() {
+    let holder = TokenHolder::new(Duration::from_secs(60));
+    let err = block_on(holder.get(|| async { Ok(token(-1, "stale")) })).unwrap_err();
+    assert!(matches!(err, Error::RefreshFailed(_)), "{err:?}");
+    assert_eq!(holder.generation(), 0);
+    assert!(holder.current().is_none());
+}
+
+#[test]
+fn a_rejection_refreshes_only_if_nobody_did_since() {
+    let holder = TokenHolder::new(Duration::from_secs(60));
+    let g1 = holder.set(token(3600, "one"));
+    let calls = AtomicUsize::new(0);
+    let refresh = |name: &'static str| {
+        let calls = &calls;
+        move || async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok(token(3600, name))
+        }
+    };
+    // The server rejected generation 1, still current: a fresh token although `one` is
+    // not near its expiry.
+    let (t, g2) = block_on(holder.refresh_after_rejection(g1, refresh("two"))).unwrap();
+    assert_eq!((tag(&t), g2), ("two", 2));
+    // A second request that had also used generation 1 gets `two` without another refresh.
+    let (t, g) = block_on(holder.refresh_after_rejection(g1, refresh("three"))).unwrap();
+    assert_eq!((tag(&t), g), ("two", 2));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Rejecting the current generation refreshes again.
+    let (t, g) = block_on(holder.refresh_after_rejection(g2, refresh("three"))).unwrap();
+    assert_eq!((tag(&t), g), ("three", 3));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn concurrent_rejections_of_one_generation_refresh_once() {
+    const CALLERS: usize = 6;
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    let seen = holder.set(token(3600, "revoked"));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(CALLERS));
+    let handles: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let (holder, calls, start) = (holder.clone(), calls.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                block_on(holder.refresh_after_rejection(seen, || async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(100));
+                    Ok(token(3600, "renewed"))
+                }))
+            })
+        })
+        .collect();
+    for h in handles {
+        let (t, g) = h.join().unwrap().unwrap();
+        assert_eq!((tag(&t), g), ("renewed", seen + 1));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn set_and_clear_bump_the_generation_and_debug_hides_the_token() {
+    let holder = TokenHolder::new(Duration::from_secs(5));
+    assert_eq!(holder.leeway(), Duration::from_secs(5));
+    let t = token(3600, "by-hand");
+    assert_eq!(holder.set(t.clone()), 1);
+    let debug = format!("{holder:?}");
+    assert!(!debug.contains(t.token().expose()), "{debug}");
+    assert!(debug.contains("generation: 1"), "{debug}");
+    holder.clear();
+    assert_eq!(holder.generation(), 2);
+    assert!(holder.current().is_none());
+    let (t, g) = block_on(holder.get(|| async { Ok(token(3600, "after-clear")) })).unwrap();
+    assert_eq!((tag(&t), g), ("after-clear", 3));
+}
