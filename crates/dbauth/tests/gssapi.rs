@@ -7,6 +7,7 @@
 //! the DBAUTH_GSSAPI_* variables read here. Without them every test fails with that hint.
 #![cfg(feature = "gssapi")]
 
+use dbauth::sasl::DSE_AUTHENTICATOR;
 use dbauth::sasl::gssapi::libgssapi;
 use dbauth::sasl::gssapi::{LAYER_CONFIDENTIALITY, LAYER_INTEGRITY, LAYER_NONE};
 use dbauth::{
@@ -87,7 +88,36 @@ fn exchange(
     max_size: u32,
     tamper: impl FnOnce(&mut Vec<u8>),
 ) -> Result<Seen, Error> {
-    let mut token = block_on(client.initial_response())?.expect("an initial token");
+    let token = block_on(client.initial_response())?.expect("an initial token");
+    exchange_from(client, token, server, mask, max_size, tamper)
+}
+
+/// [`exchange`] against DSE's DseAuthenticator: the client names the mechanism, the server
+/// answers `GSSAPI-START`, then the GSSAPI exchange runs.
+fn exchange_dse(
+    client: &mut dyn Authenticator,
+    server: &mut ServerCtx,
+    mask: u8,
+    max_size: u32,
+) -> Result<Seen, Error> {
+    let named = block_on(client.initial_response())?;
+    assert_eq!(
+        named.as_deref(),
+        Some(&b"GSSAPI"[..]),
+        "the mechanism first"
+    );
+    let token = block_on(client.evaluate_challenge(Some(b"GSSAPI-START")))?.expect("AP-REQ");
+    exchange_from(client, token, server, mask, max_size, |_| {})
+}
+
+fn exchange_from(
+    client: &mut dyn Authenticator,
+    mut token: Vec<u8>,
+    server: &mut ServerCtx,
+    mask: u8,
+    max_size: u32,
+    tamper: impl FnOnce(&mut Vec<u8>),
+) -> Result<Seen, Error> {
     assert!(!token.is_empty(), "the AP-REQ is not empty");
     let mut rounds = 0;
     loop {
@@ -163,16 +193,21 @@ fn sasl_provider_with_host_info_name_and_authzid() {
     let provider = SaslAuthProvider::new("gssapi", "", "", options).unwrap();
     assert_eq!(provider.mechanism(), "GSSAPI");
     let host = HostInfo::new("127.0.0.1:9042".parse().unwrap()).with_name(r.host.clone());
-    let mut client = block_on(
-        provider.new_authenticator(&host, "com.datastax.bdp.cassandra.auth.DseAuthenticator"),
-    )
-    .unwrap();
+    let mut client = block_on(provider.new_authenticator(&host, DSE_AUTHENTICATOR)).unwrap();
     let mut server = r.acceptor();
-    // The server offers every layer and a size; the client still picks "none", size 0.
+    // DSE: "GSSAPI", then GSSAPI-START. The server offers every layer and a size; the client
+    // still picks "none", size 0.
     let all = LAYER_NONE | LAYER_INTEGRITY | LAYER_CONFIDENTIALITY;
-    let seen = exchange(client.as_mut(), &mut server, all, 65536, |_| {}).unwrap();
+    let seen = exchange_dse(client.as_mut(), &mut server, all, 65536).unwrap();
     assert_eq!(seen.client, r.principal);
     assert_eq!(seen.service, r.service_principal());
+    assert_eq!(seen.reply, b"\x01\x00\x00\x00bob");
+
+    // Any other class: the GSSAPI exchange straight away.
+    let mut client =
+        block_on(provider.new_authenticator(&host, "com.example.auth.KerberosAuthenticator"))
+            .unwrap();
+    let seen = exchange(client.as_mut(), &mut r.acceptor(), LAYER_NONE, 0, |_| {}).unwrap();
     assert_eq!(seen.reply, b"\x01\x00\x00\x00bob");
 }
 

@@ -6,6 +6,7 @@
 //! [`evaluate_challenge`](Authenticator::evaluate_challenge), and hands the server's final
 //! token to [`on_authentication_success`](Authenticator::on_authentication_success).
 
+mod dse;
 #[cfg(feature = "gssapi")]
 pub mod gssapi;
 mod plain;
@@ -14,6 +15,7 @@ pub mod scram;
 
 use std::net::SocketAddr;
 
+pub use dse::{DSE_AUTHENTICATOR, DseNegotiation};
 pub use plain::{PlainAuthenticator, PlainTextAuthProvider};
 pub use provider::{SaslAuthProvider, SaslOptions};
 

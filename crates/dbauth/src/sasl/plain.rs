@@ -4,11 +4,9 @@
 
 use std::fmt;
 
+use super::dse::DSE_AUTHENTICATOR;
 use super::{AuthProvider, Authenticator, HostInfo};
 use crate::{Error, Secret};
-
-/// The DSE authenticator class, which first wants the mechanism name.
-const DSE_AUTHENTICATOR: &str = "com.datastax.bdp.cassandra.auth.DseAuthenticator";
 
 /// Username/password authentication for every connection (the reference driver's
 /// `PlainTextAuthProvider`).

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::dse::{DSE_AUTHENTICATOR, DseNegotiation};
 #[cfg(feature = "gssapi")]
 use super::gssapi::GssapiAuthenticator;
 use super::plain::PlainAuthenticator;
@@ -28,6 +29,10 @@ pub struct SaslOptions {
 /// from [`SaslOptions::host_name`], else the connection's [`HostInfo::name`]; a non-empty
 /// username picks the client principal, a non-empty password gets it a fresh ticket; with
 /// neither, the environment's default credentials are used).
+///
+/// When the server's class is DSE's [`DSE_AUTHENTICATOR`], the mechanism is named first
+/// ([`DseNegotiation`](super::DseNegotiation)), as the reference driver does; other classes
+/// get the mechanism's exchange directly.
 #[derive(Clone)]
 pub struct SaslAuthProvider {
     mechanism: Mechanism,
@@ -110,10 +115,10 @@ impl AuthProvider for SaslAuthProvider {
     async fn new_authenticator(
         &self,
         #[cfg_attr(not(feature = "gssapi"), allow(unused_variables))] host: &HostInfo,
-        _class: &str,
+        class: &str,
     ) -> Result<Box<dyn Authenticator>, Error> {
         let authzid = self.options.authorization_id.clone();
-        Ok(match self.mechanism {
+        let inner: Box<dyn Authenticator> = match self.mechanism {
             Mechanism::Plain => Box::new(PlainAuthenticator::new(
                 authzid.as_deref(),
                 &self.username,
@@ -127,6 +132,11 @@ impl AuthProvider for SaslAuthProvider {
             )?),
             #[cfg(feature = "gssapi")]
             Mechanism::Gssapi => Box::new(self.gssapi(host)?),
+        };
+        Ok(if class == DSE_AUTHENTICATOR {
+            Box::new(DseNegotiation::new(self.mechanism(), inner))
+        } else {
+            inner
         })
     }
 }
