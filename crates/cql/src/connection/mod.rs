@@ -408,10 +408,18 @@ async fn writer<W: AsyncWrite + Unpin>(
         };
         out.clear();
         let mut result = encoder.push(&first, &mut out);
-        // Coalesce everything already queued into this one write.
+        // Coalesce everything already queued into this one write. When the queue looks empty,
+        // yield once first: callers running on the other workers enqueue in the meantime, so
+        // under load one syscall carries many requests (and an idle connection pays one
+        // scheduler round trip).
+        let mut yielded = false;
         while result.is_ok() && out.len() < 1024 * 1024 {
             match rx.try_recv() {
                 Ok(more) => result = encoder.push(&more, &mut out),
+                Err(_) if !yielded => {
+                    yielded = true;
+                    tokio::task::yield_now().await;
+                }
                 Err(_) => break,
             }
         }
