@@ -21,6 +21,7 @@ fn session_futures_are_send(s: &Session, p: &PreparedStatement, b: &BatchStateme
 #[test]
 fn batch_statement_builds_without_a_server() {
     let mut b = BatchStatement::new(BatchType::Unlogged);
-    b.add_simple("INSERT INTO ks.t (k) VALUES (?)", (1_i32,)).expect("add");
+    b.add_simple("INSERT INTO ks.t (k) VALUES (?)", (1_i32,))
+        .expect("add");
     assert_eq!(b.len(), 1);
 }
