@@ -1,0 +1,292 @@
+//! One driver, one workload, one concurrency per process, so that CPU time (getrusage) and
+//! allocation counts belong to that driver alone. Prints one tab-separated result line:
+//! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req.
+//!
+//! Usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests>
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+// SAFETY: forwards to the system allocator, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    unsafe {
+        let mut r: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut r);
+        let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+        t(r.ru_utime) + t(r.ru_stime)
+    }
+}
+
+const KEYS: usize = 10_000;
+const PAGED_ROWS: i32 = 10_000;
+
+trait Driver: Send + Sync + 'static {
+    fn run(self: Arc<Self>, i: usize) -> impl std::future::Future<Output = ()> + Send;
+}
+
+struct Ours {
+    s: cql::Session,
+    stmt: cql::PreparedStatement,
+    workload: &'static str,
+}
+
+impl Driver for Ours {
+    async fn run(self: Arc<Self>, i: usize) {
+        let k = (i % KEYS) as i32;
+        match self.workload {
+            "insert" => {
+                self.s.execute(&self.stmt, (k, "value")).await.expect("insert");
+            }
+            "select" => {
+                let rs = self.s.execute(&self.stmt, (k,)).await.expect("select");
+                let (v,): (&str,) = rs.first_row_typed().expect("row");
+                assert!(!v.is_empty());
+            }
+            "batch" => {
+                let mut b = cql::BatchStatement::new(cql::BatchType::Logged);
+                for j in 0..10 {
+                    b.add_prepared(&self.stmt, (((k as usize * 10 + j) % KEYS) as i32, "value")).expect("add");
+                }
+                self.s.batch(&b).await.expect("batch");
+            }
+            _ => {
+                // Typed rows page by page, as the peer does (execute_stream yields dynamic rows).
+                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0").with_page_size(1000);
+                let mut n = 0;
+                let mut state = None;
+                loop {
+                    let page = self.s.execute_page(&st, (), state.take()).await.expect("page");
+                    for r in page.rows_typed::<(i32, &str)>().expect("typed") {
+                        r.expect("row");
+                        n += 1;
+                    }
+                    match page.paging_state() {
+                        Some(p) => state = Some(p),
+                        None => break,
+                    }
+                }
+                assert_eq!(n, PAGED_ROWS);
+            }
+        }
+    }
+}
+
+struct Peer {
+    s: scylla::client::session::Session,
+    stmt: scylla::statement::prepared::PreparedStatement,
+    workload: &'static str,
+}
+
+impl Driver for Peer {
+    async fn run(self: Arc<Self>, i: usize) {
+        let k = (i % KEYS) as i32;
+        match self.workload {
+            "insert" => {
+                self.s.execute_unpaged(&self.stmt, (k, "value")).await.expect("insert");
+            }
+            "select" => {
+                let r = self.s.execute_unpaged(&self.stmt, (k,)).await.expect("select");
+                let rows = r.into_rows_result().expect("rows");
+                let (v,): (&str,) = rows.first_row().expect("row");
+                assert!(!v.is_empty());
+            }
+            "batch" => {
+                let mut b = scylla::statement::batch::Batch::new(scylla::statement::batch::BatchType::Logged);
+                let mut values = Vec::new();
+                for j in 0..10 {
+                    b.append_statement(self.stmt.clone());
+                    values.push((((k as usize * 10 + j) % KEYS) as i32, "value"));
+                }
+                self.s.batch(&b, values).await.expect("batch");
+            }
+            _ => {
+                let mut st = scylla::statement::unprepared::Statement::new("SELECT k, v FROM bench.paged WHERE p = 0");
+                st.set_page_size(1000);
+                let mut n = 0;
+                let mut state = scylla::response::PagingState::start();
+                loop {
+                    let (res, next) = self.s.query_single_page(st.clone(), (), state).await.expect("page");
+                    let rows = res.into_rows_result().expect("rows");
+                    for r in rows.rows::<(i32, &str)>().expect("typed") {
+                        r.expect("row");
+                        n += 1;
+                    }
+                    match next.into_paging_control_flow() {
+                        std::ops::ControlFlow::Continue(s) => state = s,
+                        std::ops::ControlFlow::Break(()) => break,
+                    }
+                }
+                assert_eq!(n, PAGED_ROWS);
+            }
+        }
+    }
+}
+
+fn query_for(workload: &str) -> &'static str {
+    match workload {
+        "select" => "SELECT v FROM bench.kv WHERE k = ?",
+        _ => "INSERT INTO bench.kv (k, v) VALUES (?, ?)",
+    }
+}
+
+async fn drive<D: Driver>(d: Arc<D>, concurrency: usize, requests: usize) -> (f64, hdrhistogram::Histogram<u64>) {
+    // Warm-up: a tenth of the requests, not measured.
+    run_all(Arc::clone(&d), concurrency, requests / 10, None).await;
+    let hist = Arc::new(std::sync::Mutex::new(hdrhistogram::Histogram::<u64>::new(3).expect("hist")));
+    let t0 = Instant::now();
+    run_all(d, concurrency, requests, Some(Arc::clone(&hist))).await;
+    let el = t0.elapsed().as_secs_f64();
+    let h = hist.lock().expect("hist").clone();
+    (el, h)
+}
+
+async fn run_all<D: Driver>(
+    d: Arc<D>,
+    concurrency: usize,
+    requests: usize,
+    hist: Option<Arc<std::sync::Mutex<hdrhistogram::Histogram<u64>>>>,
+) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (d, next, hist) = (Arc::clone(&d), Arc::clone(&next), hist.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut local = hdrhistogram::Histogram::<u64>::new(3).expect("hist");
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let t = Instant::now();
+                Arc::clone(&d).run(i).await;
+                let _ = local.record(t.elapsed().as_micros() as u64);
+            }
+            if let Some(h) = hist {
+                h.lock().expect("hist").add(&local).expect("merge");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+}
+
+async fn setup(s: &cql::Session) {
+    s.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}", ())
+        .await
+        .expect("keyspace");
+    s.execute("CREATE TABLE IF NOT EXISTS bench.kv (k int PRIMARY KEY, v text)", ()).await.expect("kv");
+    s.execute("CREATE TABLE IF NOT EXISTS bench.paged (p int, k int, v text, PRIMARY KEY (p, k))", ())
+        .await
+        .expect("paged");
+    let ins = s.prepare("INSERT INTO bench.kv (k, v) VALUES (?, ?)").await.expect("prepare");
+    let insp = s.prepare("INSERT INTO bench.paged (p, k, v) VALUES (0, ?, ?)").await.expect("prepare");
+    let mut pending = Vec::new();
+    for k in 0..KEYS as i32 {
+        let (s, ins, insp) = (s.clone(), ins.clone(), insp.clone());
+        pending.push(tokio::spawn(async move {
+            s.execute(&ins, (k, "value")).await.expect("seed");
+            if k < PAGED_ROWS {
+                s.execute(&insp, (k, format!("row {k}"))).await.expect("seed paged");
+            }
+        }));
+        if pending.len() >= 256 {
+            for p in pending.drain(..) {
+                p.await.expect("seed task");
+            }
+        }
+    }
+    for p in pending {
+        p.await.expect("seed task");
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("setup") {
+        let s = cql::Cluster::builder()
+            .contact_points(["127.0.0.1"])
+            .credentials("cassandra", "cassandra")
+            .build()
+            .expect("config")
+            .connect()
+            .await
+            .expect("connect");
+        setup(&s).await;
+        return;
+    }
+    let [_, driver, workload, conc, n] = &args[..] else {
+        eprintln!("usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> | setup");
+        std::process::exit(2);
+    };
+    let workload: &'static str = match workload.as_str() {
+        "insert" => "insert",
+        "select" => "select",
+        "batch" => "batch",
+        _ => "paged",
+    };
+    let concurrency: usize = conc.parse().expect("concurrency");
+    let requests: usize = n.parse().expect("requests");
+    let (cpu0, alloc0);
+    let (elapsed, hist) = if driver == "ours" {
+        let s = cql::Cluster::builder()
+            .contact_points(["127.0.0.1"])
+            .credentials("cassandra", "cassandra")
+            .request_timeout(Duration::from_secs(30))
+            .build()
+            .expect("config")
+            .connect()
+            .await
+            .expect("connect");
+        let stmt = s.prepare(query_for(workload)).await.expect("prepare");
+        let d = Arc::new(Ours { s, stmt, workload });
+        (cpu0, alloc0) = (cpu_seconds(), ALLOCS.load(Ordering::Relaxed));
+        drive(d, concurrency, requests).await
+    } else {
+        let s = scylla::client::session_builder::SessionBuilder::new()
+            .known_node("127.0.0.1:9042")
+            .user("cassandra", "cassandra")
+            .build()
+            .await
+            .expect("connect");
+        let stmt = s.prepare(query_for(workload)).await.expect("prepare");
+        let d = Arc::new(Peer { s, stmt, workload });
+        (cpu0, alloc0) = (cpu_seconds(), ALLOCS.load(Ordering::Relaxed));
+        drive(d, concurrency, requests).await
+    };
+    // Warm-up requests are included in CPU and allocation totals: divide by all requests.
+    let total = requests + requests / 10;
+    let cpu_us = (cpu_seconds() - cpu0) * 1e6 / total as f64;
+    let allocs = (ALLOCS.load(Ordering::Relaxed) - alloc0) as f64 / total as f64;
+    println!(
+        "{driver}\t{workload}\t{concurrency}\t{requests}\t{:.0}\t{}\t{}\t{}\t{:.1}\t{:.1}",
+        requests as f64 / elapsed,
+        hist.value_at_quantile(0.5),
+        hist.value_at_quantile(0.99),
+        hist.value_at_quantile(0.999),
+        cpu_us,
+        allocs
+    );
+}
