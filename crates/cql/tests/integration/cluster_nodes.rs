@@ -29,22 +29,32 @@ async fn session() -> cql::Session {
     s
 }
 
+/// Runs DDL, retrying while the node that coordinates it has not yet seen earlier schema
+/// changes (the driver has no schema-agreement wait yet).
+async fn ddl(s: &cql::Session, q: &str) {
+    for attempt in 0.. {
+        match s.execute(q, ()).await {
+            Ok(_) => return,
+            Err(e) if attempt < 50 && e.to_string().contains("exist") => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("{q}: {e}"),
+        }
+    }
+}
+
 async fn create_keyspace(s: &cql::Session, name: &str, rf: u32) {
-    s.execute(format!("DROP KEYSPACE IF EXISTS {name}").as_str(), ())
-        .await
-        .expect("drop");
-    s.execute(
-        format!("CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {rf}}}").as_str(),
-        (),
+    ddl(s, &format!("DROP KEYSPACE IF EXISTS {name}")).await;
+    ddl(
+        s,
+        &format!("CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {rf}}}"),
     )
-    .await
-    .expect("create keyspace");
-    s.execute(
-        format!("CREATE TABLE {name}.t (k int PRIMARY KEY, v int)").as_str(),
-        (),
+    .await;
+    ddl(
+        s,
+        &format!("CREATE TABLE {name}.t (k int PRIMARY KEY, v int)"),
     )
-    .await
-    .expect("table");
+    .await;
 }
 
 #[tokio::test]
@@ -112,4 +122,111 @@ async fn token_aware_routing_sends_every_insert_to_the_owner() {
     eprintln!("coordinators of 1000 inserts: {per_node:?}, misrouted: {misrouted}");
     assert_eq!(misrouted, 0);
     assert_eq!(per_node.len(), 3, "all nodes own some keys: {per_node:?}");
+}
+
+/// Kills node 3 under a steady write load at QUORUM (RF 3). Destructive for the cluster, so it
+/// runs only when `CQL_TEST_FAILOVER=1` as well (scripts/test runs it last, on its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_when_a_node_is_killed_under_load() {
+    if !three_nodes() || std::env::var("CQL_TEST_FAILOVER").as_deref() != Ok("1") {
+        eprintln!("skipped: also needs CQL_TEST_FAILOVER=1 (it kills node 3)");
+        return;
+    }
+    let s = session().await;
+    create_keyspace(&s, "cluster_failover", 3).await;
+    // No schema-agreement wait in the driver yet: retry until every node knows the table.
+    let mut tries = 0;
+    let insert = loop {
+        match s
+            .prepare("INSERT INTO cluster_failover.t (k, v) VALUES (?, ?)")
+            .await
+        {
+            Ok(p) => break p,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                eprintln!("waiting for schema agreement: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("prepare: {e}"),
+        }
+    };
+    let insert = insert
+        .with_consistency(cql::Consistency::Quorum)
+        .with_idempotent(true);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for _ in 0..16 {
+        let (s, insert, acked, errors, next, stop) = (
+            s.clone(),
+            insert.clone(),
+            acked.clone(),
+            errors.clone(),
+            next.clone(),
+            stop.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                match s.execute(&insert, (k, k)).await {
+                    Ok(_) => acked.lock().expect("lock").push((k, Instant::now())),
+                    Err(e) => errors.lock().expect("lock").push(e.to_string()),
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pid = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.run/cassandra/node3/pid"
+    ))
+    .expect("node 3 pid file (scripts/cassandra start --nodes 3)");
+    let killed_at = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    let errors = errors.lock().expect("lock").clone();
+    let after: Vec<_> = acked.iter().filter(|(_, t)| *t > killed_at).collect();
+    let first_after = after.first().map(|(_, t)| t.duration_since(killed_at));
+    let m = s.metrics();
+    eprintln!(
+        "failover: {} writes acknowledged ({} after the kill, first {:?} after it), {} errors surfaced, {} retries on the next host, node 3 up: {:?}; errors: {:?}",
+        acked.len(),
+        after.len(),
+        first_after,
+        errors.len(),
+        m.retries_on_next_host,
+        s.cluster_metadata()
+            .host("127.0.0.3:9042".parse().expect("addr"))
+            .map(|h| h.is_up()),
+        errors.iter().take(3).collect::<Vec<_>>()
+    );
+    assert!(
+        !after.is_empty(),
+        "the load did not continue after the kill"
+    );
+    assert!(errors.is_empty(), "errors reached the caller: {errors:?}");
+    // Every acknowledged write is there, read back at QUORUM with node 3 still down.
+    let select = s
+        .prepare("SELECT v FROM cluster_failover.t WHERE k = ?")
+        .await
+        .expect("prepare")
+        .with_consistency(cql::Consistency::Quorum);
+    for (k, _) in &acked {
+        let rs = s.execute(&select, (*k,)).await.expect("read back");
+        let (v,): (i32,) = rs
+            .first_row_typed()
+            .unwrap_or_else(|e| panic!("acknowledged write {k} missing: {e}"));
+        assert_eq!(v, *k);
+    }
 }
