@@ -1,8 +1,14 @@
 //! One driver, one workload, one concurrency per process, so that CPU time (getrusage) and
 //! allocation counts belong to that driver alone. Prints one tab-separated result line:
-//! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req.
+//! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req,
+//! server.
 //!
-//! Usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests>
+//! Usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> [server]
+//! where server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
+//! canned CQL responder of `responder.rs` (client-bound; its thread's CPU time and allocations
+//! are left out of the figures).
+
+mod responder;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
@@ -11,17 +17,26 @@ use std::time::{Duration, Instant};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// Set on the responder thread: its allocations are not the client's.
+    static NOT_COUNTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+fn count() {
+    if !NOT_COUNTED.try_with(|c| c.get()).unwrap_or(false) {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+    }
+}
 // SAFETY: forwards to the system allocator, only counting calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -39,7 +54,7 @@ fn cpu_seconds() -> f64 {
 }
 
 const KEYS: usize = 10_000;
-const PAGED_ROWS: i32 = 10_000;
+pub(crate) const PAGED_ROWS: i32 = 10_000;
 
 trait Driver: Send + Sync + 'static {
     fn run(self: Arc<Self>, i: usize) -> impl std::future::Future<Output = ()> + Send;
@@ -56,7 +71,10 @@ impl Driver for Ours {
         let k = (i % KEYS) as i32;
         match self.workload {
             "insert" => {
-                self.s.execute(&self.stmt, (k, "value")).await.expect("insert");
+                self.s
+                    .execute(&self.stmt, (k, "value"))
+                    .await
+                    .expect("insert");
             }
             "select" => {
                 let rs = self.s.execute(&self.stmt, (k,)).await.expect("select");
@@ -66,17 +84,23 @@ impl Driver for Ours {
             "batch" => {
                 let mut b = cql::BatchStatement::new(cql::BatchType::Logged);
                 for j in 0..10 {
-                    b.add_prepared(&self.stmt, (((k as usize * 10 + j) % KEYS) as i32, "value")).expect("add");
+                    b.add_prepared(&self.stmt, (((k as usize * 10 + j) % KEYS) as i32, "value"))
+                        .expect("add");
                 }
                 self.s.batch(&b).await.expect("batch");
             }
             _ => {
                 // Typed rows page by page, as the peer does (execute_stream yields dynamic rows).
-                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0").with_page_size(1000);
+                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
+                    .with_page_size(1000);
                 let mut n = 0;
                 let mut state = None;
                 loop {
-                    let page = self.s.execute_page(&st, (), state.take()).await.expect("page");
+                    let page = self
+                        .s
+                        .execute_page(&st, (), state.take())
+                        .await
+                        .expect("page");
                     for r in page.rows_typed::<(i32, &str)>().expect("typed") {
                         r.expect("row");
                         n += 1;
@@ -103,16 +127,25 @@ impl Driver for Peer {
         let k = (i % KEYS) as i32;
         match self.workload {
             "insert" => {
-                self.s.execute_unpaged(&self.stmt, (k, "value")).await.expect("insert");
+                self.s
+                    .execute_unpaged(&self.stmt, (k, "value"))
+                    .await
+                    .expect("insert");
             }
             "select" => {
-                let r = self.s.execute_unpaged(&self.stmt, (k,)).await.expect("select");
+                let r = self
+                    .s
+                    .execute_unpaged(&self.stmt, (k,))
+                    .await
+                    .expect("select");
                 let rows = r.into_rows_result().expect("rows");
                 let (v,): (&str,) = rows.first_row().expect("row");
                 assert!(!v.is_empty());
             }
             "batch" => {
-                let mut b = scylla::statement::batch::Batch::new(scylla::statement::batch::BatchType::Logged);
+                let mut b = scylla::statement::batch::Batch::new(
+                    scylla::statement::batch::BatchType::Logged,
+                );
                 let mut values = Vec::new();
                 for j in 0..10 {
                     b.append_statement(self.stmt.clone());
@@ -121,12 +154,18 @@ impl Driver for Peer {
                 self.s.batch(&b, values).await.expect("batch");
             }
             _ => {
-                let mut st = scylla::statement::unprepared::Statement::new("SELECT k, v FROM bench.paged WHERE p = 0");
+                let mut st = scylla::statement::unprepared::Statement::new(
+                    "SELECT k, v FROM bench.paged WHERE p = 0",
+                );
                 st.set_page_size(1000);
                 let mut n = 0;
                 let mut state = scylla::response::PagingState::start();
                 loop {
-                    let (res, next) = self.s.query_single_page(st.clone(), (), state).await.expect("page");
+                    let (res, next) = self
+                        .s
+                        .query_single_page(st.clone(), (), state)
+                        .await
+                        .expect("page");
                     let rows = res.into_rows_result().expect("rows");
                     for r in rows.rows::<(i32, &str)>().expect("typed") {
                         r.expect("row");
@@ -150,10 +189,16 @@ fn query_for(workload: &str) -> &'static str {
     }
 }
 
-async fn drive<D: Driver>(d: Arc<D>, concurrency: usize, requests: usize) -> (f64, hdrhistogram::Histogram<u64>) {
+async fn drive<D: Driver>(
+    d: Arc<D>,
+    concurrency: usize,
+    requests: usize,
+) -> (f64, hdrhistogram::Histogram<u64>) {
     // Warm-up: a tenth of the requests, not measured.
     run_all(Arc::clone(&d), concurrency, requests / 10, None).await;
-    let hist = Arc::new(std::sync::Mutex::new(hdrhistogram::Histogram::<u64>::new(3).expect("hist")));
+    let hist = Arc::new(std::sync::Mutex::new(
+        hdrhistogram::Histogram::<u64>::new(3).expect("hist"),
+    ));
     let t0 = Instant::now();
     run_all(d, concurrency, requests, Some(Arc::clone(&hist))).await;
     let el = t0.elapsed().as_secs_f64();
@@ -196,19 +241,35 @@ async fn setup(s: &cql::Session) {
     s.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}", ())
         .await
         .expect("keyspace");
-    s.execute("CREATE TABLE IF NOT EXISTS bench.kv (k int PRIMARY KEY, v text)", ()).await.expect("kv");
-    s.execute("CREATE TABLE IF NOT EXISTS bench.paged (p int, k int, v text, PRIMARY KEY (p, k))", ())
+    s.execute(
+        "CREATE TABLE IF NOT EXISTS bench.kv (k int PRIMARY KEY, v text)",
+        (),
+    )
+    .await
+    .expect("kv");
+    s.execute(
+        "CREATE TABLE IF NOT EXISTS bench.paged (p int, k int, v text, PRIMARY KEY (p, k))",
+        (),
+    )
+    .await
+    .expect("paged");
+    let ins = s
+        .prepare("INSERT INTO bench.kv (k, v) VALUES (?, ?)")
         .await
-        .expect("paged");
-    let ins = s.prepare("INSERT INTO bench.kv (k, v) VALUES (?, ?)").await.expect("prepare");
-    let insp = s.prepare("INSERT INTO bench.paged (p, k, v) VALUES (0, ?, ?)").await.expect("prepare");
+        .expect("prepare");
+    let insp = s
+        .prepare("INSERT INTO bench.paged (p, k, v) VALUES (0, ?, ?)")
+        .await
+        .expect("prepare");
     let mut pending = Vec::new();
     for k in 0..KEYS as i32 {
         let (s, ins, insp) = (s.clone(), ins.clone(), insp.clone());
         pending.push(tokio::spawn(async move {
             s.execute(&ins, (k, "value")).await.expect("seed");
             if k < PAGED_ROWS {
-                s.execute(&insp, (k, format!("row {k}"))).await.expect("seed paged");
+                s.execute(&insp, (k, format!("row {k}")))
+                    .await
+                    .expect("seed paged");
             }
         }));
         if pending.len() >= 256 {
@@ -237,9 +298,15 @@ async fn main() {
         setup(&s).await;
         return;
     }
-    let [_, driver, workload, conc, n] = &args[..] else {
-        eprintln!("usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> | setup");
-        std::process::exit(2);
+    let (driver, workload, conc, n, server) = match &args[..] {
+        [_, d, w, c, n] => (d, w, c, n, "cassandra"),
+        [_, d, w, c, n, s] if s == "cassandra" || s == "responder" => (d, w, c, n, s.as_str()),
+        _ => {
+            eprintln!(
+                "usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder] | setup"
+            );
+            std::process::exit(2);
+        }
     };
     let workload: &'static str = match workload.as_str() {
         "insert" => "insert",
@@ -249,39 +316,57 @@ async fn main() {
     };
     let concurrency: usize = conc.parse().expect("concurrency");
     let requests: usize = n.parse().expect("requests");
-    let (cpu0, alloc0);
+    let responder = (server == "responder").then(responder::Responder::start);
+    let responder_cpu = || {
+        responder
+            .as_ref()
+            .map_or(0.0, responder::Responder::cpu_seconds)
+    };
+    let (cpu0, alloc0, rcpu0);
     let (elapsed, hist) = if driver == "ours" {
-        let s = cql::Cluster::builder()
-            .contact_points(["127.0.0.1"])
-            .credentials("cassandra", "cassandra")
-            .request_timeout(Duration::from_secs(30))
-            .build()
-            .expect("config")
-            .connect()
-            .await
-            .expect("connect");
+        let b = cql::Cluster::builder().request_timeout(Duration::from_secs(30));
+        let b = match &responder {
+            Some(r) => b
+                .contact_points([r.addr.to_string()])
+                .protocol_version(cql::ProtocolVersion::V4),
+            None => b
+                .contact_points(["127.0.0.1"])
+                .credentials("cassandra", "cassandra"),
+        };
+        let s = b.build().expect("config").connect().await.expect("connect");
         let stmt = s.prepare(query_for(workload)).await.expect("prepare");
         let d = Arc::new(Ours { s, stmt, workload });
-        (cpu0, alloc0) = (cpu_seconds(), ALLOCS.load(Ordering::Relaxed));
+        (cpu0, alloc0, rcpu0) = (
+            cpu_seconds(),
+            ALLOCS.load(Ordering::Relaxed),
+            responder_cpu(),
+        );
         drive(d, concurrency, requests).await
     } else {
-        let s = scylla::client::session_builder::SessionBuilder::new()
-            .known_node("127.0.0.1:9042")
-            .user("cassandra", "cassandra")
-            .build()
-            .await
-            .expect("connect");
+        let b = scylla::client::session_builder::SessionBuilder::new();
+        let b = match &responder {
+            Some(r) => b.known_node_addr(r.addr).fetch_schema_metadata(false),
+            None => b
+                .known_node("127.0.0.1:9042")
+                .user("cassandra", "cassandra"),
+        };
+        let s = b.build().await.expect("connect");
         let stmt = s.prepare(query_for(workload)).await.expect("prepare");
         let d = Arc::new(Peer { s, stmt, workload });
-        (cpu0, alloc0) = (cpu_seconds(), ALLOCS.load(Ordering::Relaxed));
+        (cpu0, alloc0, rcpu0) = (
+            cpu_seconds(),
+            ALLOCS.load(Ordering::Relaxed),
+            responder_cpu(),
+        );
         drive(d, concurrency, requests).await
     };
     // Warm-up requests are included in CPU and allocation totals: divide by all requests.
     let total = requests + requests / 10;
-    let cpu_us = (cpu_seconds() - cpu0) * 1e6 / total as f64;
+    let client_cpu = (cpu_seconds() - cpu0) - (responder_cpu() - rcpu0);
+    let cpu_us = client_cpu * 1e6 / total as f64;
     let allocs = (ALLOCS.load(Ordering::Relaxed) - alloc0) as f64 / total as f64;
     println!(
-        "{driver}\t{workload}\t{concurrency}\t{requests}\t{:.0}\t{}\t{}\t{}\t{:.1}\t{:.1}",
+        "{driver}\t{workload}\t{concurrency}\t{requests}\t{:.0}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{server}",
         requests as f64 / elapsed,
         hist.value_at_quantile(0.5),
         hist.value_at_quantile(0.99),

@@ -1,0 +1,87 @@
+"""Turns the tab-separated lines of driver-bench, python_bench.py and the callgrind step of
+scripts/bench into the markdown results table.
+
+usage: report.py <lines file> <cores> <seconds> <load before> <load after>
+"""
+import collections
+import sys
+
+ORDER = ["insert", "select", "batch", "paged"]
+
+
+def main():
+    path, cores, seconds, load0, load1 = sys.argv[1:6]
+    by = collections.defaultdict(dict)
+    ir = {}
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        if f[0] == "ir" and len(f) == 5:
+            ir[(f[1], f[2])] = float(f[4])
+            continue
+        if len(f) == 10:
+            f.append("cassandra")
+        if len(f) != 11:
+            continue
+        d, w, c, n, rps, p50, p99, p999, cpu, al, server = f
+        by[(server, w, int(c))][d] = dict(
+            n=n, rps=float(rps), p50=p50, p99=p99, p999=p999, cpu=float(cpu), al=al
+        )
+
+    print(f"# Driver benchmark, {cores} cores ({seconds} s for the whole scripts/bench run)\n")
+    print(f"Machine load average (1 min) before the run: {load0}; after: {load1}. The machine is shared.\n")
+    print("Each driver, workload and concurrency runs in its own process after a warm-up of a tenth of")
+    print("the request count. `requests` is the measured count. Throughput ratio > 1 and CPU ratio < 1")
+    print("favour ours. CPU = client process CPU (user+sys, getrusage) per request, warm-up included;")
+    print("allocs = calls to alloc/realloc per request (counting global allocator, Rust drivers only).")
+    print("Workloads: insert = prepared INSERT of (int, text); select = prepared SELECT by primary key")
+    print("(one text column); batch = LOGGED batch of 10 prepared inserts; paged = SELECT of one")
+    print("10,000-row partition, page size 1000, every row deserialized as (int, text).\n")
+
+    def table(server, peers):
+        print("| workload | conc | driver | requests | req/s | p50 µs | p99 µs | p999 µs | CPU µs/req | allocs/req | ours÷peer req/s | ours÷peer CPU |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        keys = [k for k in by if k[0] == server]
+        for key in sorted(keys, key=lambda k: (ORDER.index(k[1]), k[2])):
+            _, w, c = key
+            ds = by[key]
+            o = ds.get("ours")
+            for d in ["ours"] + peers:
+                if d not in ds:
+                    continue
+                r = ds[d]
+                ratio = cpu_ratio = ""
+                if o and d != "ours":
+                    ratio = f"{o['rps'] / r['rps']:.2f}"
+                    cpu_ratio = f"{o['cpu'] / r['cpu']:.2f}" if r["cpu"] else ""
+                print(
+                    f"| {w} | {c} | {d} | {r['n']} | {r['rps']:.0f} | {r['p50']} | {r['p99']} | "
+                    f"{r['p999']} | {r['cpu']:.1f} | {r['al']} | {ratio} | {cpu_ratio} |"
+                )
+
+    print("## Against Cassandra\n")
+    print("One local Cassandra node (scripts/cassandra) on the same machine, so server and client")
+    print("share the 2 cores: these figures are mostly server-bound.\n")
+    table("cassandra", ["scylla", "python"])
+    if any(k[0] == "responder" for k in by):
+        print("\n## Client-bound: in-process canned CQL responder\n")
+        print("The server is a minimal protocol-v4 responder (bench/src/responder.rs, on its own thread")
+        print("in the client process) answering every request at once with pre-encoded responses. Its")
+        print("thread's CPU time and allocations are subtracted, so CPU and allocs are the driver's;")
+        print("req/s is still limited by the responder sharing the 2 cores. No Python here.\n")
+        table("responder", ["scylla"])
+    if ir:
+        print("\n## Instructions per request (client-bound, valgrind callgrind)\n")
+        print("Instructions executed by the client threads (responder thread excluded) per request,")
+        print("from the difference between two runs of different lengths (setup cancels out),")
+        print("concurrency 64.\n")
+        print("| workload | ours Ir/req | scylla Ir/req | ours÷scylla |")
+        print("|---|---|---|---|")
+        for w in ORDER:
+            o, s = ir.get(("ours", w)), ir.get(("scylla", w))
+            if o is None or s is None:
+                continue
+            print(f"| {w} | {o:.0f} | {s:.0f} | {o / s:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
