@@ -46,7 +46,7 @@ mod tracing_info;
 
 pub use cluster::{Cluster, ClusterBuilder};
 pub use connection::TlsConfig;
-pub use cql_derive::{DeserializeRow, SerializeRow};
+pub use cql_derive::{DeserializeRow, DeserializeValue, SerializeRow, SerializeValue};
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};
