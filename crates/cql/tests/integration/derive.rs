@@ -371,3 +371,251 @@ async fn udt_columns_map_to_structs_by_field_name() {
         assert_eq!((rows[2].id, &rows[2].home), (5, &home), "{v:?}");
     }
 }
+
+/// Offline checks of the generated code on hand-made values (no server).
+mod offline {
+    use std::sync::Arc;
+
+    use bytes::{BufMut, Bytes, BytesMut};
+    use cql::protocol::deserialize::{
+        DeserializeError, DeserializeValue, RawValue, RowIterator, TypedRowIterator,
+    };
+    use cql::protocol::metadata::ColumnSpec;
+    use cql::protocol::serialize::{RowWriter, SerializeError, SerializeRow, SerializeValue};
+    use cql::protocol::types::UserDefinedType;
+    use cql::{ColumnType, DeserializeRow, SerializeRow};
+
+    use super::{Address, AddressRef};
+
+    fn address_type(extra: &[&str]) -> ColumnType {
+        let mut fields = vec![
+            ("street".to_owned(), ColumnType::Text),
+            ("zip".to_owned(), ColumnType::Int),
+            ("city".to_owned(), ColumnType::Text),
+        ];
+        fields.extend(extra.iter().map(|n| ((*n).to_owned(), ColumnType::Text)));
+        ColumnType::Udt(Arc::new(UserDefinedType {
+            keyspace: "ks".into(),
+            name: "address".into(),
+            fields,
+        }))
+    }
+
+    fn field(out: &mut BytesMut, v: Option<&[u8]>) {
+        match v {
+            Some(b) => {
+                out.put_i32(b.len() as i32);
+                out.put_slice(b);
+            }
+            None => out.put_i32(-1),
+        }
+    }
+
+    fn read<'f, T: DeserializeValue<'f>>(
+        typ: &ColumnType,
+        frame: &'f Bytes,
+    ) -> Result<T, DeserializeError> {
+        T::type_check(typ)?;
+        T::deserialize(typ, Some(RawValue::new(frame, frame)))
+    }
+
+    #[test]
+    fn udt_written_in_the_type_order_and_read_back() {
+        let typ = address_type(&["country"]);
+        let a = Address {
+            city: None,
+            street: "Main".into(),
+            postcode: 7,
+        };
+        let mut out = BytesMut::new();
+        a.serialize(Some(&typ), &mut out).expect("serialize");
+        let mut want = BytesMut::new();
+        want.put_i32(4 + 4 + 4 + 4 + 4 + 4); // [value] length
+        field(&mut want, Some(b"Main"));
+        field(&mut want, Some(&7_i32.to_be_bytes()));
+        field(&mut want, None); // city
+        field(&mut want, None); // country: not in the struct
+        assert_eq!(out, want);
+        let frame = out.freeze().slice(4..);
+        assert_eq!(read::<Address>(&typ, &frame), Ok(a.clone()));
+        assert_eq!(
+            read::<AddressRef<'_>>(&typ, &frame),
+            Ok(AddressRef {
+                street: "Main",
+                zip: 7
+            })
+        );
+        // Without a type: the fields in declaration order (city, street, zip).
+        let mut untyped = BytesMut::new();
+        Address {
+            city: Some("C".into()),
+            street: "S".into(),
+            postcode: 1,
+        }
+        .serialize(None, &mut untyped)
+        .expect("untyped");
+        let mut want = BytesMut::new();
+        want.put_i32(5 + 5 + 8);
+        field(&mut want, Some(b"C"));
+        field(&mut want, Some(b"S"));
+        field(&mut want, Some(&1_i32.to_be_bytes()));
+        assert_eq!(untyped, want);
+        // Not a UDT column.
+        let err = a
+            .serialize(Some(&ColumnType::Text), &mut BytesMut::new())
+            .expect_err("text");
+        assert!(matches!(err, SerializeError::TypeMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn short_null_and_overlong_udt_values() {
+        let typ = address_type(&[]);
+        // Ends after zip: city is null.
+        let mut v = BytesMut::new();
+        field(&mut v, Some(b"S"));
+        field(&mut v, Some(&9_i32.to_be_bytes()));
+        let frame = v.clone().freeze();
+        let got = read::<Address>(&typ, &frame).expect("short value");
+        assert_eq!(
+            got,
+            Address {
+                city: None,
+                street: "S".into(),
+                postcode: 9
+            }
+        );
+        // Ends after street: zip is a required int, so null is an error naming it.
+        let frame = Bytes::copy_from_slice(&v[..5]);
+        let err = read::<Address>(&typ, &frame).expect_err("zip missing");
+        assert!(err.to_string().contains("zip"), "{err}");
+        // Bytes after the last field.
+        let mut long = v.clone();
+        field(&mut long, Some(b"C"));
+        long.put_u8(0);
+        let frame = long.freeze();
+        let err = read::<Address>(&typ, &frame).expect_err("trailing byte");
+        assert!(matches!(err, DeserializeError::Malformed { .. }), "{err}");
+        // A truncated field length prefix.
+        let frame = Bytes::copy_from_slice(&[0, 0, 0, 9, b'x']);
+        assert!(read::<Address>(&typ, &frame).is_err());
+        // Null: an error for the struct, None for Option.
+        assert_eq!(
+            Address::deserialize(&typ, None),
+            Err(DeserializeError::UnexpectedNull)
+        );
+        assert_eq!(<Option<Address>>::deserialize(&typ, None), Ok(None));
+        assert!(Address::type_check(&ColumnType::Int).is_err());
+    }
+
+    #[derive(Debug, PartialEq, DeserializeRow)]
+    struct Pair<'a> {
+        b: &'a str,
+        a: i32,
+        #[cql(default)]
+        c: i32,
+    }
+
+    fn spec(name: &str, typ: ColumnType) -> ColumnSpec {
+        ColumnSpec::new("ks", "t", name, typ)
+    }
+
+    #[test]
+    fn rows_by_name_with_extra_columns_and_defaults() {
+        let specs = [
+            spec("x", ColumnType::Int),
+            spec("a", ColumnType::Int),
+            spec("b", ColumnType::Text),
+        ];
+        let mut raw = BytesMut::new();
+        for (a, b) in [(1_i32, "one"), (2, "two")] {
+            field(&mut raw, None);
+            field(&mut raw, Some(&a.to_be_bytes()));
+            field(&mut raw, Some(b.as_bytes()));
+        }
+        let raw = raw.freeze();
+        let rows: Vec<Pair<'_>> = TypedRowIterator::new(RowIterator::new(&raw, 2, &specs))
+            .expect("type check")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [
+                Pair {
+                    b: "one",
+                    a: 1,
+                    c: 0
+                },
+                Pair {
+                    b: "two",
+                    a: 2,
+                    c: 0
+                }
+            ]
+        );
+        // `c` present but of the wrong type: the error names it.
+        let bad = [
+            spec("a", ColumnType::Int),
+            spec("b", ColumnType::Text),
+            spec("c", ColumnType::Text),
+        ];
+        let err = <Pair<'_> as cql::protocol::deserialize::DeserializeRow<'_>>::type_check(&bad)
+            .expect_err("c is text");
+        assert!(err.to_string().contains("column c"), "{err}");
+    }
+
+    #[derive(SerializeRow)]
+    struct Key {
+        id: i32,
+        #[cql(rename = "n")]
+        name: &'static str,
+    }
+
+    #[test]
+    fn rows_bound_by_marker_name_including_repeats() {
+        let key = Key { id: 5, name: "z" };
+        let specs = [
+            spec("n", ColumnType::Text),
+            spec("id", ColumnType::Int),
+            spec("n", ColumnType::Text),
+        ];
+        let mut out = BytesMut::new();
+        let mut w = RowWriter::new(&mut out);
+        key.serialize_row(Some(&specs), &mut w).expect("bind");
+        assert_eq!(w.finish().expect("finish"), (3, false));
+        let mut want = BytesMut::new();
+        want.put_u16(3);
+        field(&mut want, Some(b"z"));
+        field(&mut want, Some(&5_i32.to_be_bytes()));
+        field(&mut want, Some(b"z"));
+        assert_eq!(out, want);
+        // Unprepared: named values, in field order.
+        let mut out = BytesMut::new();
+        let mut w = RowWriter::new(&mut out);
+        key.serialize_row(None, &mut w).expect("named");
+        assert_eq!(w.finish().expect("finish"), (2, true));
+        let mut want = BytesMut::new();
+        want.put_u16(2);
+        want.put_u16(2);
+        want.put_slice(b"id");
+        field(&mut want, Some(&5_i32.to_be_bytes()));
+        want.put_u16(1);
+        want.put_slice(b"n");
+        field(&mut want, Some(b"z"));
+        assert_eq!(out, want);
+        // A field without a marker, and a mistyped marker.
+        let mut out = BytesMut::new();
+        let err = key
+            .serialize_row(Some(&specs[1..2]), &mut RowWriter::new(&mut out))
+            .expect_err("n unused");
+        assert_eq!(err, SerializeError::UnknownNamedValue("n".into()));
+        let mut out = BytesMut::new();
+        let err = key
+            .serialize_row(
+                Some(&[spec("id", ColumnType::Text), spec("n", ColumnType::Text)]),
+                &mut RowWriter::new(&mut out),
+            )
+            .expect_err("id is not text");
+        assert!(err.to_string().contains("column id"), "{err}");
+        assert!(!key.is_empty());
+    }
+}
