@@ -4,7 +4,8 @@
 //! - `#[derive(DeserializeRow)]`: read rows into the struct. Each field's column is found by
 //!   name and type-checked once per result (an error names the missing or mistyped column);
 //!   result columns without a field are ignored. Fields may borrow from the response
-//!   (`struct R<'a> { name: &'a str }`).
+//!   (`struct R<'a> { name: &'a str }`: the struct's first lifetime parameter is taken as the
+//!   lifetime of the response frame).
 //! - `#[derive(SerializeRow)]`: bind the fields by name: to a prepared statement's bind
 //!   markers (in the statement's order, type-checked), or as named values of an unprepared
 //!   statement. Every bind marker needs a field and every field a bind marker.

@@ -618,4 +618,44 @@ mod offline {
         assert!(err.to_string().contains("column id"), "{err}");
         assert!(!key.is_empty());
     }
+
+    /// Type parameters and raw identifiers: bounded per field, `r#type` maps to `type`.
+    #[derive(Debug, PartialEq, DeserializeRow, SerializeRow)]
+    struct Generic<T> {
+        r#type: T,
+        #[cql(skip)]
+        note: Option<T>,
+    }
+
+    #[test]
+    fn generic_struct_and_raw_identifier() {
+        let specs = [spec("type", ColumnType::BigInt)];
+        let mut raw = BytesMut::new();
+        field(&mut raw, Some(&42_i64.to_be_bytes()));
+        let raw = raw.freeze();
+        let rows: Vec<Generic<i64>> = TypedRowIterator::new(RowIterator::new(&raw, 1, &specs))
+            .expect("type check")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [Generic {
+                r#type: 42,
+                note: None
+            }]
+        );
+        let mut out = BytesMut::new();
+        let mut w = RowWriter::new(&mut out);
+        Generic {
+            r#type: 42_i64,
+            note: Some(1),
+        }
+        .serialize_row(Some(&specs), &mut w)
+        .expect("bind");
+        assert_eq!(w.finish().expect("finish"), (1, false));
+        assert_eq!(
+            &out[..],
+            &[&[0, 1, 0, 0, 0, 8][..], &42_i64.to_be_bytes()].concat()[..]
+        );
+    }
 }
