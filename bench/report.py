@@ -6,7 +6,7 @@ usage: report.py <lines file> <cores> <seconds> <load before> <load after>
 import collections
 import sys
 
-ORDER = ["insert", "select", "batch", "paged"]
+ORDER = ["insert", "select", "batch", "paged", "doc_insert", "doc_get"]
 
 
 def main():
@@ -69,6 +69,13 @@ def main():
         print("thread's CPU time and allocations are subtracted, so CPU and allocs are the driver's;")
         print("req/s is still limited by the responder sharing the 2 cores. No Python here.\n")
         table("responder", ["scylla"])
+    if any(k[0] == "arango" for k in by):
+        print("\n## ArangoDB: our client vs python-arango-async\n")
+        print("Against the in-memory ArangoDB stand-in (tools/arango-testserver, its own process on the")
+        print("same machine; HTTP/1.1, basic auth). doc_insert = insert of a small JSON document;")
+        print("doc_get = read of one document by key. python-arango-async on asyncio (aiohttp);")
+        print("concurrency = asyncio tasks / Rust tasks with a request in flight.\n")
+        table("arango", ["python"])
     if ir:
         print("\n## Instructions per request (client-bound, valgrind callgrind)\n")
         print("Instructions executed by the client threads (responder thread excluded) per request,")

@@ -8,6 +8,7 @@
 //! canned CQL responder of `responder.rs` (client-bound; its thread's CPU time and allocations
 //! are left out of the figures).
 
+mod arango;
 mod responder;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -298,6 +299,40 @@ async fn main() {
         setup(&s).await;
         return;
     }
+    match &args[1..] {
+        [cmd, listen] if cmd == "arango-server" => return arango::serve(listen).await,
+        [cmd, url] if cmd == "arango-setup" => return arango::setup(url).await,
+        [cmd, w, conc, n, url] if cmd == "arango" => {
+            let workload = if w == "doc_insert" {
+                "doc_insert"
+            } else {
+                "doc_get"
+            };
+            let (concurrency, requests) = (
+                conc.parse().expect("concurrency"),
+                n.parse().expect("requests"),
+            );
+            let d = Arc::new(arango::Ours::new(url, workload).await);
+            let (cpu0, alloc0) = (cpu_seconds(), ALLOCS.load(Ordering::Relaxed));
+            let (elapsed, hist) = drive(d, concurrency, requests).await;
+            let total = requests + requests / 10;
+            let cpu_us = (cpu_seconds() - cpu0) * 1e6 / total as f64;
+            let allocs = (ALLOCS.load(Ordering::Relaxed) - alloc0) as f64 / total as f64;
+            print_line(
+                "ours",
+                workload,
+                concurrency,
+                requests,
+                elapsed,
+                &hist,
+                cpu_us,
+                allocs,
+                "arango",
+            );
+            return;
+        }
+        _ => {}
+    }
     let (driver, workload, conc, n, server) = match &args[..] {
         [_, d, w, c, n] => (d, w, c, n, "cassandra"),
         [_, d, w, c, n, s] if s == "cassandra" || s == "responder" => (d, w, c, n, s.as_str()),
@@ -365,6 +400,31 @@ async fn main() {
     let client_cpu = (cpu_seconds() - cpu0) - (responder_cpu() - rcpu0);
     let cpu_us = client_cpu * 1e6 / total as f64;
     let allocs = (ALLOCS.load(Ordering::Relaxed) - alloc0) as f64 / total as f64;
+    print_line(
+        driver,
+        workload,
+        concurrency,
+        requests,
+        elapsed,
+        &hist,
+        cpu_us,
+        allocs,
+        server,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn print_line(
+    driver: &str,
+    workload: &str,
+    concurrency: usize,
+    requests: usize,
+    elapsed: f64,
+    hist: &hdrhistogram::Histogram<u64>,
+    cpu_us: f64,
+    allocs: f64,
+    server: &str,
+) {
     println!(
         "{driver}\t{workload}\t{concurrency}\t{requests}\t{:.0}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{server}",
         requests as f64 / elapsed,
