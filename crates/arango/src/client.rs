@@ -226,8 +226,14 @@ impl ArangoClient {
     }
 
     /// A handle on database `name`. With `verify`, sends a ping (and so obtains a JWT for
-    /// JWT auth) before returning.
+    /// JWT auth) before returning; a failure is [`Error::Verify`] naming the database and
+    /// the auth method ([`Error::is_auth_failure`] tells refused credentials apart).
     pub async fn db(&self, name: &str, auth: DbAuth, verify: bool) -> Result<Database> {
+        let kind = match &auth {
+            DbAuth::Basic(_) => "basic",
+            DbAuth::Jwt { .. } => "jwt",
+            DbAuth::Superuser(_) => "superuser",
+        };
         let mode = match auth {
             DbAuth::Basic(a) => AuthMode::Basic(a),
             DbAuth::Jwt { auth, token } => {
@@ -243,7 +249,11 @@ impl ArangoClient {
         let conn = Arc::new(Connection::new(self.inner.clone(), name, mode));
         let db = Database::new(conn);
         if verify {
-            db.ping().await?;
+            db.ping().await.map_err(|e| Error::Verify {
+                database: name.to_owned(),
+                auth: kind,
+                source: Box::new(e),
+            })?;
         }
         Ok(db)
     }

@@ -2,12 +2,12 @@
 //! envelopes.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use dbauth::Secret;
-use dbauth::http::{Auth, JwtToken};
+use dbauth::http::{Auth, JwtToken, TokenHolder};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -36,7 +36,7 @@ impl Req {
             headers: Vec::new(),
         }
     }
-    pub(crate) fn json(mut self, v: &impl serde::Serialize) -> Result<Self> {
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Result<Self> {
         self.body = Some(serde_json::to_vec(v).map_err(|e| Error::Serialization(e.to_string()))?);
         Ok(self)
     }
@@ -52,43 +52,38 @@ impl Req {
     }
 }
 
-/// JWT state: the current token with a generation, and a lock making refreshes single-flight.
+/// JWT state: credentials (if any) and the current token in a [`TokenHolder`], which makes
+/// refreshes single-flight.
 pub(crate) struct JwtState {
     auth: Option<Auth>,
-    current: RwLock<Option<(JwtToken, u64)>>,
-    generation: AtomicU64,
-    refresh_lock: tokio::sync::Mutex<()>,
+    holder: TokenHolder,
     refreshes: AtomicU64,
-    leeway: Duration,
 }
 
 impl JwtState {
     pub(crate) fn new(auth: Option<Auth>, token: Option<JwtToken>, leeway: Duration) -> Self {
-        let gen0 = u64::from(token.is_some());
+        let holder = TokenHolder::new(leeway);
+        if let Some(t) = token {
+            holder.set(t);
+        }
         JwtState {
             auth,
-            current: RwLock::new(token.map(|t| (t, gen0))),
-            generation: AtomicU64::new(gen0),
-            refresh_lock: tokio::sync::Mutex::new(()),
+            holder,
             refreshes: AtomicU64::new(0),
-            leeway,
         }
     }
+}
 
-    fn get(&self) -> Option<(JwtToken, u64)> {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    fn set(&self, t: JwtToken) -> u64 {
-        let g = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        *self
-            .current
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((t, g));
-        g
+/// The outcome of a refresh run through the holder, with our typed error restored: the
+/// login stores its [`RefreshError`] in `slot` and hands the holder only a summary.
+fn typed(
+    r: std::result::Result<(JwtToken, u64), dbauth::Error>,
+    slot: Option<RefreshError>,
+) -> Result<(JwtToken, u64)> {
+    match (r, slot) {
+        (Ok(v), _) => Ok(v),
+        (Err(_), Some(e)) => Err(e.into()),
+        (Err(e), None) => Err(RefreshError::BadResponse(e.to_string()).into()),
     }
 }
 
@@ -138,8 +133,40 @@ fn envelope(body: &[u8]) -> Option<(i64, String)> {
     Some((num, msg))
 }
 
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A token fresh from `/_open/auth` must be usable by our clock. If the server itself gave it
+/// no lifetime (`exp <= iat`), the token was expired on arrival; if the server meant it to be
+/// valid (`exp > iat`) but our clock is already past `exp`, the clocks disagree.
+pub(crate) fn check_fresh(t: &JwtToken, now: i64) -> Result<(), RefreshError> {
+    if now < t.exp() {
+        return Ok(());
+    }
+    match t.iat() {
+        Some(iat) if t.exp() > iat => Err(RefreshError::ClockSkew {
+            server_iat: iat,
+            exp: t.exp(),
+            local_now: now,
+        }),
+        _ => Err(RefreshError::ExpiredToken { exp: t.exp() }),
+    }
+}
+
+/// Everything but RFC 3986's unreserved characters is escaped in path segments and query
+/// values (so `_system` stays `_system`, `a/b` becomes `a%2Fb`).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 pub(crate) fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 impl Connection {
@@ -159,7 +186,7 @@ impl Connection {
     /// The current JWT (JWT and superuser modes).
     pub(crate) fn token(&self) -> Option<JwtToken> {
         match &self.auth {
-            AuthMode::Jwt(j) => j.get().map(|(t, _)| t),
+            AuthMode::Jwt(j) => j.holder.current().map(|(t, _)| t),
             AuthMode::Superuser(t) => Some(t.clone()),
             AuthMode::Basic(_) => None,
         }
@@ -168,7 +195,7 @@ impl Connection {
     pub(crate) fn set_token(&self, token: JwtToken) -> Result<()> {
         match &self.auth {
             AuthMode::Jwt(j) => {
-                j.set(token);
+                j.holder.set(token);
                 Ok(())
             }
             _ => Err(Error::Config("set_token needs a JWT connection".into())),
@@ -183,17 +210,39 @@ impl Connection {
         }
     }
 
-    /// Obtains a new token now (JWT connections with credentials).
+    /// Obtains a new token now (JWT connections with credentials). Concurrent callers share
+    /// one login.
     pub(crate) async fn refresh_token(&self) -> Result<JwtToken> {
         let AuthMode::Jwt(j) = &self.auth else {
             return Err(RefreshError::NoCredentials.into());
         };
-        let _one = j.refresh_lock.lock().await;
-        let t = self.login(j).await?;
-        j.set(t.clone());
-        Ok(t)
+        if j.auth.is_none() {
+            return Err(RefreshError::NoCredentials.into());
+        }
+        let seen = j.holder.generation();
+        let mut slot = None;
+        let slot_ref = &mut slot;
+        let r = j
+            .holder
+            .refresh_after_rejection(seen, move || self.login_into(j, slot_ref))
+            .await;
+        typed(r, slot).map(|(t, _)| t)
     }
 
+    /// [`Self::login`] for the holder: the typed error goes to `slot`.
+    async fn login_into(
+        &self,
+        j: &JwtState,
+        slot: &mut Option<RefreshError>,
+    ) -> std::result::Result<JwtToken, dbauth::Error> {
+        self.login(j).await.map_err(|e| {
+            let summary = dbauth::Error::RefreshFailed(e.to_string());
+            *slot = Some(e);
+            summary
+        })
+    }
+
+    /// `POST /_open/auth` with the credentials; checks that the token is usable here.
     async fn login(&self, j: &JwtState) -> Result<JwtToken, RefreshError> {
         let auth = j.auth.as_ref().ok_or(RefreshError::NoCredentials)?;
         j.refreshes.fetch_add(1, Ordering::Relaxed);
@@ -232,9 +281,7 @@ impl Connection {
             .and_then(Value::as_str)
             .ok_or_else(|| RefreshError::BadResponse("no jwt field".into()))?;
         let t = JwtToken::new(jwt).map_err(|e| RefreshError::BadResponse(e.to_string()))?;
-        if t.is_expired() {
-            return Err(RefreshError::ExpiredToken { exp: t.exp() });
-        }
+        check_fresh(&t, now_secs())?;
         Ok(t)
     }
 
@@ -249,20 +296,19 @@ impl Connection {
                 Ok((v, 0))
             }
             AuthMode::Superuser(t) => Ok((bearer(t)?, 0)),
+            AuthMode::Jwt(j) if j.auth.is_none() => {
+                // Nothing to refresh with: send the token even if it looks stale here (the
+                // server's clock decides).
+                let (t, g) = j.holder.current().ok_or_else(|| {
+                    Error::AuthHeader("no token and no credentials to obtain one".into())
+                })?;
+                Ok((bearer(&t)?, g))
+            }
             AuthMode::Jwt(j) => {
-                if let Some((t, g)) = j.get() {
-                    if !t.needs_refresh(j.leeway) || j.auth.is_none() {
-                        return Ok((bearer(&t)?, g));
-                    }
-                }
-                let _one = j.refresh_lock.lock().await;
-                if let Some((t, g)) = j.get() {
-                    if !t.needs_refresh(j.leeway) {
-                        return Ok((bearer(&t)?, g));
-                    }
-                }
-                let t = self.login(j).await?;
-                let g = j.set(t.clone());
+                let mut slot = None;
+                let slot_ref = &mut slot;
+                let r = j.holder.get(move || self.login_into(j, slot_ref)).await;
+                let (t, g) = typed(r, slot)?;
                 Ok((bearer(&t)?, g))
             }
         }
@@ -277,14 +323,13 @@ impl Connection {
         if j.auth.is_none() {
             return Ok(None);
         }
-        let _one = j.refresh_lock.lock().await;
-        if let Some((t, g)) = j.get() {
-            if g != seen && !t.is_expired() {
-                return Ok(Some(bearer(&t)?));
-            }
-        }
-        let t = self.login(j).await?;
-        j.set(t.clone());
+        let mut slot = None;
+        let slot_ref = &mut slot;
+        let r = j
+            .holder
+            .refresh_after_rejection(seen, move || self.login_into(j, slot_ref))
+            .await;
+        let (t, _) = typed(r, slot)?;
         Ok(Some(bearer(&t)?))
     }
 

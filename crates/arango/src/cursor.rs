@@ -2,21 +2,35 @@
 //! cursor is dropped before the end.
 
 use std::collections::VecDeque;
+use std::fmt;
+use std::marker::PhantomData;
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::conn::{Req, enc};
 use crate::database::Database;
 use crate::error::{Error, Result};
 
-/// Results of an AQL query, fetched batch by batch.
-#[derive(Debug)]
-pub struct Cursor {
+/// Results of an AQL query, fetched batch by batch and deserialized into `T` one result at
+/// a time ([`Database::aql`] gives `Cursor<Value>`, [`Database::aql_as`] any type).
+pub struct Cursor<T = Value> {
     db: Database,
     id: Option<String>,
     batch: VecDeque<Value>,
     count: Option<u64>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Cursor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cursor")
+            .field("id", &self.id)
+            .field("buffered", &self.batch.len())
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 fn bad(msg: &str) -> Error {
@@ -26,13 +40,18 @@ fn bad(msg: &str) -> Error {
     }
 }
 
-impl Cursor {
+fn convert<T: DeserializeOwned>(v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| bad(&format!("cannot deserialize a result: {e}")))
+}
+
+impl<T: DeserializeOwned> Cursor<T> {
     pub(crate) fn new(db: Database, v: Value) -> Result<Self> {
         let mut c = Cursor {
             db,
             id: None,
             batch: VecDeque::new(),
             count: v.get("count").and_then(Value::as_u64),
+            _t: PhantomData,
         };
         c.take(v)?;
         Ok(c)
@@ -74,22 +93,35 @@ impl Cursor {
     }
 
     /// The next batch (the one in memory, else fetched); `None` at the end.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<Value>>> {
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>> {
         if self.batch.is_empty() {
             if self.id.is_none() {
                 return Ok(None);
             }
             self.fetch().await?;
         }
-        Ok(Some(std::mem::take(&mut self.batch).into()))
+        std::mem::take(&mut self.batch)
+            .into_iter()
+            .map(convert)
+            .collect::<Result<Vec<T>>>()
+            .map(Some)
     }
 
     /// The next result; `None` at the end.
-    pub async fn next(&mut self) -> Result<Option<Value>> {
+    pub async fn next(&mut self) -> Result<Option<T>> {
         if self.batch.is_empty() && self.id.is_some() {
             self.fetch().await?;
         }
-        Ok(self.batch.pop_front())
+        self.batch.pop_front().map(convert).transpose()
+    }
+
+    /// All remaining results (this holds them all in memory).
+    pub async fn collect(mut self) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        while let Some(b) = self.next_batch().await? {
+            out.extend(b);
+        }
+        Ok(out)
     }
 
     async fn fetch(&mut self) -> Result<()> {
@@ -115,7 +147,7 @@ impl Cursor {
     }
 }
 
-impl Drop for Cursor {
+impl<T> Drop for Cursor<T> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
             if let Ok(rt) = tokio::runtime::Handle::try_current() {

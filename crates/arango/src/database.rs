@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use dbauth::http::JwtToken;
 use reqwest::Method;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::conn::{Connection, Req, enc};
@@ -188,13 +189,23 @@ impl Database {
     }
 
     /// Runs an AQL query; results arrive in batches of `batch_size` (server default if
-    /// `None`).
+    /// `None`) as JSON values.
     pub async fn aql(
         &self,
         query: &str,
         bind_vars: Map<String, Value>,
         batch_size: Option<u32>,
     ) -> Result<Cursor> {
+        self.aql_as(query, bind_vars, batch_size).await
+    }
+
+    /// Like [`Database::aql`], with each result deserialized into `T`.
+    pub async fn aql_as<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        bind_vars: Map<String, Value>,
+        batch_size: Option<u32>,
+    ) -> Result<Cursor<T>> {
         let mut body = json!({ "query": query, "bindVars": bind_vars, "count": true });
         if let Some(b) = batch_size {
             body["batchSize"] = json!(b);
@@ -364,8 +375,8 @@ impl Collection {
         Ok(())
     }
 
-    /// Inserts a document.
-    pub async fn insert(&self, doc: &Value) -> Result<DocumentMeta> {
+    /// Inserts a document (a [`Value`] or any `Serialize` type).
+    pub async fn insert<T: Serialize + ?Sized>(&self, doc: &T) -> Result<DocumentMeta> {
         from_value(
             self.db
                 .call(Req::new(Method::POST, self.doc_path(None)).json(doc)?)
@@ -374,7 +385,7 @@ impl Collection {
     }
 
     /// Inserts many documents; each slot is the meta or that document's error.
-    pub async fn insert_many(&self, docs: &[Value]) -> Result<Vec<Result<DocumentMeta>>> {
+    pub async fn insert_many<T: Serialize>(&self, docs: &[T]) -> Result<Vec<Result<DocumentMeta>>> {
         let v = self
             .db
             .call(Req::new(Method::POST, self.doc_path(None)).json(&docs)?)
@@ -382,11 +393,16 @@ impl Collection {
         batch(v)
     }
 
-    /// Reads a document.
+    /// Reads a document as JSON.
     pub async fn get(&self, key: &str) -> Result<Value> {
         self.db
             .call(Req::new(Method::GET, self.doc_path(Some(key))))
             .await
+    }
+
+    /// Reads a document into any `Deserialize` type.
+    pub async fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<T> {
+        from_value(self.get(key).await?)
     }
 
     /// Reads many documents by key; missing ones come back as errors in their slot.
@@ -403,11 +419,11 @@ impl Collection {
         Ok(arr.into_iter().map(item).collect())
     }
 
-    async fn write(
+    async fn write<T: Serialize + ?Sized>(
         &self,
         method: Method,
         key: &str,
-        doc: Option<&Value>,
+        doc: Option<&T>,
         if_match: Option<&str>,
     ) -> Result<DocumentMeta> {
         let mut req = Req::new(method, self.doc_path(Some(key)));
@@ -421,20 +437,20 @@ impl Collection {
     }
 
     /// Merges `patch` into document `key`; with `if_match`, only if its `_rev` is that.
-    pub async fn update(
+    pub async fn update<T: Serialize + ?Sized>(
         &self,
         key: &str,
-        patch: &Value,
+        patch: &T,
         if_match: Option<&str>,
     ) -> Result<DocumentMeta> {
         self.write(Method::PATCH, key, Some(patch), if_match).await
     }
 
     /// Replaces document `key`; with `if_match`, only if its `_rev` is that.
-    pub async fn replace(
+    pub async fn replace<T: Serialize + ?Sized>(
         &self,
         key: &str,
-        doc: &Value,
+        doc: &T,
         if_match: Option<&str>,
     ) -> Result<DocumentMeta> {
         self.write(Method::PUT, key, Some(doc), if_match).await
@@ -442,13 +458,14 @@ impl Collection {
 
     /// Deletes document `key`; with `if_match`, only if its `_rev` is that.
     pub async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<DocumentMeta> {
-        self.write(Method::DELETE, key, None, if_match).await
+        self.write::<Value>(Method::DELETE, key, None, if_match)
+            .await
     }
 
-    async fn write_many(
+    async fn write_many<T: Serialize>(
         &self,
         method: Method,
-        docs: &[Value],
+        docs: &[T],
         check_revs: bool,
     ) -> Result<Vec<Result<DocumentMeta>>> {
         let mut req = Req::new(method, self.doc_path(None)).json(&docs)?;
@@ -459,27 +476,27 @@ impl Collection {
     }
 
     /// Updates many documents (each needs `_key`); with `check_revs`, each `_rev` must match.
-    pub async fn update_many(
+    pub async fn update_many<T: Serialize>(
         &self,
-        docs: &[Value],
+        docs: &[T],
         check_revs: bool,
     ) -> Result<Vec<Result<DocumentMeta>>> {
         self.write_many(Method::PATCH, docs, check_revs).await
     }
 
     /// Replaces many documents (each needs `_key`); with `check_revs`, each `_rev` must match.
-    pub async fn replace_many(
+    pub async fn replace_many<T: Serialize>(
         &self,
-        docs: &[Value],
+        docs: &[T],
         check_revs: bool,
     ) -> Result<Vec<Result<DocumentMeta>>> {
         self.write_many(Method::PUT, docs, check_revs).await
     }
 
     /// Deletes many documents (keys as strings or `{"_key": ...}` objects).
-    pub async fn delete_many(
+    pub async fn delete_many<T: Serialize>(
         &self,
-        docs: &[Value],
+        docs: &[T],
         check_revs: bool,
     ) -> Result<Vec<Result<DocumentMeta>>> {
         self.write_many(Method::DELETE, docs, check_revs).await

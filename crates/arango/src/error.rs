@@ -17,12 +17,26 @@ pub enum RefreshError {
         /// ArangoDB's errorMessage.
         message: String,
     },
-    /// The server returned a token that had expired already (clock skew or a tiny session
-    /// timeout).
+    /// The server returned a token that was expired on arrival by its own times (`exp` not
+    /// after `iat`, e.g. a session timeout of 0).
     #[error("the server returned an already expired token (exp {exp})")]
     ExpiredToken {
         /// The token's `exp`.
         exp: i64,
+    },
+    /// The server issued a token valid until `exp` at its time `server_iat`, but the local
+    /// clock is already past `exp`: the clocks are out of sync by more than the session
+    /// lifetime.
+    #[error(
+        "clock skew: the server issued a token at {server_iat} valid until {exp}, but the local clock says {local_now}"
+    )]
+    ClockSkew {
+        /// The token's `iat` (the server's clock).
+        server_iat: i64,
+        /// The token's `exp`.
+        exp: i64,
+        /// The local clock when the token arrived.
+        local_now: i64,
     },
     /// The server answered something other than `{"jwt": "..."}` or an error envelope.
     #[error("unexpected answer to /_open/auth: {0}")]
@@ -81,6 +95,17 @@ pub enum Error {
     /// Refreshing the JWT failed.
     #[error("token refresh failed: {0}")]
     Refresh(#[from] RefreshError),
+    /// `db(..., verify = true)` could not use the database: the server rejected the
+    /// credentials (or the database is missing, or it is unreachable). `source` says which.
+    #[error("cannot verify access to database {database:?} with {auth} authentication: {source}")]
+    Verify {
+        /// The database.
+        database: String,
+        /// `basic`, `jwt` or `superuser`.
+        auth: &'static str,
+        /// What went wrong.
+        source: Box<Error>,
+    },
     /// Invalid client settings.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -90,18 +115,30 @@ pub enum Error {
 }
 
 impl Error {
-    /// ArangoDB's errorNum, for server errors.
+    /// ArangoDB's errorNum, for server errors (also inside [`Error::Verify`]).
     pub fn error_num(&self) -> Option<i64> {
         match self {
             Error::Server { error_num, .. } => Some(*error_num),
+            Error::Verify { source, .. } => source.error_num(),
             _ => None,
         }
     }
-    /// The HTTP status, for server errors.
+    /// The HTTP status, for server errors (also inside [`Error::Verify`]).
     pub fn http_code(&self) -> Option<u16> {
         match self {
             Error::Server { code, .. } => Some(*code),
+            Error::Verify { source, .. } => source.http_code(),
             _ => None,
+        }
+    }
+    /// Whether the credentials were refused: HTTP 401 from the server, or a failed token
+    /// refresh (also inside [`Error::Verify`]).
+    pub fn is_auth_failure(&self) -> bool {
+        match self {
+            Error::Server { code, .. } => *code == 401,
+            Error::Refresh(_) | Error::AuthHeader(_) => true,
+            Error::Verify { source, .. } => source.is_auth_failure(),
+            _ => false,
         }
     }
 }

@@ -23,6 +23,7 @@
 
 mod api_admin;
 mod api_data;
+mod api_hooks;
 mod aql;
 mod service;
 mod state;
@@ -50,6 +51,9 @@ pub struct Config {
     pub session_timeout: i64,
     /// Password of `root` (default empty).
     pub root_password: Secret,
+    /// Seconds added to the system clock when issuing and checking tokens (default 0); a
+    /// non-zero offset makes the server's clock disagree with its clients'.
+    pub clock_offset: i64,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             jwt_secret: Secret::new("secret"),
             session_timeout: 3600,
             root_password: Secret::new(""),
+            clock_offset: 0,
         }
     }
 }
@@ -82,6 +87,11 @@ impl Config {
     /// Sets root's password.
     pub fn with_root_password(mut self, password: impl Into<Secret>) -> Self {
         self.root_password = password.into();
+        self
+    }
+    /// Sets the clock offset in seconds.
+    pub fn with_clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset = seconds;
         self
     }
 }
@@ -141,11 +151,13 @@ impl TestServer {
             addr: config.listen,
             source,
         })?;
-        let state = Arc::new(Mutex::new(State::new(
+        let mut state = State::new(
             config.jwt_secret,
             config.session_timeout,
             config.root_password,
-        )));
+        );
+        state.clock_offset = config.clock_offset;
+        let state = Arc::new(Mutex::new(state));
         let task = tokio::spawn(service::serve(listener, state.clone()));
         Ok(TestServer { addr, state, task })
     }
@@ -163,6 +175,11 @@ impl TestServer {
     /// Replaces the JWT secret: tokens signed with the old one are rejected from now on.
     pub fn rotate_secret(&self, secret: impl Into<Secret>) {
         lock(&self.state).secret = secret.into();
+    }
+
+    /// Changes the server's clock offset (seconds added to the system clock for tokens).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        lock(&self.state).clock_offset = seconds;
     }
 
     /// Changes the lifetime of tokens issued from now on.

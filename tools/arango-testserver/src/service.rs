@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use dbauth::Secret;
 use dbauth::http::JwtToken;
+use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, SERVER, WWW_AUTHENTICATE};
@@ -20,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
 use crate::state::{ApiError, Grant, LogEntry, LoggedAuth, State};
-use crate::{Shared, api_admin, api_data, aql, lock};
+use crate::{Shared, api_admin, api_data, api_hooks, aql, lock};
 
 /// Request bodies larger than this are refused (413) before they are buffered.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -163,7 +164,7 @@ fn parse_query(q: Option<&str>) -> HashMap<String, String> {
 }
 
 fn respond(status: u16, body: &Value, extra: &[(&'static str, String)]) -> Response<Full<Bytes>> {
-    let bytes = if status == 304 {
+    let bytes = if status == 304 || body.is_null() {
         Vec::new()
     } else {
         serde_json::to_vec(body).unwrap_or_default()
@@ -246,7 +247,7 @@ fn check_jwt(st: &State, token: &str, path: &str) -> Result<Principal, ApiError>
     }
     if let Some(exp) = claims.get("exp") {
         let exp = exp.as_i64().ok_or_else(ApiError::unauthorized)?;
-        if now_secs() >= exp {
+        if st.now() >= exp {
             return Err(ApiError::unauthorized());
         }
     }
@@ -309,7 +310,7 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
         Some(user) if user.active && user.password.expose() == p => {}
         _ => return Err(ApiError::new(401, 401, "Wrong credentials")),
     }
-    let iat = now_secs();
+    let iat = st.now();
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = json!({
         "preferred_username": u, "iss": "arangodb", "iat": iat,
@@ -322,21 +323,10 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
 }
 
 fn sign_hs256(secret: &Secret, input: &str) -> String {
-    // HMAC-SHA-256 (RFC 2104) over SHA-256, block size 64.
-    let key = secret.expose().as_bytes();
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(input.as_bytes());
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    URL_SAFE_NO_PAD.encode(outer.finalize())
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(input.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
 async fn handle(
@@ -348,6 +338,11 @@ async fn handle(
     let method = parts.method.as_str().to_owned();
     let auth_header = parts.headers.get(hyper::header::AUTHORIZATION).cloned();
     let logged = logged_auth(auth_header.as_ref());
+    let content_encoding = parts
+        .headers
+        .get(hyper::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => Ok(b.to_bytes()),
         Err(_) => Err(ApiError::new(413, 413, "request body too large")),
@@ -391,6 +386,7 @@ async fn handle(
         path,
         auth: logged,
         status,
+        content_encoding,
     });
     Ok(resp)
 }
@@ -419,6 +415,15 @@ fn route(
         db = seg[1].clone();
         seg.drain(..2);
     }
+    if method == "OPTIONS" {
+        // Answered whatever the credentials (CORS preflight), with nothing private in it.
+        let mut r = Resp::new(200, Value::Null);
+        r.headers.push((
+            "allow",
+            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT".into(),
+        ));
+        return Ok(r);
+    }
     if seg == ["_admin", "server", "availability"] {
         return Ok(Resp::new(
             200,
@@ -446,6 +451,9 @@ fn route(
             Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {}
             _ => return Err(ApiError::new(404, 1655, "transaction not found")),
         }
+    }
+    if ctx.seg(0) == Some("_admin") && ctx.seg(1) == Some("testserver") {
+        return api_hooks::hook(st, &ctx);
     }
     if ctx.seg(0) != Some("_api") {
         return Err(ApiError::not_found_path());

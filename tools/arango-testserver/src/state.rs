@@ -181,6 +181,8 @@ pub struct LogEntry {
     pub auth: LoggedAuth,
     /// The status answered.
     pub status: u16,
+    /// The request's `Content-Encoding` (e.g. `deflate` for a compressed body).
+    pub content_encoding: Option<String>,
 }
 
 pub(crate) struct State {
@@ -194,6 +196,8 @@ pub(crate) struct State {
     pub(crate) log: Vec<LogEntry>,
     /// Most cursors alive at once (for tests of clients that must release them).
     pub(crate) max_live_cursors: usize,
+    /// Seconds added to the system clock for token times (simulates clock skew).
+    pub(crate) clock_offset: i64,
 }
 
 impl State {
@@ -220,7 +224,13 @@ impl State {
             next_id: 100,
             log: Vec::new(),
             max_live_cursors: 0,
+            clock_offset: 0,
         }
+    }
+
+    /// The server's clock for token times: the system clock plus the configured offset.
+    pub(crate) fn now(&self) -> i64 {
+        crate::service::now_secs().saturating_add(self.clock_offset)
     }
 
     pub(crate) fn next_id(&mut self) -> u64 {

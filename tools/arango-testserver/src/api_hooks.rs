@@ -1,0 +1,73 @@
+//! Test hooks of the stand-in over HTTP, for when it runs as its own process (the Rust API of
+//! [`crate::TestServer`] offers the same in-process). Not part of ArangoDB's API; they need
+//! administrative access (rw on `_system`, or a superuser token).
+//!
+//! - `PUT /_admin/testserver/secret` `{"secret": "..."}`: rotates the JWT secret.
+//! - `PUT /_admin/testserver/session-timeout` `{"seconds": N}`: lifetime of new user tokens.
+//! - `GET /_admin/testserver/log`: the request log (method, path, auth scheme, user or token
+//!   fingerprint, status, content encoding); `DELETE` clears it.
+
+use dbauth::Secret;
+use serde_json::{Value, json};
+
+use crate::service::{Ctx, Resp};
+use crate::state::{ApiError, LoggedAuth, State};
+
+fn done() -> Resp {
+    Resp::new(200, json!({"error": false, "code": 200}))
+}
+
+pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
+    ctx.need_admin(st)?;
+    match (ctx.method.as_str(), ctx.seg(2), ctx.seg(3)) {
+        ("PUT", Some("secret"), None) => {
+            let body = ctx.json()?;
+            let secret = body
+                .get("secret")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| ApiError::bad("secret must be a non-empty string"))?;
+            st.secret = Secret::new(secret);
+            Ok(done())
+        }
+        ("PUT", Some("session-timeout"), None) => {
+            let seconds = ctx
+                .json()?
+                .get("seconds")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| ApiError::bad("seconds must be an integer"))?;
+            st.session_timeout = seconds;
+            Ok(done())
+        }
+        ("GET", Some("log"), None) => {
+            let entries: Vec<Value> = st
+                .log
+                .iter()
+                .map(|e| {
+                    let (scheme, who) = match &e.auth {
+                        LoggedAuth::None => ("none", Value::Null),
+                        LoggedAuth::Basic { username } => ("basic", Value::from(username.as_str())),
+                        LoggedAuth::Bearer { fingerprint } => {
+                            ("bearer", Value::from(fingerprint.as_str()))
+                        }
+                        LoggedAuth::Other => ("other", Value::Null),
+                    };
+                    json!({
+                        "method": e.method, "path": e.path, "auth": scheme, "who": who,
+                        "status": e.status, "contentEncoding": e.content_encoding,
+                    })
+                })
+                .collect();
+            Ok(Resp::new(
+                200,
+                json!({"error": false, "code": 200, "result": entries}),
+            ))
+        }
+        ("DELETE", Some("log"), None) => {
+            st.log.clear();
+            Ok(done())
+        }
+        (_, Some("secret" | "session-timeout" | "log"), None) => Err(ApiError::method()),
+        _ => Err(ApiError::not_found_path()),
+    }
+}
