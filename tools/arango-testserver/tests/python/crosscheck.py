@@ -1,6 +1,13 @@
 """Drives the stand-in with python-arango-async (basic, jwt, superuser logins; database,
 collection and document operations; an AQL cursor), then prints a superuser token made by
-python-arango-async for the Rust client to use. Usage: crosscheck.py URL ROOT_PASSWORD SECRET
+python-arango-async for the Rust client to use.
+
+With EXPIRY_URL (a stand-in whose sessions last 2 seconds), it also lets a JWT expire under
+the reference client: version 1.2.7 refreshes after the 401 but resends the request with the
+old Authorization header and the /_db/<name> prefix added a second time, so the retry fails
+as it would against ArangoDB. The Rust test reads the stand-in's log to confirm the details.
+
+Usage: crosscheck.py URL ROOT_PASSWORD SECRET [EXPIRY_URL]
 """
 import asyncio
 import sys
@@ -20,7 +27,7 @@ async def main(url: str, password: str, secret: str) -> None:
         token = db.connection.token
         assert token is not None
         await db.connection.refresh_token()
-        assert db.connection.token.token != "" 
+        assert db.connection.token.token != ""
 
         col = await db.create_collection("people")
         assert await db.has_collection("people")
@@ -62,8 +69,30 @@ async def main(url: str, password: str, secret: str) -> None:
             raise AssertionError("wrong password accepted")
 
         print("TOKEN " + JwtToken.generate_token(secret).token)
-        print("OK")
+    print("OK")
+
+
+async def expiry(url: str, password: str) -> None:
+    async with ArangoClient(hosts=url) as client:
+        auth = Auth(username="root", password=password)
+        db = await client.db("_system", auth_method="jwt", auth=auth, verify=True)
+        first = db.connection.token.token
+        # Past exp by a whole second: 1.2.7 only refreshes when int(now) > exp, while the
+        # server (like ArangoDB) already rejects at now >= exp.
+        await asyncio.sleep(3.1)
+        try:
+            await db.collections()
+        except Exception as e:
+            print("REFERENCE_RETRY_FAILED " + type(e).__name__)
+        else:
+            print("REFERENCE_RETRY_SUCCEEDED")
+        assert db.connection.token.token != first, "the reference client did refresh"
+        # A fresh request after that refresh works: the stand-in accepts the new token.
+        await db.collections()
+        print("EXPIRY_OK")
 
 
 if __name__ == "__main__":
     asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
+    if len(sys.argv) > 4:
+        asyncio.run(expiry(sys.argv[4], sys.argv[2]))

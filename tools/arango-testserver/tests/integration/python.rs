@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use arango::{ArangoClient, DbAuth, JwtToken};
-use arango_testserver::{Config, TestServer};
+use arango_testserver::{Config, LoggedAuth, TestServer};
 
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("DRIVER_TEST_PYTHON") {
@@ -33,13 +33,20 @@ async fn python_arango_async_against_the_stand_in() {
     )
     .await
     .expect("stand-in starts");
+    let short = TestServer::start(
+        Config::default()
+            .with_root_password("pw")
+            .with_session_timeout(2),
+    )
+    .await
+    .expect("stand-in starts");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/crosscheck.py");
-    let url = server.url();
+    let (url, short_url) = (server.url(), short.url());
     let py = python();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(py)
             .arg(script)
-            .args([url.as_str(), "pw", "py-secret"])
+            .args([url.as_str(), "pw", "py-secret", short_url.as_str()])
             .output()
     })
     .await
@@ -52,6 +59,34 @@ async fn python_arango_async_against_the_stand_in() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.lines().any(|l| l == "OK"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "EXPIRY_OK"), "{stdout}");
+
+    // The reference client's retry after expiry: one login, then the same request resent
+    // with the OLD token and a doubled /_db prefix, which the stand-in (like ArangoDB)
+    // rejects. This is the behaviour our client improves on.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("REFERENCE_RETRY_FAILED")),
+        "{stdout}"
+    );
+    let log = short.log();
+    let at = log
+        .iter()
+        .position(|e| e.status == 401)
+        .expect("the expired token was rejected");
+    let (first, login, retry) = (&log[at], &log[at + 1], &log[at + 2]);
+    assert_eq!(first.path, "/_db/_system/_api/collection");
+    assert_eq!((login.path.as_str(), login.status), ("/_open/auth", 200));
+    assert_eq!(retry.path, "/_db/_system/_db/_system/_api/collection");
+    assert_eq!(retry.status, 401);
+    assert_eq!(retry.auth, first.auth, "resent with the old token");
+    assert!(matches!(first.auth, LoggedAuth::Bearer { .. }));
+    let last = log.last().expect("entries");
+    assert_eq!(
+        (last.path.as_str(), last.status),
+        ("/_db/_system/_api/collection", 200)
+    );
     // The log saw all three kinds of credentials.
     let log = server.log();
     assert!(

@@ -1,0 +1,5 @@
+//! The stand-in over HTTP: ArangoDB's documented behaviour checked with raw requests
+//! (`http`), and python-arango-async driving it (`python`). One test binary.
+
+mod http;
+mod python;
