@@ -188,9 +188,19 @@ pub(crate) fn user(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             if let Some(a) = body.get("active").and_then(Value::as_bool) {
                 u.active = a;
             }
-            match body.get("extra") {
-                Some(e @ Value::Object(_)) => u.extra = e.clone(),
-                _ if replace => u.extra = json!({}),
+            // PUT replaces `extra`; PATCH merges the given attributes into it.
+            match (body.get("extra"), replace) {
+                (Some(e @ Value::Object(_)), true) => u.extra = e.clone(),
+                (Some(Value::Object(patch)), false) => {
+                    if let Value::Object(cur) = &mut u.extra {
+                        for (k, v) in patch {
+                            cur.insert(k.clone(), v.clone());
+                        }
+                    } else {
+                        u.extra = Value::Object(patch.clone());
+                    }
+                }
+                (_, true) => u.extra = json!({}),
                 _ => {}
             }
             Ok(Resp::new(200, with_envelope(user_json(&name, u), 200)))
@@ -215,10 +225,15 @@ fn permissions(st: &mut State, ctx: &Ctx, name: &str) -> Result<Resp, ApiError> 
     let u = st.users.get_mut(name).ok_or_else(user_not_found)?;
     match (ctx.method.as_str(), ctx.seg(4)) {
         ("GET", None) => {
+            // `full=true` lists every database with its level (and no per-collection levels:
+            // the stand-in has none); otherwise only the databases the user can reach.
+            let full = ctx.flag("full");
             let mut m = Map::new();
             for d in dbs {
                 let g = u.grant_on(&d);
-                if g != Grant::None {
+                if full {
+                    m.insert(d, json!({"permission": g.as_str(), "collections": {}}));
+                } else if g != Grant::None {
                     m.insert(d, Value::from(g.as_str()));
                 }
             }
@@ -254,6 +269,23 @@ fn trx_json(id: &str, t: &Transaction) -> Value {
 
 pub(crate) fn transaction(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
     match (ctx.method.as_str(), ctx.seg(2)) {
+        ("GET", None) => {
+            let list: Vec<Value> = st
+                .trx
+                .iter()
+                .filter(|(_, t)| t.db == ctx.db && t.status == TrxStatus::Running)
+                .map(|(id, t)| json!({"id": id, "state": t.status.as_str()}))
+                .collect();
+            Ok(Resp::new(
+                200,
+                json!({"error": false, "code": 200, "transactions": list}),
+            ))
+        }
+        ("POST", None) => Err(ApiError::new(
+            501,
+            9,
+            "JavaScript transactions are not supported by the stand-in",
+        )),
         ("POST", Some("begin")) => {
             ctx.need_rw(st)?;
             let body = ctx.json()?;
@@ -332,6 +364,22 @@ pub(crate) fn transaction(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             }
             Ok(ok(200, v))
         }
+        _ => Err(ApiError::method()),
+    }
+}
+
+/// `/_api/tasks`: the stand-in runs no server-side JavaScript, so there never are tasks; the
+/// listing is empty and a named task is not found (ArangoDB's errorNum 1852).
+pub(crate) fn tasks(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
+    ctx.need_admin(st)?;
+    match (ctx.method.as_str(), ctx.seg(2)) {
+        ("GET", None) => Ok(Resp::new(200, json!([]))),
+        ("GET" | "DELETE", Some(_)) => Err(ApiError::new(404, 1852, "task not found")),
+        ("POST", _) | ("PUT", Some(_)) => Err(ApiError::new(
+            501,
+            9,
+            "tasks (server-side JavaScript) are not supported by the stand-in",
+        )),
         _ => Err(ApiError::method()),
     }
 }

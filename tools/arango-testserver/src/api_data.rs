@@ -322,7 +322,7 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
     let onlyget = ctx.flag("onlyget");
     let op = match (ctx.method.as_str(), key.is_some()) {
         ("POST", false) => Op::Insert,
-        ("GET", true) => Op::Get,
+        ("GET" | "HEAD", true) => Op::Get,
         ("PUT", false) if onlyget => Op::Get,
         ("PATCH", _) => Op::Update,
         ("PUT", _) => Op::Replace,
@@ -344,6 +344,15 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             Op::Get | Op::Delete => Value::Null,
             _ => ctx.json()?,
         };
+        if ctx.method == "HEAD" {
+            // The document's existence and revision, without the body.
+            let r = apply(st, ctx, &op, key, &body, ctx.header("if-match"), &o)?;
+            let mut resp = Resp::new(200, Value::Null);
+            if let Some(rev) = r.get("_rev").and_then(Value::as_str) {
+                resp.headers.push(("etag", format!("\"{rev}\"")));
+            }
+            return Ok(resp);
+        }
         if let (Op::Get, Some(inm)) = (&op, ctx.header("if-none-match")) {
             let cur = apply(st, ctx, &op, key.clone(), &body, None, &o)?;
             if cur.get("_rev").and_then(Value::as_str) == Some(inm.trim_matches('"')) {

@@ -469,6 +469,7 @@ fn route(
         Some("document") => api_data::document(st, &ctx),
         Some("cursor") => aql::cursor(st, &ctx),
         Some("transaction") => api_admin::transaction(st, &ctx),
+        Some("tasks") => api_admin::tasks(st, &ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

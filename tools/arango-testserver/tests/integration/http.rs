@@ -441,3 +441,124 @@ async fn test_hooks_rotate_the_secret_change_the_timeout_and_read_the_log() {
     );
     assert_eq!(s.log().len(), 1, "only the DELETE itself");
 }
+
+#[tokio::test]
+async fn users_transactions_tasks_and_head_as_the_reference_client_uses_them() {
+    let s = start().await;
+    let root = || basic("root", "pw");
+    let a = send(
+        &s,
+        Method::POST,
+        "/_api/user",
+        root(),
+        Some(r#"{"user":"u","passwd":"p","extra":{"foo":"bar"}}"#),
+    )
+    .await;
+    assert_eq!(a.status, 201);
+    // PATCH merges extra, PUT replaces it.
+    let a = send(
+        &s,
+        Method::PATCH,
+        "/_api/user/u",
+        root(),
+        Some(r#"{"extra":{"bar":"baz"}}"#),
+    )
+    .await;
+    assert_eq!(a.body["extra"], json!({"foo": "bar", "bar": "baz"}));
+    let a = send(
+        &s,
+        Method::PUT,
+        "/_api/user/u",
+        root(),
+        Some(r#"{"extra":{"x":1}}"#),
+    )
+    .await;
+    assert_eq!(a.body["extra"], json!({"x": 1}));
+    // Permissions: only reachable databases, or all with full=true.
+    s.grant("u", "_system", "ro");
+    let a = send(&s, Method::GET, "/_api/user/u/database", root(), None).await;
+    assert_eq!(a.body["result"], json!({"_system": "ro"}));
+    send(
+        &s,
+        Method::POST,
+        "/_api/database",
+        root(),
+        Some(r#"{"name":"other"}"#),
+    )
+    .await;
+    let a = send(
+        &s,
+        Method::GET,
+        "/_api/user/u/database?full=true",
+        root(),
+        None,
+    )
+    .await;
+    assert_eq!(a.body["result"]["other"]["permission"], "none");
+    assert_eq!(a.body["result"]["_system"]["permission"], "ro");
+
+    // Running stream transactions are listed per database until they end.
+    send(
+        &s,
+        Method::POST,
+        "/_api/collection",
+        root(),
+        Some(r#"{"name":"c"}"#),
+    )
+    .await;
+    let t = send(
+        &s,
+        Method::POST,
+        "/_api/transaction/begin",
+        root(),
+        Some(r#"{"collections":{"write":["c"]}}"#),
+    )
+    .await;
+    let id = t.body["result"]["id"].as_str().expect("id").to_owned();
+    let a = send(&s, Method::GET, "/_api/transaction", root(), None).await;
+    assert_eq!(
+        a.body["transactions"],
+        json!([{"id": id, "state": "running"}])
+    );
+    let a = send(&s, Method::GET, "/_db/other/_api/transaction", root(), None).await;
+    assert_eq!(a.body["transactions"], json!([]));
+    send(
+        &s,
+        Method::PUT,
+        &format!("/_api/transaction/{id}"),
+        root(),
+        None,
+    )
+    .await;
+    let a = send(&s, Method::GET, "/_api/transaction", root(), None).await;
+    assert_eq!(a.body["transactions"], json!([]));
+
+    // HEAD on a document: existence and revision, no body.
+    let d = send(
+        &s,
+        Method::POST,
+        "/_api/document/c",
+        root(),
+        Some(r#"{"_key":"k"}"#),
+    )
+    .await;
+    let rev = d.body["_rev"].as_str().expect("rev").to_owned();
+    let a = send(&s, Method::HEAD, "/_api/document/c/k", root(), None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, Value::Null);
+    assert_eq!(a.headers["etag"], format!("\"{rev}\""));
+    assert_eq!(
+        send(&s, Method::HEAD, "/_api/document/c/none", root(), None)
+            .await
+            .status,
+        404
+    );
+    // No tasks ever exist.
+    let a = send(&s, Method::GET, "/_api/tasks", root(), None).await;
+    assert_eq!(a.body, json!([]));
+    let a = send(&s, Method::GET, "/_api/tasks/x", root(), None).await;
+    assert_eq!(
+        (a.status.as_u16(), a.body["errorNum"].as_i64()),
+        (404, Some(1852))
+    );
+}
