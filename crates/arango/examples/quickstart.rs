@@ -3,8 +3,8 @@
 //! and reads them back with AQL.
 //!
 //! Try it against the stand-in:
-//! `cargo run -p arango-testserver -- --listen 127.0.0.1:8529` then
-//! `ARANGO_URL=http://127.0.0.1:8529 cargo run -p arango --example quickstart`.
+//! `cargo run -p arango-testserver -- --port 8529 --user root:pw` then
+//! `ARANGO_URL=http://127.0.0.1:8529 ARANGO_PASSWORD=pw cargo run -p arango --example quickstart`.
 
 use arango::{ArangoClient, Auth, DbAuth};
 use serde_json::{Map, json};

@@ -408,3 +408,43 @@ pub(crate) fn check(method: &Method, resp: RawResponse) -> Result<Value> {
         message: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dbauth::http::GenerateOptions;
+
+    fn tok(iat: i64, lifetime: i64) -> JwtToken {
+        let o = GenerateOptions::default()
+            .with_iat(iat)
+            .with_exp_seconds(lifetime);
+        JwtToken::generate_token(&Secret::new("k"), o).expect("token")
+    }
+
+    #[test]
+    fn fresh_tokens_expired_tokens_and_clock_skew() {
+        assert_eq!(check_fresh(&tok(1000, 60), 1059), Ok(()));
+        // Expired at now == exp, as the server sees it.
+        assert_eq!(
+            check_fresh(&tok(1000, 60), 1060),
+            Err(RefreshError::ClockSkew {
+                server_iat: 1000,
+                exp: 1060,
+                local_now: 1060
+            })
+        );
+        // No lifetime by the server's own times: expired on arrival, whatever our clock says.
+        assert_eq!(
+            check_fresh(&tok(1000, 0), 1000),
+            Err(RefreshError::ExpiredToken { exp: 1000 })
+        );
+    }
+
+    #[test]
+    fn path_segments_keep_unreserved_characters() {
+        assert_eq!(enc("_system"), "_system");
+        assert_eq!(enc("a-b.c~d"), "a-b.c~d");
+        assert_eq!(enc("a/b c"), "a%2Fb%20c");
+        assert_eq!(enc("ü"), "%C3%BC");
+    }
+}

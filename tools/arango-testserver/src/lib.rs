@@ -16,6 +16,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! For tests: a request log ([`TestServer::log`]: method, path, auth scheme with the user or
+//! a token fingerprint, status, content encoding; never a secret), secret rotation, session
+//! timeout and a clock offset (to simulate clock skew), also reachable over HTTP under
+//! `/_admin/testserver/` when the stand-in runs as its own process.
+//!
 //! Limits: no persistence; transactions are not isolated (an abort restores the write
 //! collections to their state at begin); AQL is limited to
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
