@@ -3,7 +3,7 @@
 //! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req,
 //! server.
 //!
-//! Usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> [server]
+//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [server]
 //! where server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
 //! canned CQL responder of `responder.rs` (client-bound; its thread's CPU time and allocations
 //! are left out of the figures).
@@ -338,7 +338,7 @@ async fn main() {
         [_, d, w, c, n, s] if s == "cassandra" || s == "responder" => (d, w, c, n, s.as_str()),
         _ => {
             eprintln!(
-                "usage: driver-bench <ours|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder] | setup"
+                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder] | setup"
             );
             std::process::exit(2);
         }
@@ -358,7 +358,7 @@ async fn main() {
             .map_or(0.0, responder::Responder::cpu_seconds)
     };
     let (cpu0, alloc0, rcpu0);
-    let (elapsed, hist) = if driver == "ours" {
+    let (elapsed, hist) = if driver == "ours" || driver == "ours-v4" {
         let b = cql::Cluster::builder().request_timeout(Duration::from_secs(30));
         let b = match &responder {
             Some(r) => b
@@ -367,6 +367,13 @@ async fn main() {
             None => b
                 .contact_points(["127.0.0.1"])
                 .credentials("cassandra", "cassandra"),
+        };
+        // `ours-v4`: pinned to protocol v4 like the scylla crate (ours negotiates v5 with
+        // Cassandra 4+ otherwise).
+        let b = if driver == "ours-v4" {
+            b.protocol_version(cql::ProtocolVersion::V4)
+        } else {
+            b
         };
         let s = b.build().expect("config").connect().await.expect("connect");
         let stmt = s.prepare(query_for(workload)).await.expect("prepare");
