@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,11 @@ use cql_protocol::{Compression, ProtocolVersion};
 
 use crate::connection::TlsConfig;
 use crate::error::Error;
-use crate::policies::{ExponentialReconnectionPolicy, LoadBalancingPolicy, ReconnectionPolicy};
+use crate::policies::{
+    DefaultRetryPolicy, ExponentialReconnectionPolicy, LoadBalancingPolicy,
+    NoSpeculativeExecutionPolicy, ReconnectionPolicy, RetryPolicy, SpeculativeExecutionPolicy,
+};
+use crate::profile::ExecutionProfile;
 use crate::session::Session;
 use crate::statement::Consistency;
 use crate::timestamps::{MonotonicTimestampGenerator, TimestampGenerator};
@@ -54,6 +59,10 @@ pub(crate) struct Config {
     pub(crate) application_name: Option<String>,
     pub(crate) load_balancing: Arc<dyn LoadBalancingPolicy>,
     pub(crate) reconnection: Arc<dyn ReconnectionPolicy>,
+    pub(crate) retry: Arc<dyn RetryPolicy>,
+    pub(crate) speculative: Arc<dyn SpeculativeExecutionPolicy>,
+    pub(crate) profiles: HashMap<String, ExecutionProfile>,
+    pub(crate) metrics_interval: Option<Duration>,
     pub(crate) metadata_wait: Duration,
 }
 
@@ -82,6 +91,10 @@ impl std::fmt::Debug for Config {
             application_name,
             load_balancing,
             reconnection,
+            retry,
+            speculative,
+            profiles,
+            metrics_interval,
             metadata_wait,
         } = self;
         f.debug_struct("Config")
@@ -109,6 +122,10 @@ impl std::fmt::Debug for Config {
             .field("application_name", application_name)
             .field("load_balancing", load_balancing)
             .field("reconnection", reconnection)
+            .field("retry", retry)
+            .field("speculative", speculative)
+            .field("profiles", profiles)
+            .field("metrics_interval", metrics_interval)
             .field("metadata_wait", metadata_wait)
             .finish()
     }
@@ -141,6 +158,10 @@ impl Default for Config {
                 Duration::from_secs(1),
                 Duration::from_secs(60),
             )),
+            retry: Arc::new(DefaultRetryPolicy),
+            speculative: Arc::new(NoSpeculativeExecutionPolicy),
+            profiles: HashMap::new(),
+            metrics_interval: None,
             metadata_wait: Duration::from_millis(100),
         }
     }
@@ -348,6 +369,41 @@ impl ClusterBuilder {
     /// aware round robin, see [`crate::policies::default_load_balancing`]).
     pub fn load_balancing_policy(mut self, policy: impl LoadBalancingPolicy + 'static) -> Self {
         self.config.load_balancing = Arc::new(policy);
+        self
+    }
+
+    /// How failed requests are retried (default [`DefaultRetryPolicy`]); execution profiles
+    /// may choose another.
+    pub fn retry_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
+        self.config.retry = Arc::new(policy);
+        self
+    }
+
+    /// When slow idempotent requests are also sent to the next node (default: never).
+    pub fn speculative_execution_policy(
+        mut self,
+        policy: impl SpeculativeExecutionPolicy + 'static,
+    ) -> Self {
+        self.config.speculative = Arc::new(policy);
+        self
+    }
+
+    /// Adds a named [`ExecutionProfile`]; statements select it with
+    /// `with_execution_profile(name)`. Settings it leaves unset come from this builder.
+    pub fn execution_profile(mut self, name: impl Into<String>, profile: ExecutionProfile) -> Self {
+        if profile.page_size.is_some_and(|p| p <= 0) {
+            self.error.get_or_insert(Error::Config(
+                "an execution profile's page size must be positive".into(),
+            ));
+        }
+        self.config.profiles.insert(name.into(), profile);
+        self
+    }
+
+    /// Writes the session's metrics to `tracing` (target `cql::metrics`) this often
+    /// (default: never; `Session::metrics` reads them at any time).
+    pub fn metrics_interval(mut self, interval: Option<Duration>) -> Self {
+        self.config.metrics_interval = interval.filter(|d| !d.is_zero());
         self
     }
 

@@ -97,6 +97,9 @@ pub enum Error {
         addr: SocketAddr,
         /// Why it closed.
         reason: String,
+        /// Whether the request may have reached the node (it was queued for writing); when
+        /// `false` it surely was not executed.
+        in_flight: bool,
     },
 
     /// All stream ids of the connection are in use.
@@ -180,6 +183,22 @@ impl Error {
     /// Whether the request timed out on the client side.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
+    }
+
+    /// Whether the request surely was not executed: it could not be sent (no free stream id,
+    /// connection closed before writing, no connection).
+    pub fn is_unsent(&self) -> bool {
+        matches!(
+            self,
+            Error::Busy { .. }
+                | Error::Connect { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Tls { .. }
+                | Error::ConnectionClosed {
+                    in_flight: false,
+                    ..
+                }
+        )
     }
 
     /// Whether the connection failed (the request may be tried on another connection).

@@ -29,6 +29,7 @@
 //! `PlainTextAuthProvider` shortcut.
 
 pub mod cluster;
+pub mod concurrent;
 mod connection;
 mod control;
 pub mod error;
@@ -37,6 +38,7 @@ pub mod metrics;
 mod paging;
 pub mod policies;
 mod pool;
+pub mod profile;
 pub mod result;
 pub mod session;
 pub mod statement;
@@ -53,6 +55,7 @@ pub use cql_protocol::types::{ColumnType, CqlValue};
 pub use error::{Error, ServerError, ServerErrorKind};
 pub use metrics::Metrics;
 pub use paging::RowStream;
+pub use profile::ExecutionProfile;
 pub use result::{QueryResult, Row};
 pub use session::{Session, Statement};
 pub use statement::{

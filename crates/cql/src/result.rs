@@ -90,6 +90,17 @@ impl QueryResult {
         }
     }
 
+    /// An empty result (what a retry policy's `Ignore` decision returns).
+    pub(crate) fn void(coordinator: SocketAddr) -> Self {
+        QueryResult {
+            coordinator,
+            tracing_id: None,
+            warnings: Vec::new(),
+            kind: ResultMessage::Void,
+            cached_metadata: None,
+        }
+    }
+
     /// The node that coordinated the request.
     pub fn coordinator(&self) -> SocketAddr {
         self.coordinator

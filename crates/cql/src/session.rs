@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use bytes::Bytes;
 use cql_protocol::ProtocolVersion;
@@ -20,12 +22,15 @@ use crate::error::Error;
 use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
 use crate::paging::RowStream;
-use crate::policies::RequestInfo;
+use crate::policies::{
+    LoadBalancingPolicy, RequestInfo, RetryContext, RetryDecision, RetryPolicy,
+    SpeculativeExecutionPolicy, WriteType,
+};
 use crate::pool::quote_identifier;
 use crate::result::QueryResult;
 use crate::statement::{
-    BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
-    StatementOptions,
+    BatchItem, BatchStatement, BoundStatement, Consistency, Prepared, PreparedStatement,
+    SimpleStatement, StatementOptions,
 };
 use crate::tracing_info::{self, QueryTrace};
 
@@ -92,23 +97,70 @@ struct SessionInner {
     config: Arc<Config>,
     shared: Arc<Shared>,
     version: ProtocolVersion,
-    counters: Counters,
+    counters: Arc<Counters>,
     control: tokio::task::AbortHandle,
+    metrics_task: Option<tokio::task::AbortHandle>,
 }
 
 impl Drop for SessionInner {
     fn drop(&mut self) {
         self.control.abort();
+        if let Some(t) = &self.metrics_task {
+            t.abort();
+        }
         for p in self.shared.pools.load().values() {
             p.shutdown();
         }
     }
 }
 
-/// The resolved settings of one request.
-struct Plan<'a> {
+/// The settings and policies of one request, resolved from the statement, its execution
+/// profile and the cluster's defaults.
+struct Resolved<'s> {
     opts: StatementOptions,
-    paging_state: Option<&'a [u8]>,
+    lb: &'s dyn LoadBalancingPolicy,
+    retry: &'s dyn RetryPolicy,
+    speculative: &'s dyn SpeculativeExecutionPolicy,
+}
+
+/// The connections of a query plan not tried yet, shared by the executions of one request
+/// (speculative executions take the next node), and the errors of the nodes tried.
+struct QueryPlan {
+    conns: Mutex<std::vec::IntoIter<Connection>>,
+    errors: Mutex<Vec<(SocketAddr, Error)>>,
+}
+
+impl QueryPlan {
+    fn next(&self) -> Option<Connection> {
+        self.conns.lock().ok()?.next()
+    }
+
+    fn has_next(&self) -> bool {
+        self.conns.lock().is_ok_and(|c| c.len() > 0)
+    }
+
+    fn failed(&self, addr: SocketAddr, e: Error) {
+        if let Ok(mut errors) = self.errors.lock() {
+            errors.push((addr, e));
+        }
+    }
+
+    fn no_host_available(&self) -> Error {
+        Error::NoHostAvailable(
+            self.errors
+                .lock()
+                .map(|mut e| std::mem::take(&mut *e))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// What to do after a failed attempt.
+enum Next {
+    /// The request was not sent: try the next node.
+    Unsent,
+    /// The retry policy's decision (already vetoed for non-idempotent statements).
+    Policy(RetryDecision),
 }
 
 impl Session {
@@ -144,13 +196,27 @@ impl Session {
         let mut generation = shared.generation.subscribe();
         let control = tokio::spawn(control::run(Arc::clone(&shared), events)).abort_handle();
         let _ = tokio::time::timeout(config.metadata_wait, generation.wait_for(|g| *g > 0)).await;
+        let counters = Arc::new(Counters::default());
+        let metrics_task = config.metrics_interval.map(|every| {
+            let (shared, counters) = (Arc::clone(&shared), Arc::clone(&counters));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    counters.snapshot(pool_state(&shared)).emit();
+                }
+            })
+            .abort_handle()
+        });
         Ok(Session {
             inner: Arc::new(SessionInner {
                 config,
                 shared,
                 version,
-                counters: Counters::default(),
+                counters,
                 control,
+                metrics_task,
             }),
         })
     }
@@ -186,34 +252,23 @@ impl Session {
     /// Nodes this session has pools for, with their open connection count and the total of
     /// connection attempts made so far.
     pub fn pool_state(&self) -> Vec<(SocketAddr, usize, u64)> {
-        let mut out: Vec<_> = self
-            .inner
-            .shared
-            .pools
-            .load()
-            .values()
-            .map(|p| (p.addr(), p.open_connections(), p.connection_attempts()))
-            .collect();
-        out.sort();
-        out
+        pool_state(&self.inner.shared)
     }
 
-    /// A snapshot of the session's counters.
+    /// A snapshot of the session's metrics: counters, latency percentiles, per-node figures.
     pub fn metrics(&self) -> Metrics {
-        let pools = self.inner.shared.pools.load();
-        let attempts = pools.values().map(|p| p.connection_attempts()).sum();
-        let open = pools.values().map(|p| p.open_connections()).sum();
-        self.inner.counters.snapshot(attempts, open)
+        self.inner.counters.snapshot(self.pool_state())
     }
 
     /// Connections in query-plan order: the load-balancing policy's nodes that have an open
     /// connection.
     fn plan_connections(
         &self,
+        lb: &dyn LoadBalancingPolicy,
         info: &RequestInfo<'_>,
     ) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
         let metadata = self.inner.shared.metadata.load();
-        let hosts = self.inner.config.load_balancing.query_plan(info, &metadata);
+        let hosts = lb.query_plan(info, &metadata);
         let pools = self.inner.shared.pools.load();
         let mut out = Vec::with_capacity(hosts.len());
         let mut errors = Vec::new();
@@ -227,6 +282,7 @@ impl Session {
                             .get(&h.address())
                             .and_then(|p| p.last_error())
                             .unwrap_or_else(|| "the node is down".to_owned()),
+                        in_flight: false,
                     },
                 ));
             }
@@ -244,6 +300,7 @@ impl Session {
                         reason: pool
                             .last_error()
                             .unwrap_or_else(|| "no open connection".to_owned()),
+                        in_flight: false,
                     },
                 )),
             }
@@ -251,9 +308,22 @@ impl Session {
         (out, errors)
     }
 
-    fn resolve(&self, opts: Option<&StatementOptions>) -> StatementOptions {
-        let c = &self.inner.config;
+    fn resolve(&self, opts: Option<&StatementOptions>) -> Result<Resolved<'_>, Error> {
+        let c = &*self.inner.config;
         let mut o = opts.cloned().unwrap_or_default();
+        let profile =
+            match o.execution_profile.as_deref() {
+                None => None,
+                Some(name) => Some(c.profiles.get(name).ok_or_else(|| {
+                    Error::Config(format!("no execution profile named {name:?}"))
+                })?),
+            };
+        if let Some(p) = profile {
+            o.consistency = o.consistency.or(p.consistency);
+            o.serial_consistency = o.serial_consistency.or(p.serial_consistency);
+            o.page_size = o.page_size.or(p.page_size);
+            o.timeout = o.timeout.or(p.request_timeout);
+        }
         o.consistency.get_or_insert(c.default_consistency);
         if o.serial_consistency.is_none() {
             o.serial_consistency = c.default_serial_consistency;
@@ -263,48 +333,167 @@ impl Session {
         if o.timestamp.is_none() {
             o.timestamp = c.timestamp_generator.as_ref().map(|g| g.next_timestamp());
         }
-        o
+        Ok(Resolved {
+            opts: o,
+            lb: profile
+                .and_then(|p| p.load_balancing.as_deref())
+                .unwrap_or(&*c.load_balancing),
+            retry: profile
+                .and_then(|p| p.retry.as_deref())
+                .unwrap_or(&*c.retry),
+            speculative: profile
+                .and_then(|p| p.speculative.as_deref())
+                .unwrap_or(&*c.speculative),
+        })
     }
 
-    /// Runs `request` on the first node of the plan that takes it. Connection failures move to
-    /// the next node when nothing could have been executed (not sent) or the statement is
-    /// idempotent.
+    /// Runs `attempt` along the query plan under the retry policy, with speculative
+    /// executions when the statement is idempotent and the policy asks for them.
     async fn run<F>(
         &self,
-        opts: &StatementOptions,
+        r: &Resolved<'_>,
         info: &RequestInfo<'_>,
-        mut attempt: F,
+        attempt: F,
     ) -> Result<QueryResult, Error>
     where
         F: AsyncAttempt,
     {
         let counters = &self.inner.counters;
         Counters::bump(&counters.requests);
-        let (conns, mut errors) = self.plan_connections(info);
-        for conn in conns {
-            if !errors.is_empty() {
-                Counters::bump(&counters.retries_on_next_host);
+        let start = Instant::now();
+        let (conns, errors) = self.plan_connections(r.lb, info);
+        let speculate = r.opts.idempotent && conns.len() > 1;
+        let plan = QueryPlan {
+            conns: Mutex::new(conns.into_iter()),
+            errors: Mutex::new(errors),
+        };
+        let result = match r.speculative.next_execution(1) {
+            Some(delay) if speculate => self.run_speculative(r, &plan, &attempt, delay).await,
+            _ => self.execution(r, &plan, &attempt).await,
+        };
+        counters.latency.record(start.elapsed());
+        if result.is_err() {
+            Counters::bump(&counters.errors);
+        }
+        result
+    }
+
+    /// The first execution, and more on the next nodes of the plan each time the
+    /// speculative execution policy's delay passes without an answer; the first success wins
+    /// (the others are dropped, their late answers discarded by their connections).
+    async fn run_speculative<F: AsyncAttempt>(
+        &self,
+        r: &Resolved<'_>,
+        plan: &QueryPlan,
+        attempt: &F,
+        first_delay: Duration,
+    ) -> Result<QueryResult, Error> {
+        let mut running = FuturesUnordered::new();
+        running.push(self.execution(r, plan, attempt));
+        let mut started = 1u32;
+        let mut next_at = Some(tokio::time::Instant::now() + first_delay);
+        let mut last_error = None;
+        loop {
+            let timer = async {
+                match next_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                Some(result) = running.next() => match result {
+                    Ok(res) => return Ok(res),
+                    Err(e) => {
+                        if running.is_empty() {
+                            return Err(e);
+                        }
+                        last_error = Some(e);
+                    }
+                },
+                () = timer => {
+                    if plan.has_next() {
+                        Counters::bump(&self.inner.counters.speculative_executions);
+                        tracing::debug!(execution = started + 1, "starting a speculative execution");
+                        running.push(self.execution(r, plan, attempt));
+                        started += 1;
+                        next_at = r
+                            .speculative
+                            .next_execution(started)
+                            .map(|d| tokio::time::Instant::now() + d);
+                    } else {
+                        next_at = None;
+                    }
+                }
             }
-            let result = attempt.call(self, &conn, opts).await;
-            if matches!(result, Err(Error::Timeout { .. })) {
-                Counters::bump(&counters.timeouts);
-            }
-            match result {
-                Ok(r) => return Ok(r),
-                Err(e @ (Error::Busy { .. } | Error::ConnectionClosed { .. })) => {
-                    errors.push((conn.addr(), e));
-                }
-                Err(e @ Error::Timeout { .. }) if opts.idempotent => {
-                    errors.push((conn.addr(), e));
-                }
-                Err(e) => {
-                    Counters::bump(&counters.errors);
-                    return Err(e);
-                }
+            if running.is_empty() {
+                return Err(last_error.unwrap_or_else(|| plan.no_host_available()));
             }
         }
-        Counters::bump(&counters.errors);
-        Err(Error::NoHostAvailable(errors))
+    }
+
+    /// One execution: attempts on the nodes of the plan, as the retry policy decides.
+    async fn execution<F: AsyncAttempt>(
+        &self,
+        r: &Resolved<'_>,
+        plan: &QueryPlan,
+        attempt: &F,
+    ) -> Result<QueryResult, Error> {
+        let counters = &self.inner.counters;
+        let Some(mut conn) = plan.next() else {
+            return Err(plan.no_host_available());
+        };
+        let mut retry_num = 0u32;
+        let mut downgraded: Option<StatementOptions> = None;
+        loop {
+            let opts = downgraded.as_ref().unwrap_or(&r.opts);
+            counters.attempt_on(conn.addr());
+            let e = match attempt.call(self, &conn, opts).await {
+                Ok(res) => return Ok(res),
+                Err(e) => e,
+            };
+            counters.attempt_failed(conn.addr(), &e);
+            let consistency = opts.consistency.unwrap_or_default();
+            let (same_host, new_consistency, delay) = match decide(r, &e, retry_num, consistency) {
+                Next::Unsent => (false, None, Duration::ZERO),
+                Next::Policy(RetryDecision::RetrySameHost { consistency, delay }) => {
+                    (true, consistency, delay)
+                }
+                Next::Policy(RetryDecision::RetryNextHost { consistency, delay }) => {
+                    (false, consistency, delay)
+                }
+                Next::Policy(RetryDecision::Ignore) => {
+                    Counters::bump(&counters.ignores);
+                    tracing::debug!(addr = %conn.addr(), error = %e, "error ignored by the retry policy");
+                    return Ok(QueryResult::void(conn.addr()));
+                }
+                Next::Policy(_) => return Err(e),
+            };
+            if !e.is_unsent() {
+                retry_num += 1;
+                Counters::bump(&counters.retries);
+            }
+            tracing::debug!(
+                addr = %conn.addr(), error = %e, same_host, retry = retry_num,
+                consistency = ?new_consistency, "retrying"
+            );
+            if let Some(c) = new_consistency {
+                let mut o = r.opts.clone();
+                o.consistency = Some(c);
+                downgraded = Some(o);
+            }
+            if !same_host {
+                plan.failed(conn.addr(), e);
+                Counters::bump(&counters.retries_on_next_host);
+                conn = match plan.next() {
+                    Some(c) => c,
+                    None => return Err(plan.no_host_available()),
+                };
+            }
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
     }
 
     /// Executes a statement with values: `()` for none, a tuple or `Vec` for positional
@@ -327,33 +516,30 @@ impl Session {
         paging_state: Option<Bytes>,
     ) -> Result<QueryResult, Error> {
         let statement = statement.into();
-        let opts = self.resolve(statement.options());
-        let plan = Plan {
-            opts,
-            paging_state: paging_state.as_deref(),
-        };
+        let r = self.resolve(statement.options())?;
+        let paging_state = paging_state.as_deref();
         let values: &(dyn SerializeRow + Sync) = &values;
         let r = match statement {
             Statement::Text(q) => {
                 self.run(
-                    &plan.opts,
+                    &r,
                     &RequestInfo::default(),
                     QueryAttempt {
                         query: q,
                         values,
-                        plan: &plan,
+                        paging_state,
                     },
                 )
                 .await
             }
             Statement::Simple(s) => {
                 self.run(
-                    &plan.opts,
+                    &r,
                     &RequestInfo::default(),
                     QueryAttempt {
                         query: &s.query,
                         values,
-                        plan: &plan,
+                        paging_state,
                     },
                 )
                 .await
@@ -363,24 +549,24 @@ impl Session {
                 let bound = SerializedValues::from_row(values, Some(&p.prepared.bind_markers))
                     .map_err(|e| Error::Serialize(e.to_string()))?;
                 self.run(
-                    &plan.opts,
+                    &r,
                     &routing_info(&p.prepared, &bound),
                     ExecuteAttempt {
                         prepared: &p.prepared,
                         values: &bound,
-                        plan: &plan,
+                        paging_state,
                     },
                 )
                 .await
             }
             Statement::Bound(b) => {
                 self.run(
-                    &plan.opts,
+                    &r,
                     &routing_info(&b.statement.prepared, &b.values),
                     ExecuteAttempt {
                         prepared: &b.statement.prepared,
                         values: &b.values,
-                        plan: &plan,
+                        paging_state,
                     },
                 )
                 .await
@@ -417,10 +603,10 @@ impl Session {
     /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
     pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
         let query = query.into();
-        let opts = self.resolve(None);
-        let (conns, mut errors) = self.plan_connections(&RequestInfo::default());
+        let r = self.resolve(None)?;
+        let (conns, mut errors) = self.plan_connections(r.lb, &RequestInfo::default());
         for conn in conns {
-            match self.prepare_on(&conn, &query, &opts).await {
+            match self.prepare_on(&conn, &query, &r.opts).await {
                 Ok(p) => {
                     return Ok(PreparedStatement {
                         prepared: Arc::new(p),
@@ -493,7 +679,7 @@ impl Session {
 
     /// Executes a batch.
     pub async fn batch(&self, batch: &BatchStatement) -> Result<QueryResult, Error> {
-        let opts = self.resolve(Some(&batch.options));
+        let r = self.resolve(Some(&batch.options))?;
         // Routed by the first prepared statement of the batch.
         let info = batch
             .items
@@ -503,7 +689,7 @@ impl Session {
                 BatchItem::Simple(..) => None,
             })
             .unwrap_or_default();
-        self.run(&opts, &info, BatchAttempt { batch }).await
+        self.run(&r, &info, BatchAttempt { batch }).await
     }
 
     /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
@@ -545,6 +731,17 @@ impl Session {
     }
 }
 
+fn pool_state(shared: &Shared) -> Vec<(SocketAddr, usize, u64)> {
+    let mut out: Vec<_> = shared
+        .pools
+        .load()
+        .values()
+        .map(|p| (p.addr(), p.open_connections(), p.connection_attempts()))
+        .collect();
+    out.sort();
+    out
+}
+
 /// The keyspace and token of a prepared statement with its values, for token-aware routing.
 fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> RequestInfo<'a> {
     let keyspace = prepared
@@ -568,20 +765,76 @@ fn send_opts(opts: &StatementOptions) -> SendOptions {
     }
 }
 
+/// What the retry policy says about a failed attempt, vetoed when the statement is not
+/// idempotent and a write may have happened.
+fn decide(r: &Resolved<'_>, e: &Error, retry_num: u32, consistency: Consistency) -> Next {
+    if e.is_unsent() {
+        return if r.retry.try_next_host_when_unsent() {
+            Next::Unsent
+        } else {
+            Next::Policy(RetryDecision::Rethrow)
+        };
+    }
+    let ctx = RetryContext::new(retry_num, r.opts.idempotent, consistency);
+    let policy = r.retry;
+    use crate::error::ServerErrorKind as K;
+    let (decision, maybe_executed) = match e {
+        Error::Server { error, .. } => match &error.kind {
+            K::ReadTimeout {
+                received,
+                block_for,
+                data_present,
+                ..
+            } => (
+                policy.on_read_timeout(&ctx, *block_for, *received, *data_present),
+                false,
+            ),
+            K::WriteTimeout {
+                received,
+                block_for,
+                write_type,
+                ..
+            } => (
+                policy.on_write_timeout(&ctx, write_type, *block_for, *received),
+                *write_type != WriteType::BatchLog,
+            ),
+            K::Unavailable {
+                required, alive, ..
+            } => (policy.on_unavailable(&ctx, *required, *alive), false),
+            // Refused before execution.
+            K::Overloaded | K::IsBootstrapping => (policy.on_request_error(&ctx, e), false),
+            K::ServerError | K::TruncateError => (policy.on_request_error(&ctx, e), true),
+            _ => (RetryDecision::Rethrow, true),
+        },
+        Error::Timeout { .. } | Error::ConnectionClosed { .. } => {
+            (policy.on_request_error(&ctx, e), true)
+        }
+        _ => (RetryDecision::Rethrow, true),
+    };
+    let retries = matches!(
+        decision,
+        RetryDecision::RetrySameHost { .. } | RetryDecision::RetryNextHost { .. }
+    );
+    if retries && maybe_executed && !r.opts.idempotent {
+        return Next::Policy(RetryDecision::Rethrow);
+    }
+    Next::Policy(decision)
+}
+
 fn params<'a>(
-    plan: &'a Plan<'a>,
+    o: &'a StatementOptions,
+    paging_state: Option<&'a [u8]>,
     values: &'a (dyn SerializeRow + Sync),
     specs: Option<&'a [cql_protocol::metadata::ColumnSpec]>,
     skip_metadata: bool,
 ) -> QueryParameters<'a> {
-    let o = &plan.opts;
     QueryParameters {
         consistency: o.consistency.unwrap_or_default(),
         values,
         value_specs: specs,
         skip_metadata,
         page_size: o.page_size,
-        paging_state: plan.paging_state,
+        paging_state,
         serial_consistency: o.serial_consistency,
         default_timestamp: o.timestamp,
         keyspace: None,
@@ -592,7 +845,7 @@ fn params<'a>(
 /// One attempt of a request on one connection.
 trait AsyncAttempt {
     async fn call(
-        &mut self,
+        &self,
         session: &Session,
         conn: &Connection,
         opts: &StatementOptions,
@@ -602,12 +855,12 @@ trait AsyncAttempt {
 struct QueryAttempt<'a> {
     query: &'a str,
     values: &'a (dyn SerializeRow + Sync),
-    plan: &'a Plan<'a>,
+    paging_state: Option<&'a [u8]>,
 }
 
 impl AsyncAttempt for QueryAttempt<'_> {
     async fn call(
-        &mut self,
+        &self,
         _: &Session,
         conn: &Connection,
         opts: &StatementOptions,
@@ -615,7 +868,7 @@ impl AsyncAttempt for QueryAttempt<'_> {
         let sent = conn.send(
             &Request::Query(Query {
                 query: self.query,
-                params: params(self.plan, self.values, None, false),
+                params: params(opts, self.paging_state, self.values, None, false),
             }),
             send_opts(opts),
         );
@@ -627,12 +880,12 @@ impl AsyncAttempt for QueryAttempt<'_> {
 struct ExecuteAttempt<'a> {
     prepared: &'a Prepared,
     values: &'a (dyn SerializeRow + Sync),
-    plan: &'a Plan<'a>,
+    paging_state: Option<&'a [u8]>,
 }
 
 impl AsyncAttempt for ExecuteAttempt<'_> {
     async fn call(
-        &mut self,
+        &self,
         session: &Session,
         conn: &Connection,
         opts: &StatementOptions,
@@ -661,7 +914,8 @@ impl AsyncAttempt for ExecuteAttempt<'_> {
                     id: &id,
                     result_metadata_id: meta_id.as_deref(),
                     params: params(
-                        self.plan,
+                        opts,
+                        self.paging_state,
                         self.values,
                         Some(&self.prepared.bind_markers),
                         cached.is_some(),
@@ -702,7 +956,7 @@ struct BatchAttempt<'a> {
 
 impl AsyncAttempt for BatchAttempt<'_> {
     async fn call(
-        &mut self,
+        &self,
         session: &Session,
         conn: &Connection,
         opts: &StatementOptions,

@@ -32,6 +32,9 @@ pub struct StatementOptions {
     pub idempotent: bool,
     /// Ask the server to trace this request.
     pub tracing: bool,
+    /// The execution profile (by name) whose settings and policies apply where the statement
+    /// sets none.
+    pub execution_profile: Option<Arc<str>>,
 }
 
 macro_rules! statement_options {
@@ -76,6 +79,12 @@ macro_rules! statement_options {
         #[must_use]
         pub fn with_tracing(mut self, tracing: bool) -> Self {
             self.options.tracing = tracing;
+            self
+        }
+        /// Selects a named execution profile (see `ClusterBuilder::execution_profile`).
+        #[must_use]
+        pub fn with_execution_profile(mut self, name: &str) -> Self {
+            self.options.execution_profile = Some(Arc::from(name));
             self
         }
         /// The statement's options.

@@ -86,6 +86,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Io<'_, S> {
                 return Err(Error::ConnectionClosed {
                     addr: self.addr,
                     reason: "the server closed the connection during start-up".into(),
+                    in_flight: false,
                 });
             }
         }

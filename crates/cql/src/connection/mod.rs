@@ -238,7 +238,7 @@ impl Connection {
             guard.armed = result.is_err();
             match result {
                 Ok(Ok(reply)) => reply,
-                Ok(Err(_)) => Err(self.closed_error()),
+                Ok(Err(_)) => Err(self.closed_error(true)),
                 Err(_) => Err(Error::Timeout {
                     addr: self.inner.addr,
                     timeout: opts.timeout,
@@ -254,13 +254,13 @@ impl Connection {
     ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
         let inner = &self.inner;
         if self.is_closed() {
-            return Err(self.closed_error());
+            return Err(self.closed_error(false));
         }
         let (tx, rx) = oneshot::channel();
         let stream = inner
             .streams
             .lock()
-            .map_err(|_| self.closed_error())?
+            .map_err(|_| self.closed_error(false))?
             .allocate(tx)
             .ok_or(Error::Busy { addr: inner.addr })?;
         let mut buf = BytesMut::with_capacity(256);
@@ -272,7 +272,7 @@ impl Connection {
         }
         if inner.to_writer.send(buf).is_err() {
             self.release(stream);
-            return Err(self.closed_error());
+            return Err(self.closed_error(false));
         }
         Ok((stream, rx))
     }
@@ -296,7 +296,7 @@ impl Connection {
         }
     }
 
-    fn closed_error(&self) -> Error {
+    fn closed_error(&self, in_flight: bool) -> Error {
         let reason = self
             .inner
             .close_reason
@@ -307,6 +307,7 @@ impl Connection {
         Error::ConnectionClosed {
             addr: self.inner.addr,
             reason,
+            in_flight,
         }
     }
 
@@ -384,6 +385,7 @@ impl Inner {
             let _ = tx.send(Err(Error::ConnectionClosed {
                 addr: self.addr,
                 reason: reason.to_owned(),
+                in_flight: true,
             }));
         }
         tracing::debug!(addr = %self.addr, reason, "connection closed");

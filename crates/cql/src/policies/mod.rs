@@ -1,6 +1,19 @@
 //! Policies (the reference driver's `cassandra.policies`): which nodes a request goes to and
-//! in which order ([`LoadBalancingPolicy`]), and how long a pool waits before reconnecting
-//! ([`ReconnectionPolicy`]). Each is a trait; implement it for your own policy.
+//! in which order ([`LoadBalancingPolicy`]), how long a pool waits before reconnecting
+//! ([`ReconnectionPolicy`]), how failed requests are retried ([`RetryPolicy`]) and when slow
+//! ones are also sent elsewhere ([`SpeculativeExecutionPolicy`]). Each is a trait; implement
+//! it for your own policy.
+
+mod retry;
+mod speculative;
+
+pub use retry::{
+    DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, ExponentialBackoffRetryPolicy,
+    FallthroughRetryPolicy, NeverRetryPolicy, RetryContext, RetryDecision, RetryPolicy, WriteType,
+};
+pub use speculative::{
+    ConstantSpeculativeExecutionPolicy, NoSpeculativeExecutionPolicy, SpeculativeExecutionPolicy,
+};
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

@@ -14,6 +14,8 @@ mod concurrency;
 mod derive;
 mod fake_server;
 mod paging;
+mod policies_real;
+mod retries;
 mod send_futures;
 mod statements;
 mod tls;
