@@ -533,9 +533,19 @@ impl Session {
                 .await
             }
             Statement::Simple(s) => {
+                let session_keyspace;
+                let keyspace = match (&s.routing_key, &s.keyspace) {
+                    (None, _) => None,
+                    (Some(_), Some(ks)) => Some(&**ks),
+                    (Some(_), None) => {
+                        session_keyspace = self.keyspace();
+                        session_keyspace.as_deref()
+                    }
+                };
+                let token = s.routing_key.as_deref().map(Token::of_key);
                 self.run(
                     &r,
-                    &RequestInfo::default(),
+                    &RequestInfo::new(keyspace, token),
                     QueryAttempt {
                         query: &s.query,
                         values,

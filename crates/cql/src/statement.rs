@@ -99,6 +99,8 @@ macro_rules! statement_options {
 pub struct SimpleStatement {
     pub(crate) query: Arc<str>,
     pub(crate) options: StatementOptions,
+    pub(crate) routing_key: Option<Bytes>,
+    pub(crate) keyspace: Option<Arc<str>>,
 }
 
 impl SimpleStatement {
@@ -107,12 +109,37 @@ impl SimpleStatement {
         Self {
             query: Arc::from(query.into()),
             options: StatementOptions::default(),
+            routing_key: None,
+            keyspace: None,
         }
     }
 
     /// The CQL text.
     pub fn query(&self) -> &str {
         &self.query
+    }
+
+    /// The serialized partition key, for token-aware routing of a statement the driver does
+    /// not parse: the value itself for a single-column key, or for a composite key each
+    /// component as a 2-byte length, the bytes and a 0 byte (see
+    /// [`crate::token::routing_key`]). Used with [`with_keyspace`](Self::with_keyspace), or
+    /// the session's keyspace.
+    #[must_use]
+    pub fn with_routing_key(mut self, key: impl Into<Bytes>) -> Self {
+        self.routing_key = Some(key.into());
+        self
+    }
+
+    /// The keyspace whose replicas the routing key is looked up in.
+    #[must_use]
+    pub fn with_keyspace(mut self, keyspace: &str) -> Self {
+        self.keyspace = Some(Arc::from(keyspace));
+        self
+    }
+
+    /// The routing key, if set.
+    pub fn routing_key(&self) -> Option<&[u8]> {
+        self.routing_key.as_deref()
     }
 
     statement_options!();

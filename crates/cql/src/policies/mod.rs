@@ -4,9 +4,11 @@
 //! ones are also sent elsewhere ([`SpeculativeExecutionPolicy`]). Each is a trait; implement
 //! it for your own policy.
 
+mod filters;
 mod retry;
 mod speculative;
 
+pub use filters::{HostFilterPolicy, RackAwareRoundRobinPolicy};
 pub use retry::{
     DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, ExponentialBackoffRetryPolicy,
     FallthroughRetryPolicy, NeverRetryPolicy, RetryContext, RetryDecision, RetryPolicy, WriteType,
