@@ -64,6 +64,7 @@ pub(crate) struct Config {
     pub(crate) profiles: HashMap<String, ExecutionProfile>,
     pub(crate) metrics_interval: Option<Duration>,
     pub(crate) metadata_wait: Duration,
+    pub(crate) max_schema_agreement_wait: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +97,7 @@ impl std::fmt::Debug for Config {
             profiles,
             metrics_interval,
             metadata_wait,
+            max_schema_agreement_wait,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -127,6 +129,7 @@ impl std::fmt::Debug for Config {
             .field("profiles", profiles)
             .field("metrics_interval", metrics_interval)
             .field("metadata_wait", metadata_wait)
+            .field("max_schema_agreement_wait", max_schema_agreement_wait)
             .finish()
     }
 }
@@ -163,6 +166,7 @@ impl Default for Config {
             profiles: HashMap::new(),
             metrics_interval: None,
             metadata_wait: Duration::from_millis(100),
+            max_schema_agreement_wait: Duration::from_secs(10),
         }
     }
 }
@@ -412,6 +416,16 @@ impl ClusterBuilder {
     /// background either way; [`Session::refresh_metadata`] waits for a fresh one.
     pub fn metadata_wait(mut self, wait: Duration) -> Self {
         self.config.metadata_wait = wait;
+        self
+    }
+
+    /// After a statement that changed the schema, how long to wait for every node that is up
+    /// to report the same schema version before returning (default 10 s; zero: do not wait).
+    /// When they agree, the schema metadata is read again too, so that
+    /// [`Session::cluster_metadata`] shows the change. Not agreeing in time is logged, not an
+    /// error; [`Session::wait_for_schema_agreement`] waits on demand.
+    pub fn max_schema_agreement_wait(mut self, wait: Duration) -> Self {
+        self.config.max_schema_agreement_wait = wait;
         self
     }
 

@@ -1,12 +1,12 @@
 //! The control connection: one connection of one pool, registered for TOPOLOGY_CHANGE,
 //! STATUS_CHANGE and SCHEMA_CHANGE events, that reads `system.local`, `system.peers_v2`
-//! (`system.peers` on older servers) and `system_schema.keyspaces` into a new
+//! (`system.peers` on older servers) and the `system_schema` tables into a new
 //! [`ClusterMetadata`] snapshot whenever something changed, and keeps one pool per node.
 //!
 //! It borrows a pool's connection rather than opening its own; when that connection closes
 //! it moves to an open connection of another pool.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -25,9 +25,8 @@ use tokio::sync::{mpsc, watch};
 use crate::cluster::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
-use crate::metadata::{
-    ClusterMetadata, Host, HostState, KeyspaceMetadata, ReplicationStrategy, Token,
-};
+use crate::metadata::schema_rows::{self, SCHEMA_QUERIES, SchemaRows};
+use crate::metadata::{ClusterMetadata, Host, HostState, Token};
 use crate::policies::HostDistance;
 use crate::pool::HostPool;
 use crate::result::{QueryResult, Row};
@@ -37,6 +36,8 @@ use crate::result::{QueryResult, Row};
 const DEBOUNCE: Duration = Duration::from_millis(300);
 /// How often the control task looks for an open connection when it has none.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How often schema versions are compared while waiting for agreement.
+const SCHEMA_AGREEMENT_POLL: Duration = Duration::from_millis(200);
 
 pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>>;
 
@@ -205,16 +206,10 @@ impl Shared {
                 .await?
                 .rows()?,
         };
-        let keyspaces = match query(
-            conn,
-            "SELECT keyspace_name, durable_writes, replication FROM system_schema.keyspaces",
-            timeout,
-        )
-        .await
-        {
-            Ok(r) => parse_keyspaces(&r.rows()?),
+        let keyspaces = match read_schema(conn, timeout).await {
+            Ok(rows) => schema_rows::build(&rows),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read system_schema.keyspaces; keeping the known keyspaces");
+                tracing::warn!(error = %e, "cannot read system_schema; keeping the known keyspaces");
                 self.metadata.load().keyspaces().clone()
             }
         };
@@ -258,6 +253,74 @@ impl Shared {
         self.sync_pools();
         self.generation.send_modify(|g| *g += 1);
         Ok(())
+    }
+
+    /// Waits until the nodes that are up report one schema version (`schema_version` of
+    /// `system.local` and of the peers' rows); `Ok(false)` when they still differ at
+    /// `timeout`.
+    pub(crate) async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let conn = self
+                .any_connection()
+                .ok_or_else(|| Error::NoHostAvailable(Vec::new()))?;
+            match self
+                .schema_versions(&conn, left.min(self.config.request_timeout))
+                .await
+            {
+                Ok(versions) if versions.len() <= 1 => return Ok(true),
+                Ok(versions) => {
+                    tracing::debug!(?versions, "schema versions differ; waiting for agreement");
+                }
+                // Another connection may do better on the next round.
+                Err(e) if e.is_connection() || matches!(e, Error::Timeout { .. }) => {
+                    tracing::debug!(addr = %conn.addr(), error = %e, "schema version read failed");
+                }
+                Err(e) => return Err(e),
+            }
+            if tokio::time::Instant::now() + SCHEMA_AGREEMENT_POLL >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(SCHEMA_AGREEMENT_POLL).await;
+        }
+    }
+
+    /// The distinct schema versions of the node behind `conn` and of its peers that are up.
+    async fn schema_versions(
+        &self,
+        conn: &Connection,
+        timeout: Duration,
+    ) -> Result<Vec<uuid::Uuid>, Error> {
+        let local = query(
+            conn,
+            "SELECT schema_version FROM system.local WHERE key = 'local'",
+            timeout,
+        )
+        .await?
+        .rows()?;
+        let peers_query = if self.use_peers_v2.load(Ordering::Relaxed) {
+            "SELECT peer, native_address, native_port, rpc_address, schema_version FROM system.peers_v2"
+        } else {
+            "SELECT peer, rpc_address, schema_version FROM system.peers"
+        };
+        let peers = query(conn, peers_query, timeout).await?.rows()?;
+        let metadata = self.metadata.load();
+        let mut versions = Vec::new();
+        let rows = local.iter().chain(peers.iter().filter(|row| {
+            // Nodes known to be down do not hold up agreement.
+            peer_address(row, self.config.port)
+                .and_then(|a| metadata.host(a))
+                .is_none_or(|h| h.is_up())
+        }));
+        for row in rows {
+            if let Some(CqlValue::Uuid(v) | CqlValue::Timeuuid(v)) = row.get("schema_version") {
+                if !versions.contains(v) {
+                    versions.push(*v);
+                }
+            }
+        }
+        Ok(versions)
     }
 
     fn host_from_row(&self, addr: SocketAddr, row: &Row, murmur3: bool) -> Arc<Host> {
@@ -383,33 +446,13 @@ fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-fn parse_keyspaces(rows: &[Row]) -> HashMap<String, KeyspaceMetadata> {
-    let mut out = HashMap::new();
-    for row in rows {
-        let Some(name) = text(row, "keyspace_name") else {
-            continue;
-        };
-        let options: BTreeMap<String, String> = match row.get("replication") {
-            Some(CqlValue::Map(pairs)) => pairs
-                .iter()
-                .filter_map(|(k, v)| match (k, v) {
-                    (CqlValue::Text(k), CqlValue::Text(v)) => Some((k.clone(), v.clone())),
-                    _ => None,
-                })
-                .collect(),
-            _ => BTreeMap::new(),
-        };
-        let durable_writes = !matches!(row.get("durable_writes"), Some(CqlValue::Boolean(false)));
-        out.insert(
-            name.clone(),
-            KeyspaceMetadata {
-                name,
-                durable_writes,
-                strategy: ReplicationStrategy::from_options(&options),
-            },
-        );
+/// Reads every `system_schema` table the metadata needs.
+async fn read_schema(conn: &Connection, timeout: Duration) -> Result<SchemaRows, Error> {
+    let mut results = Vec::with_capacity(SCHEMA_QUERIES.len());
+    for cql in SCHEMA_QUERIES {
+        results.push(query(conn, cql, timeout).await?.rows()?);
     }
-    out
+    Ok(SchemaRows::from_results(results))
 }
 
 /// The control task: keeps a registered connection, applies events, refreshes metadata.

@@ -234,6 +234,13 @@ impl Session {
         self.inner.shared.refresh_now().await
     }
 
+    /// Waits until every node that is up reports the same schema version; `Ok(false)` when
+    /// they still differ after `timeout`. Statements that change the schema already wait (see
+    /// [`ClusterBuilder::max_schema_agreement_wait`](crate::ClusterBuilder::max_schema_agreement_wait)).
+    pub async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
+        self.inner.shared.wait_for_schema_agreement(timeout).await
+    }
+
     /// The protocol version negotiated with the cluster.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.inner.version
@@ -729,7 +736,32 @@ impl Session {
                 p.use_keyspace_everywhere(ks).await?;
             }
         }
+        if r.schema_change().is_some() {
+            self.after_schema_change().await;
+        }
         Ok(())
+    }
+
+    /// Waits for schema agreement, then reads the schema again so that the change shows in
+    /// [`cluster_metadata`](Self::cluster_metadata). The statement succeeded either way:
+    /// failures here are logged, not returned.
+    async fn after_schema_change(&self) {
+        let wait = self.inner.config.max_schema_agreement_wait;
+        if wait.is_zero() {
+            return;
+        }
+        let shared = &self.inner.shared;
+        match shared.wait_for_schema_agreement(wait).await {
+            Ok(true) => {
+                if let Err(e) = shared.refresh_now().await {
+                    tracing::warn!(error = %e, "cannot read the schema after a schema change");
+                }
+            }
+            Ok(false) => {
+                tracing::warn!(?wait, "nodes did not agree on the schema version in time");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot check schema agreement"),
+        }
     }
 
     /// Closes every connection.

@@ -14,14 +14,7 @@ fn host(i: u8, dc: &str, rack: &str, tokens: &[i64]) -> Arc<Host> {
 }
 
 fn ks(name: &str, strategy: ReplicationStrategy) -> (String, KeyspaceMetadata) {
-    (
-        name.to_owned(),
-        KeyspaceMetadata {
-            name: name.to_owned(),
-            durable_writes: true,
-            strategy,
-        },
-    )
+    (name.to_owned(), KeyspaceMetadata::new(name, true, strategy))
 }
 
 fn addrs(hosts: &[Arc<Host>]) -> Vec<u8> {

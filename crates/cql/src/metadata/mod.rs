@@ -1,6 +1,7 @@
 //! Cluster metadata (the reference driver's `cassandra.metadata`): the nodes with their data
 //! center, rack, host id, version, tokens and up/down state; the keyspaces with their
-//! replication; and the token ring with each keyspace's replicas precomputed.
+//! replication and schema (tables, views, user types, functions, aggregates); and the token
+//! ring with each keyspace's replicas precomputed.
 //!
 //! A [`ClusterMetadata`] is an immutable snapshot, replaced as a whole by the control
 //! connection when the topology or the schema changes; [`Session::cluster_metadata`]
@@ -8,7 +9,10 @@
 //!
 //! [`Session::cluster_metadata`]: crate::Session::cluster_metadata
 
+mod cql_type;
 mod ring;
+mod schema;
+pub(crate) mod schema_rows;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -18,7 +22,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 pub use crate::token::Token;
+pub use cql_type::{TypeParseError, parse_cql_type, quote_identifier};
 pub(crate) use ring::TokenRing;
+pub use schema::{
+    AggregateMetadata, ClusteringOrder, ColumnKind, ColumnMetadata, FunctionMetadata, IndexKind,
+    IndexMetadata, MaterializedViewMetadata, TableMetadata, UserTypeField, UserTypeMetadata,
+};
 
 /// Up/down state of a node, shared by every snapshot that lists it and by its pool.
 #[derive(Debug)]
@@ -210,7 +219,7 @@ impl ReplicationStrategy {
     }
 }
 
-/// A keyspace and its replication.
+/// A keyspace: its replication and its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeyspaceMetadata {
@@ -220,6 +229,129 @@ pub struct KeyspaceMetadata {
     pub durable_writes: bool,
     /// How it is replicated.
     pub strategy: ReplicationStrategy,
+    /// The `replication` map as stored (`class` and its options).
+    pub replication: BTreeMap<String, String>,
+    /// Tables by name.
+    pub tables: BTreeMap<String, TableMetadata>,
+    /// Materialized views by name.
+    pub views: BTreeMap<String, MaterializedViewMetadata>,
+    /// User-defined types by name.
+    pub user_types: BTreeMap<String, UserTypeMetadata>,
+    /// User-defined functions by signature, `name(type1,type2)` (see
+    /// [`FunctionMetadata::signature`]).
+    pub functions: BTreeMap<String, FunctionMetadata>,
+    /// User-defined aggregates by signature.
+    pub aggregates: BTreeMap<String, AggregateMetadata>,
+}
+
+impl KeyspaceMetadata {
+    /// A keyspace without schema objects.
+    pub fn new(
+        name: impl Into<String>,
+        durable_writes: bool,
+        strategy: ReplicationStrategy,
+    ) -> Self {
+        KeyspaceMetadata {
+            name: name.into(),
+            durable_writes,
+            strategy,
+            replication: BTreeMap::new(),
+            tables: BTreeMap::new(),
+            views: BTreeMap::new(),
+            user_types: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            aggregates: BTreeMap::new(),
+        }
+    }
+
+    /// The `CREATE KEYSPACE` statement (without `;`).
+    pub fn as_cql_query(&self) -> String {
+        let mut pairs: Vec<String> = Vec::new();
+        let class = self.replication.get("class");
+        if let Some(c) = class {
+            pairs.push(format!("'class': {}", cql_type::quote_string(c)));
+        }
+        for (k, v) in &self.replication {
+            if k != "class" {
+                pairs.push(format!(
+                    "{}: {}",
+                    cql_type::quote_string(k),
+                    cql_type::quote_string(v)
+                ));
+            }
+        }
+        format!(
+            "CREATE KEYSPACE {} WITH replication = {{{}}} AND durable_writes = {}",
+            quote_identifier(&self.name),
+            pairs.join(", "),
+            self.durable_writes
+        )
+    }
+
+    /// Every statement that recreates the keyspace, each ending with `;`: the keyspace, its
+    /// user types (a type after the types it uses), functions, aggregates, tables each
+    /// followed by its indexes, and views.
+    pub fn export_statements(&self) -> Vec<String> {
+        let mut out = vec![format!("{};", self.as_cql_query())];
+        for t in self.user_types_in_dependency_order() {
+            out.push(format!("{};", t.as_cql_query()));
+        }
+        out.extend(
+            self.functions
+                .values()
+                .map(|f| format!("{};", f.as_cql_query())),
+        );
+        out.extend(
+            self.aggregates
+                .values()
+                .map(|a| format!("{};", a.as_cql_query())),
+        );
+        for t in self.tables.values() {
+            out.extend(t.statements());
+        }
+        out.extend(
+            self.views
+                .values()
+                .map(|v| format!("{};", v.as_cql_query())),
+        );
+        out
+    }
+
+    /// [`export_statements`](Self::export_statements) as one text, statements separated by
+    /// blank lines (like the reference driver's `export_as_string`).
+    pub fn export_as_string(&self) -> String {
+        self.export_statements().join("\n\n")
+    }
+
+    /// The user types, each after the types its fields use.
+    pub fn user_types_in_dependency_order(&self) -> Vec<&UserTypeMetadata> {
+        fn visit<'a>(
+            ks: &'a KeyspaceMetadata,
+            t: &'a UserTypeMetadata,
+            seen: &mut std::collections::HashSet<&'a str>,
+            out: &mut Vec<&'a UserTypeMetadata>,
+        ) {
+            if !seen.insert(t.name.as_str()) {
+                return;
+            }
+            let mut deps = Vec::new();
+            for f in &t.fields {
+                cql_type::referenced_udts(&f.cql_type, &mut deps);
+            }
+            for d in deps {
+                if let Some(dt) = ks.user_types.get(&d) {
+                    visit(ks, dt, seen, out);
+                }
+            }
+            out.push(t);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for t in self.user_types.values() {
+            visit(self, t, &mut seen, &mut out);
+        }
+        out
+    }
 }
 
 /// A snapshot of what the driver knows about the cluster.

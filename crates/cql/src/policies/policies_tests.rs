@@ -24,13 +24,13 @@ fn cluster() -> ClusterMetadata {
         h(4, "dc2", 50),
         h(5, "dc2", 150),
     ];
-    let ks = KeyspaceMetadata {
-        name: "ks".into(),
-        durable_writes: true,
-        strategy: ReplicationStrategy::NetworkTopology {
+    let ks = KeyspaceMetadata::new(
+        "ks",
+        true,
+        ReplicationStrategy::NetworkTopology {
             datacenters: [("dc1".to_owned(), 1)].into_iter().collect(),
         },
-    };
+    );
     ClusterMetadata::new(
         None,
         None,
