@@ -59,6 +59,17 @@ impl Row {
     }
 }
 
+#[cfg(test)]
+impl Row {
+    /// A row made by hand, for unit tests of code that reads rows.
+    pub(crate) fn for_test(names: &[&str], values: Vec<Option<CqlValue>>) -> Row {
+        Row {
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+            values,
+        }
+    }
+}
+
 impl QueryResult {
     pub(crate) fn from_response(
         coordinator: SocketAddr,

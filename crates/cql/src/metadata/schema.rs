@@ -451,3 +451,7 @@ fn with_options(columns: &[ColumnMetadata], options: &BTreeMap<String, String>) 
         format!(" WITH {}", clauses.join("\n    AND "))
     }
 }
+
+#[cfg(test)]
+#[path = "schema_tests.rs"]
+mod tests;

@@ -481,3 +481,7 @@ fn aggregate(keyspace: &str, row: &Row) -> Option<AggregateMetadata> {
         deterministic: boolean(row, "deterministic"),
     })
 }
+
+#[cfg(test)]
+#[path = "schema_rows_tests.rs"]
+mod tests;

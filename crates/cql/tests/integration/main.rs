@@ -16,6 +16,7 @@ mod fake_server;
 mod paging;
 mod policies_real;
 mod retries;
+mod schema;
 mod send_futures;
 mod statements;
 mod tls;
