@@ -537,3 +537,178 @@ async fn schema_changes_wait_for_agreement_unless_disabled() {
     .await;
     run(&s, &format!("DROP KEYSPACE {ks}")).await;
 }
+
+/// The reference driver's view of a keyspace, one fact per line (see [`facts`]).
+const PY_SCHEMA: &str = r#"
+import sys
+from cassandra.cluster import Cluster
+from cassandra.auth import PlainTextAuthProvider
+host, ks = sys.argv[1], sys.argv[2]
+cluster = Cluster([host], auth_provider=PlainTextAuthProvider("cassandra", "cassandra"))
+cluster.connect()
+k = cluster.metadata.keyspaces[ks]
+out = []
+def relation(kind, t):
+    pk = [c.name for c in t.partition_key]
+    ck = [c.name for c in t.clustering_key]
+    out.append("%s %s pk %s" % (kind, t.name, ",".join(pk)))
+    out.append("%s %s ck %s" % (kind, t.name, ",".join(ck)))
+    for c in t.columns.values():
+        part = "partition_key" if c.name in pk else "clustering" if c.name in ck else "static" if c.is_static else "regular"
+        out.append("%s %s column %s %s %s" % (kind, t.name, c.name, c.cql_type, part))
+    for o in t.options:
+        out.append("%s %s option %s" % (kind, t.name, o))
+for t in k.tables.values():
+    relation("table", t)
+    for i in t.indexes.values():
+        out.append("index %s %s %s" % (t.name, i.name, i.index_options.get("target")))
+for v in k.views.values():
+    relation("view", v)
+for t in k.user_types.values():
+    out.append("type %s %s" % (t.name, ",".join("%s:%s" % f for f in zip(t.field_names, t.field_types))))
+for f in k.functions:
+    out.append("function %s" % f)
+for a in k.aggregates:
+    out.append("aggregate %s" % a)
+print("\n".join(sorted(out)))
+cluster.shutdown()
+"#;
+
+fn python() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
+        return p.into();
+    }
+    let p = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.run/venv/bin/python"
+    ))
+    .to_owned();
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/pyenv first",
+        p.display()
+    );
+    p
+}
+
+/// Our metadata in the script's format; options only where the reference driver knows them.
+fn facts(k: &KeyspaceMetadata, options: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut relation = |kind: &str,
+                        name: &str,
+                        pk: &[String],
+                        ck: &[String],
+                        cols: &[cql::metadata::ColumnMetadata],
+                        opts: &std::collections::BTreeMap<String, String>| {
+        out.push(format!("{kind} {name} pk {}", pk.join(",")));
+        out.push(format!("{kind} {name} ck {}", ck.join(",")));
+        for c in cols {
+            let part = match c.kind {
+                ColumnKind::PartitionKey => "partition_key",
+                ColumnKind::Clustering => "clustering",
+                ColumnKind::Static => "static",
+                _ => "regular",
+            };
+            out.push(format!(
+                "{kind} {name} column {} {} {part}",
+                c.name, c.type_text
+            ));
+        }
+        if options {
+            for o in opts.keys() {
+                out.push(format!("{kind} {name} option {o}"));
+            }
+        }
+    };
+    for t in k.tables.values() {
+        relation(
+            "table",
+            &t.name,
+            &t.partition_key,
+            &t.clustering_key,
+            &t.columns,
+            &t.options,
+        );
+    }
+    for v in k.views.values() {
+        relation(
+            "view",
+            &v.name,
+            &v.partition_key,
+            &v.clustering_key,
+            &v.columns,
+            &v.options,
+        );
+    }
+    for t in k.tables.values() {
+        for i in t.indexes.values() {
+            out.push(format!(
+                "index {} {} {}",
+                t.name,
+                i.name,
+                i.target().unwrap_or("None")
+            ));
+        }
+    }
+    for t in k.user_types.values() {
+        let f: Vec<String> = t
+            .fields
+            .iter()
+            .map(|f| format!("{}:{}", f.name, f.type_text))
+            .collect();
+        out.push(format!("type {} {}", t.name, f.join(",")));
+    }
+    out.extend(k.functions.keys().map(|f| format!("function {f}")));
+    out.extend(k.aggregates.keys().map(|a| format!("aggregate {a}")));
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn schema_metadata_agrees_with_the_reference_driver() {
+    let s = session(ProtocolVersion::V5).await;
+    let dc = s
+        .cluster_metadata()
+        .local_dc()
+        .expect("local data center")
+        .to_owned();
+    let ks = unique_keyspace("pyschema");
+    for cql in ddl(&ks, &dc) {
+        run(&s, &cql).await;
+    }
+    let k = s.cluster_metadata().keyspaces()[&ks].clone();
+    let host = crate::common::hosts()[0].clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python())
+            .args(["-c", PY_SCHEMA, &host, &k.name])
+            .output()
+            .expect("run python")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let m = s.cluster_metadata();
+    let k = &m.keyspaces()[&ks];
+    // Everything but options is the same; of options, they know a subset of ours.
+    let is_option = |l: &&String| l.contains(" option ");
+    let ours_no_opts = facts(k, false);
+    let theirs_no_opts: Vec<String> = theirs.iter().filter(|l| !is_option(l)).cloned().collect();
+    assert_eq!(ours_no_opts, theirs_no_opts);
+    let ours = facts(k, true);
+    let missing: Vec<&String> = theirs
+        .iter()
+        .filter(is_option)
+        .filter(|l| !ours.contains(l))
+        .collect();
+    assert!(missing.is_empty(), "options we do not report: {missing:?}");
+    assert!(theirs.iter().filter(is_option).count() > 10);
+    run(&s, &format!("DROP KEYSPACE {ks}")).await;
+}
