@@ -449,8 +449,17 @@ fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
 /// Reads every `system_schema` table the metadata needs.
 async fn read_schema(conn: &Connection, timeout: Duration) -> Result<SchemaRows, Error> {
     let mut results = Vec::with_capacity(SCHEMA_QUERIES.len());
-    for cql in SCHEMA_QUERIES {
-        results.push(query(conn, cql, timeout).await?.rows()?);
+    for (i, cql) in SCHEMA_QUERIES.into_iter().enumerate() {
+        match query(conn, cql, timeout).await {
+            Ok(r) => results.push(r.rows()?),
+            // Keyspaces, tables and columns are needed; a server without one of the other
+            // tables has none of those objects.
+            Err(e) if i >= 3 && e.server_error().is_some() => {
+                tracing::debug!(query = cql, error = %e, "schema table not readable; taken as empty");
+                results.push(Vec::new());
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(SchemaRows::from_results(results))
 }
