@@ -300,7 +300,7 @@ impl Shared {
         .await?
         .rows()?;
         let peers_query = if self.use_peers_v2.load(Ordering::Relaxed) {
-            "SELECT peer, native_address, native_port, rpc_address, schema_version FROM system.peers_v2"
+            "SELECT peer, native_address, native_port, schema_version FROM system.peers_v2"
         } else {
             "SELECT peer, rpc_address, schema_version FROM system.peers"
         };

@@ -427,6 +427,10 @@ fn primary_key(partition_key: &[String], clustering_key: &[String]) -> String {
     format!("PRIMARY KEY ({})", parts.join(", "))
 }
 
+/// Options Cassandra 4.0+ still lists in `system_schema` (always `0.0`) but rejects in DDL;
+/// rendered only when set (by an older server).
+const OBSOLETE_OPTIONS: &[&str] = &["read_repair_chance", "dclocal_read_repair_chance"];
+
 /// ` WITH CLUSTERING ORDER BY (...) AND option = value ...` (empty without either).
 fn with_options(columns: &[ColumnMetadata], options: &BTreeMap<String, String>) -> String {
     let mut clauses = Vec::new();
@@ -444,7 +448,12 @@ fn with_options(columns: &[ColumnMetadata], options: &BTreeMap<String, String>) 
     if !order.is_empty() {
         clauses.push(format!("CLUSTERING ORDER BY ({})", order.join(", ")));
     }
-    clauses.extend(options.iter().map(|(k, v)| format!("{k} = {v}")));
+    clauses.extend(
+        options
+            .iter()
+            .filter(|(k, v)| !(OBSOLETE_OPTIONS.contains(&k.as_str()) && v.as_str() == "0.0"))
+            .map(|(k, v)| format!("{k} = {v}")),
+    );
     if clauses.is_empty() {
         String::new()
     } else {
