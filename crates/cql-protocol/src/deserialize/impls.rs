@@ -18,7 +18,11 @@ pub(crate) fn non_null<'f>(
     v: Option<RawValue<'f>>,
 ) -> Result<RawValue<'f>, DeserializeError> {
     let _ = typ;
-    v.ok_or(DeserializeError::UnexpectedNull)
+    // Not `ok_or`: that builds (and drops) the error on the success path too.
+    match v {
+        Some(v) => Ok(v),
+        None => Err(DeserializeError::UnexpectedNull),
+    }
 }
 
 pub(crate) fn exact<const N: usize>(
@@ -456,7 +460,7 @@ macro_rules! tuple_impl {
                 Ok(($(
                     $T::deserialize(
                         &ts[$idx],
-                        fields.next().ok_or(DeserializeError::Truncated)??,
+                        fields.next().ok_or_else(|| DeserializeError::Truncated)??,
                     )?,
                 )+))
             }

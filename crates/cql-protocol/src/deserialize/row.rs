@@ -176,7 +176,7 @@ macro_rules! row_tuple {
                 }
                 let mut it = columns.iter();
                 $(
-                    let c = it.next().ok_or(DeserializeError::Truncated)?;
+                    let c = it.next().ok_or_else(|| DeserializeError::Truncated)?;
                     $T::type_check(&c.typ).map_err(|e| e.in_column(&c.name))?;
                 )+
                 Ok(())
@@ -185,7 +185,7 @@ macro_rules! row_tuple {
             fn deserialize(mut row: ColumnIterator<'frame, '_>) -> Result<Self, DeserializeError> {
                 Ok(($(
                     {
-                        let (spec, v) = row.next().ok_or(DeserializeError::Truncated)??;
+                        let (spec, v) = row.next().ok_or_else(|| DeserializeError::Truncated)??;
                         $T::deserialize(&spec.typ, v).map_err(|e| e.in_column(&spec.name))?
                     },
                 )+))

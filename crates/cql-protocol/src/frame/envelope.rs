@@ -29,8 +29,8 @@ pub struct EnvelopeHeader {
 }
 
 impl EnvelopeHeader {
-    /// Writes the header.
-    pub fn encode(&self, dst: &mut BytesMut) {
+    /// Writes the header ([`HEADER_LEN`] bytes; a `&mut [u8]` of that length works too).
+    pub fn encode(&self, dst: &mut impl BufMut) {
         let dir = match self.direction {
             Direction::Request => 0,
             Direction::Response => 0x80,

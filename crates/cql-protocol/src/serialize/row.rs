@@ -20,6 +20,8 @@ pub struct RowWriter<'a> {
     start: usize,
     count: usize,
     named: Option<bool>,
+    /// Whether a `[short]` count placeholder was written at `start`.
+    counted: bool,
 }
 
 impl<'a> RowWriter<'a> {
@@ -32,6 +34,19 @@ impl<'a> RowWriter<'a> {
             start,
             count: 0,
             named: None,
+            counted: true,
+        }
+    }
+
+    /// Starts a row at the end of `out` without a count (for [`SerializedValues`], which keeps
+    /// the count itself).
+    fn uncounted(out: &'a mut BytesMut) -> Self {
+        RowWriter {
+            start: out.len(),
+            out,
+            count: 0,
+            named: None,
+            counted: false,
         }
     }
 
@@ -92,7 +107,9 @@ impl<'a> RowWriter<'a> {
             return Ok((0, false));
         }
         let n = u16::try_from(self.count).map_err(|_| SerializeError::TooManyValues(self.count))?;
-        self.out[self.start..self.start + 2].copy_from_slice(&n.to_be_bytes());
+        if self.counted {
+            self.out[self.start..self.start + 2].copy_from_slice(&n.to_be_bytes());
+        }
         Ok((self.count, self.named == Some(true)))
     }
 }
@@ -332,6 +349,10 @@ row_tuple!(14; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 1
 row_tuple!(15; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
 row_tuple!(16; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
 
+/// The starting capacity of [`SerializedValues::from_row`]: a handful of small values fit
+/// without growing the buffer.
+const FROM_ROW_CAPACITY: usize = 64;
+
 /// Values serialized ahead of time (e.g. to keep them for retries or batches).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SerializedValues {
@@ -351,20 +372,46 @@ impl SerializedValues {
         row: &R,
         specs: Option<&[ColumnSpec]>,
     ) -> Result<Self, SerializeError> {
-        let mut buf = BytesMut::new();
-        let mut w = RowWriter::new(&mut buf);
-        row.serialize_row(specs, &mut w)?;
-        let (count, named) = w.finish()?;
-        let body = if count == 0 {
+        // One allocation for a typical row; nothing for an empty one.
+        let mut buf = if row.is_empty() {
             BytesMut::new()
         } else {
-            buf.split_off(2)
+            BytesMut::with_capacity(FROM_ROW_CAPACITY)
         };
-        Ok(SerializedValues {
-            buf: body,
-            count,
-            named,
-        })
+        let mut w = RowWriter::uncounted(&mut buf);
+        row.serialize_row(specs, &mut w)?;
+        let (count, named) = w.finish()?;
+        Ok(SerializedValues { buf, count, named })
+    }
+
+    /// Like [`from_row`](Self::from_row), but serializes into the spare capacity of `buf`,
+    /// which must be empty, and splits the values off: [`SerializedValues`] made one after
+    /// the other from one `buf` share its allocation (a batch's statements). `buf` is empty
+    /// again afterwards, with the capacity left.
+    pub fn from_row_in<R: SerializeRow + ?Sized>(
+        buf: &mut BytesMut,
+        row: &R,
+        specs: Option<&[ColumnSpec]>,
+    ) -> Result<Self, SerializeError> {
+        if !buf.is_empty() {
+            return Err(SerializeError::invalid(
+                None,
+                "the buffer for serialized values must be empty",
+            ));
+        }
+        let mut w = RowWriter::uncounted(buf);
+        let r = row.serialize_row(specs, &mut w).and_then(|()| w.finish());
+        match r {
+            Ok((count, named)) => Ok(SerializedValues {
+                buf: buf.split(),
+                count,
+                named,
+            }),
+            Err(e) => {
+                buf.clear();
+                Err(e)
+            }
+        }
     }
 
     /// Appends a positional value.

@@ -159,3 +159,44 @@ fn serialized_values_replay() {
     assert!(sv.add_value(&2i32, None).is_err());
     assert!(sv.is_named());
 }
+
+#[test]
+fn serialized_values_hold_the_values_without_the_count() {
+    let s = specs(&[("a", ColumnType::Int), ("b", ColumnType::Text)]);
+    let pre = SerializedValues::from_row(&(1i32, "x"), Some(&s)).unwrap();
+    assert_eq!(pre.as_bytes(), [0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 1, b'x']);
+    let none = SerializedValues::from_row(&(), None).unwrap();
+    assert!(none.is_empty() && none.as_bytes().is_empty());
+    // A type error is reported as before.
+    assert!(SerializedValues::from_row(&("no", "x"), Some(&s)).is_err());
+}
+
+#[test]
+fn serialized_values_from_one_buffer_share_it() {
+    let s = specs(&[("a", ColumnType::Int), ("b", ColumnType::Text)]);
+    let mut buf = bytes::BytesMut::with_capacity(256);
+    let first = SerializedValues::from_row_in(&mut buf, &(1i32, "x"), Some(&s)).unwrap();
+    let second = SerializedValues::from_row_in(&mut buf, &(2i32, "yz"), Some(&s)).unwrap();
+    assert!(buf.is_empty());
+    assert_eq!(
+        first,
+        SerializedValues::from_row(&(1i32, "x"), Some(&s)).unwrap()
+    );
+    assert_eq!(
+        second,
+        SerializedValues::from_row(&(2i32, "yz"), Some(&s)).unwrap()
+    );
+    // The second statement's values follow the first's in the same allocation.
+    let end_of_first = first.as_bytes().as_ptr_range().end;
+    assert_eq!(second.as_bytes().as_ptr(), end_of_first);
+    // A failed row leaves the buffer empty and usable.
+    assert!(SerializedValues::from_row_in(&mut buf, &("no", "x"), Some(&s)).is_err());
+    assert!(buf.is_empty());
+    let named: BTreeMap<&str, i32> = [("k", 5)].into_iter().collect();
+    let third = SerializedValues::from_row_in(&mut buf, &named, None).unwrap();
+    assert!(third.is_named() && third.len() == 1);
+    // A buffer holding other bytes is refused, not mixed in.
+    let mut dirty = bytes::BytesMut::from(&b"zz"[..]);
+    assert!(SerializedValues::from_row_in(&mut dirty, &(1i32, "x"), Some(&s)).is_err());
+    assert_eq!(&dirty[..], b"zz");
+}

@@ -218,7 +218,9 @@ impl<'f> DeserializeValue<'f> for CqlValue {
     }
 
     fn deserialize(typ: &ColumnType, v: Option<RawValue<'f>>) -> Result<Self, DeserializeError> {
-        let v = v.ok_or(DeserializeError::UnexpectedNull)?;
+        let Some(v) = v else {
+            return Err(DeserializeError::UnexpectedNull);
+        };
         Self::deserialize_inner(typ, v)
     }
 }

@@ -168,14 +168,16 @@ fn encode_inner(dst: &mut BytesMut, opts: &EncodeOptions<'_>, request: &Request<
         flags |= Flags::COMPRESSION;
     }
     let body_len = dst.len() - body_start;
-    let body_len = u32::try_from(body_len)
+    let Some(body_len) = u32::try_from(body_len)
         .ok()
         .filter(|l| *l <= i32::MAX as u32)
-        .ok_or(ProtocolError::TooLargeToEncode {
+    else {
+        return Err(ProtocolError::TooLargeToEncode {
             what: "request body",
             len: body_len,
-        })?;
-    let mut header = BytesMut::with_capacity(HEADER_LEN);
+        });
+    };
+    // Written over the placeholder in place.
     EnvelopeHeader {
         version: opts.version,
         direction: Direction::Request,
@@ -184,8 +186,7 @@ fn encode_inner(dst: &mut BytesMut, opts: &EncodeOptions<'_>, request: &Request<
         opcode,
         body_len,
     }
-    .encode(&mut header);
-    dst[start..start + HEADER_LEN].copy_from_slice(&header);
+    .encode(&mut &mut dst[start..start + HEADER_LEN]);
     Ok(())
 }
 
