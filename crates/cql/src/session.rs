@@ -1004,36 +1004,51 @@ impl AsyncAttempt for BatchAttempt<'_> {
         opts: &StatementOptions,
     ) -> Result<QueryResult, Error> {
         for attempt in 0..2 {
-            let ids: Vec<Bytes> = self
-                .batch
-                .items
-                .iter()
-                .map(|i| match i {
-                    BatchItem::Prepared(p, _) => p.id.read().map(|g| g.clone()).unwrap_or_default(),
-                    BatchItem::Simple(..) => Bytes::new(),
-                })
-                .collect();
+            // The id of each run of the same prepared statement (a batch usually repeats one),
+            // read once per run; the first one needs no Vec.
+            let mut first_id = Bytes::new();
+            let mut more_ids = Vec::new();
+            for (k, p) in prepared_runs(&self.batch.items).enumerate() {
+                let id = p.id.read().map(|g| g.clone()).unwrap_or_default();
+                if k == 0 {
+                    first_id = id;
+                } else {
+                    more_ids.push(id);
+                }
+            }
             // The borrowed wire statements live in this block only: the future must not hold
             // them across the await (they are not Sync).
             let sent = {
-                let statements: Vec<WireBatchStatement<'_>> = self
-                    .batch
-                    .items
-                    .iter()
-                    .zip(&ids)
-                    .map(|(item, id)| match item {
+                let mut statements: Vec<WireBatchStatement<'_>> =
+                    Vec::with_capacity(self.batch.items.len());
+                let mut run = 0usize;
+                let mut current: Option<&Prepared> = None;
+                for item in &self.batch.items {
+                    statements.push(match item {
                         BatchItem::Simple(q, v) => WireBatchStatement {
                             kind: BatchStatementKind::Query(q),
                             values: v,
                             value_specs: None,
                         },
-                        BatchItem::Prepared(_, v) => WireBatchStatement {
-                            kind: BatchStatementKind::Prepared(id),
-                            values: v,
-                            value_specs: None,
-                        },
-                    })
-                    .collect();
+                        BatchItem::Prepared(p, v) => {
+                            if let Some(c) = current {
+                                if !std::ptr::eq(c, &**p) {
+                                    run += 1;
+                                }
+                            }
+                            current = Some(p);
+                            let id = match run {
+                                0 => &first_id,
+                                n => &more_ids[n - 1],
+                            };
+                            WireBatchStatement {
+                                kind: BatchStatementKind::Prepared(id),
+                                values: v,
+                                value_specs: None,
+                            }
+                        }
+                    });
+                }
                 conn.send(
                     &Request::Batch(Batch {
                         batch_type: self.batch.batch_type,
@@ -1050,11 +1065,10 @@ impl AsyncAttempt for BatchAttempt<'_> {
             match sent.await {
                 Ok(frame) => return QueryResult::from_response(conn.addr(), frame, None),
                 Err(e) if attempt == 0 && is_unprepared(&e) => {
-                    // Re-prepare every prepared statement of the batch on this node.
-                    for item in &self.batch.items {
-                        if let BatchItem::Prepared(p, _) = item {
-                            session.reprepare(conn, p, opts).await?;
-                        }
+                    // Re-prepare the batch's prepared statements on this node (once per run
+                    // of the same one).
+                    for p in prepared_runs(&self.batch.items) {
+                        session.reprepare(conn, p, opts).await?;
                     }
                 }
                 Err(e) => return Err(e),
@@ -1064,6 +1078,18 @@ impl AsyncAttempt for BatchAttempt<'_> {
             "batch stayed unprepared after re-preparing".into(),
         ))
     }
+}
+
+/// The prepared statements of a batch, one per run of consecutive items with the same one.
+fn prepared_runs(items: &[BatchItem]) -> impl Iterator<Item = &Prepared> {
+    let mut last: Option<&Prepared> = None;
+    items.iter().filter_map(move |i| match i {
+        BatchItem::Prepared(p, _) if !last.is_some_and(|l| std::ptr::eq(l, &**p)) => {
+            last = Some(p);
+            last
+        }
+        _ => None,
+    })
 }
 
 fn is_unprepared(e: &Error) -> bool {

@@ -5,7 +5,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use cql_protocol::metadata::{ColumnSpec, ResultMetadata};
 use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
@@ -241,16 +241,47 @@ pub struct BatchStatement {
     pub(crate) batch_type: BatchType,
     pub(crate) items: Vec<BatchItem>,
     pub(crate) options: StatementOptions,
+    /// Spare room the next statements' values are serialized into: the statements of a batch
+    /// share a few allocations instead of one each.
+    values: BytesMut,
 }
+
+/// Statements a batch makes room for at its first statement (unless sized by
+/// [`BatchStatement::with_capacity`]).
+const BATCH_START_STATEMENTS: usize = 16;
+/// Bytes of values a batch reserves at a time.
+const BATCH_VALUES_CHUNK: usize = 1024;
 
 impl BatchStatement {
     /// An empty batch of the given type.
     pub fn new(batch_type: BatchType) -> Self {
+        Self::with_capacity(batch_type, 0)
+    }
+
+    /// An empty batch with room for `statements` statements.
+    pub fn with_capacity(batch_type: BatchType, statements: usize) -> Self {
         Self {
             batch_type,
-            items: Vec::new(),
+            items: Vec::with_capacity(statements),
             options: StatementOptions::default(),
+            values: BytesMut::new(),
         }
+    }
+
+    /// Serializes one statement's values into the batch's spare value buffer.
+    fn serialize(
+        &mut self,
+        values: &dyn SerializeRow,
+        specs: Option<&[ColumnSpec]>,
+    ) -> Result<SerializedValues, Error> {
+        if self.items.capacity() == 0 {
+            self.items.reserve(BATCH_START_STATEMENTS);
+        }
+        if self.values.capacity() < BATCH_VALUES_CHUNK / 4 {
+            self.values = BytesMut::with_capacity(BATCH_VALUES_CHUNK);
+        }
+        SerializedValues::from_row_in(&mut self.values, values, specs)
+            .map_err(|e| Error::Serialize(e.to_string()))
     }
 
     /// Adds a CQL string with its values.
@@ -259,8 +290,7 @@ impl BatchStatement {
         query: impl Into<String>,
         values: impl SerializeRow,
     ) -> Result<&mut Self, Error> {
-        let values = SerializedValues::from_row(&values, None)
-            .map_err(|e| Error::Serialize(e.to_string()))?;
+        let values = self.serialize(&values, None)?;
         self.items
             .push(BatchItem::Simple(Arc::from(query.into()), values));
         Ok(self)
@@ -272,8 +302,7 @@ impl BatchStatement {
         statement: &PreparedStatement,
         values: impl SerializeRow,
     ) -> Result<&mut Self, Error> {
-        let values = SerializedValues::from_row(&values, Some(&statement.prepared.bind_markers))
-            .map_err(|e| Error::Serialize(e.to_string()))?;
+        let values = self.serialize(&values, Some(&statement.prepared.bind_markers))?;
         self.items
             .push(BatchItem::Prepared(Arc::clone(&statement.prepared), values));
         Ok(self)
@@ -281,6 +310,9 @@ impl BatchStatement {
 
     /// Adds a bound statement.
     pub fn add_bound(&mut self, bound: &BoundStatement) -> &mut Self {
+        if self.items.capacity() == 0 {
+            self.items.reserve(BATCH_START_STATEMENTS);
+        }
         self.items.push(BatchItem::Prepared(
             Arc::clone(&bound.statement.prepared),
             bound.values.clone(),
