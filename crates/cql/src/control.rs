@@ -39,7 +39,8 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// How often schema versions are compared while waiting for agreement.
 const SCHEMA_AGREEMENT_POLL: Duration = Duration::from_millis(200);
 
-pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>>;
+/// Looked up on every request: a fast hasher (the addresses come from the cluster).
+pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, crate::fast_hash::FastBuildHasher>;
 
 /// What the session and its control task share.
 pub(crate) struct Shared {
@@ -85,7 +86,7 @@ impl Shared {
         let shared = Arc::new(Shared {
             keyspace: Arc::new(RwLock::new(config.keyspace.clone())),
             config,
-            pools: ArcSwap::from_pointee(HashMap::new()),
+            pools: ArcSwap::from_pointee(Pools::default()),
             metadata: ArcSwap::from_pointee(metadata),
             states: Mutex::new(states),
             events,

@@ -190,7 +190,7 @@ impl Session {
             }
             return Err(Error::NoHostAvailable(errors));
         };
-        shared.pools.store(Arc::new(pools));
+        shared.pools.store(Arc::new(pools.into_iter().collect()));
         // Metadata is read in the background by the control task; wait a little for the first
         // read so that the first requests can already be routed by token.
         let mut generation = shared.generation.subscribe();
@@ -274,44 +274,60 @@ impl Session {
         lb: &dyn LoadBalancingPolicy,
         info: &RequestInfo<'_>,
     ) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
+        thread_local! {
+            /// The policy's plan, reused from request to request (emptied after each).
+            static PLAN: std::cell::RefCell<Vec<Arc<crate::metadata::Host>>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
         let metadata = self.inner.shared.metadata.load();
-        let hosts = lb.query_plan(info, &metadata);
         let pools = self.inner.shared.pools.load();
-        let mut out = Vec::with_capacity(hosts.len());
         let mut errors = Vec::new();
-        if hosts.is_empty() {
-            for h in metadata.hosts().iter().filter(|h| !h.is_up()) {
-                errors.push((
-                    h.address(),
-                    Error::ConnectionClosed {
-                        addr: h.address(),
-                        reason: pools
-                            .get(&h.address())
-                            .and_then(|p| p.last_error())
-                            .unwrap_or_else(|| "the node is down".to_owned()),
-                        in_flight: false,
-                    },
-                ));
+        let mut connections = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
+            hosts.clear();
+            lb.query_plan_into(info, &metadata, hosts);
+            let mut out = Vec::with_capacity(hosts.len());
+            if hosts.is_empty() {
+                for h in metadata.hosts().iter().filter(|h| !h.is_up()) {
+                    errors.push((
+                        h.address(),
+                        Error::ConnectionClosed {
+                            addr: h.address(),
+                            reason: pools
+                                .get(&h.address())
+                                .and_then(|p| p.last_error())
+                                .unwrap_or_else(|| "the node is down".to_owned()),
+                            in_flight: false,
+                        },
+                    ));
+                }
             }
-        }
-        for host in hosts {
-            let Some(pool) = pools.get(&host.address()) else {
-                continue;
-            };
-            match pool.pick() {
-                Some(c) => out.push(c),
-                None => errors.push((
-                    pool.addr(),
-                    Error::ConnectionClosed {
-                        addr: pool.addr(),
-                        reason: pool
-                            .last_error()
-                            .unwrap_or_else(|| "no open connection".to_owned()),
-                        in_flight: false,
-                    },
-                )),
+            for host in hosts.drain(..) {
+                let Some(pool) = pools.get(&host.address()) else {
+                    continue;
+                };
+                match pool.pick() {
+                    Some(c) => out.push(c),
+                    None => errors.push((
+                        pool.addr(),
+                        Error::ConnectionClosed {
+                            addr: pool.addr(),
+                            reason: pool
+                                .last_error()
+                                .unwrap_or_else(|| "no open connection".to_owned()),
+                            in_flight: false,
+                        },
+                    )),
+                }
             }
-        }
+            out
+        };
+        // A policy that plans with another session's requests on this thread (re-entrantly)
+        // gets a Vec of its own.
+        let out = PLAN
+            .try_with(|p| p.try_borrow_mut().ok().map(|mut p| connections(&mut p)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| connections(&mut Vec::new()));
         (out, errors)
     }
 
@@ -790,12 +806,10 @@ fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> Reques
         .bind_markers
         .first()
         .map(|c| c.table.keyspace.as_str());
-    let token = if prepared.pk_indexes.is_empty() || values.is_named() {
+    let token: Option<Token> = if prepared.pk_indexes.is_empty() || values.is_named() {
         None
     } else {
-        crate::token::routing_key(values.as_bytes(), values.len(), &prepared.pk_indexes)
-            .ok()
-            .map(|k| Token::of_key(&k))
+        crate::token::token_of_values(values.as_bytes(), values.len(), &prepared.pk_indexes).ok()
     };
     RequestInfo::new(keyspace, token)
 }

@@ -172,6 +172,43 @@ pub fn routing_key(
     Ok(key)
 }
 
+/// The `index`th of `count` positional serialized values, found without collecting them.
+fn nth_value(values: &[u8], count: usize, index: u16) -> Result<&[u8], RoutingKeyError> {
+    let mut rest = values;
+    for i in 0..count {
+        let (len, tail) = rest
+            .split_first_chunk::<4>()
+            .ok_or(RoutingKeyError::Malformed)?;
+        let len = i32::from_be_bytes(*len);
+        let (v, tail) = match usize::try_from(len) {
+            Ok(len) if tail.len() < len => return Err(RoutingKeyError::Malformed),
+            Ok(len) => {
+                let (v, tail) = tail.split_at(len);
+                (Some(v), tail)
+            }
+            Err(_) => (None, tail),
+        };
+        if i == usize::from(index) {
+            return v.ok_or(RoutingKeyError::NullComponent(index));
+        }
+        rest = tail;
+    }
+    Err(RoutingKeyError::OutOfRange(index))
+}
+
+/// The token of a statement's partition key, as `Token::of_key(&routing_key(..)?)` but without
+/// allocating for a single-column key (the common case, computed on every routed request).
+pub(crate) fn token_of_values(
+    values: &[u8],
+    count: usize,
+    pk_indexes: &[u16],
+) -> Result<Token, RoutingKeyError> {
+    if let [single] = pk_indexes {
+        return Ok(Token::of_key(nth_value(values, count, *single)?));
+    }
+    Ok(Token::of_key(&routing_key(values, count, pk_indexes)?))
+}
+
 #[cfg(test)]
 #[path = "token_tests.rs"]
 mod tests;

@@ -79,3 +79,33 @@ fn routing_key_rejects_null_missing_and_malformed_values() {
         Err(RoutingKeyError::Malformed)
     );
 }
+
+#[test]
+fn token_of_values_matches_the_token_of_the_routing_key() {
+    let mut values = Vec::new();
+    values.extend_from_slice(&4i32.to_be_bytes());
+    values.extend_from_slice(&1i32.to_be_bytes());
+    values.extend_from_slice(&(-1i32).to_be_bytes());
+    values.extend_from_slice(&3i32.to_be_bytes());
+    values.extend_from_slice(b"abc");
+    for pk in [&[0u16][..], &[2], &[0, 2], &[2, 0]] {
+        let key = routing_key(&values, 3, pk).expect("key");
+        assert_eq!(token_of_values(&values, 3, pk), Ok(Token::of_key(&key)));
+    }
+    assert_eq!(
+        token_of_values(&values, 3, &[1]),
+        Err(RoutingKeyError::NullComponent(1))
+    );
+    assert_eq!(
+        token_of_values(&values, 3, &[3]),
+        Err(RoutingKeyError::OutOfRange(3))
+    );
+    assert_eq!(
+        token_of_values(&values[..10], 3, &[2]),
+        Err(RoutingKeyError::Malformed)
+    );
+    assert_eq!(
+        token_of_values(&[], usize::MAX, &[0]),
+        Err(RoutingKeyError::Malformed)
+    );
+}

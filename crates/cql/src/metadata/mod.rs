@@ -440,6 +440,18 @@ impl ClusterMetadata {
             .collect()
     }
 
+    /// Like [`replicas`](Self::replicas), without collecting them.
+    pub(crate) fn replica_hosts(
+        &self,
+        keyspace: &str,
+        token: Token,
+    ) -> impl Iterator<Item = &Arc<Host>> + '_ {
+        self.ring
+            .replicas(keyspace, token)
+            .iter()
+            .filter_map(|&i| self.hosts.get(i))
+    }
+
     /// The token of a routing key (see [`crate::token::routing_key`]).
     pub fn token_of(&self, routing_key: &[u8]) -> Token {
         Token::of_key(routing_key)

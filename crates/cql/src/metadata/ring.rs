@@ -13,7 +13,8 @@ type ReplicaTable = Arc<Vec<Vec<usize>>>;
 #[derive(Debug, Default)]
 pub(crate) struct TokenRing {
     ring: Vec<(Token, usize)>,
-    by_keyspace: HashMap<String, ReplicaTable>,
+    /// Looked up on every routed request: a fast hasher (the names come from the cluster).
+    by_keyspace: HashMap<String, ReplicaTable, crate::fast_hash::FastBuildHasher>,
 }
 
 impl TokenRing {
@@ -26,7 +27,7 @@ impl TokenRing {
         ring.sort();
         ring.dedup_by_key(|(t, _)| *t);
         let mut tables: HashMap<&ReplicationStrategy, ReplicaTable> = HashMap::new();
-        let mut by_keyspace = HashMap::new();
+        let mut by_keyspace = HashMap::default();
         if !ring.is_empty() {
             for ks in keyspaces.values() {
                 let table = match tables.get(&ks.strategy) {

@@ -61,6 +61,17 @@ pub trait LoadBalancingPolicy: Send + Sync + std::fmt::Debug {
 
     /// The nodes to try, best first. Nodes that are down should be left out.
     fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>>;
+
+    /// Appends [`query_plan`](Self::query_plan)'s nodes to `plan` (for policies that wrap
+    /// others: no intermediate `Vec`). Override it when the plan can be built in place.
+    fn query_plan_into(
+        &self,
+        request: &RequestInfo<'_>,
+        cluster: &ClusterMetadata,
+        plan: &mut Vec<Arc<Host>>,
+    ) {
+        plan.extend(self.query_plan(request, cluster));
+    }
 }
 
 fn rotate(hosts: &mut [Arc<Host>], counter: &AtomicUsize) {
@@ -88,15 +99,21 @@ impl LoadBalancingPolicy for RoundRobinPolicy {
         HostDistance::Local
     }
 
-    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
-        let mut hosts: Vec<Arc<Host>> = cluster
-            .hosts()
-            .iter()
-            .filter(|h| h.is_up())
-            .cloned()
-            .collect();
-        rotate(&mut hosts, &self.next);
-        hosts
+    fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let mut plan = Vec::with_capacity(cluster.hosts().len());
+        self.query_plan_into(request, cluster, &mut plan);
+        plan
+    }
+
+    fn query_plan_into(
+        &self,
+        _: &RequestInfo<'_>,
+        cluster: &ClusterMetadata,
+        plan: &mut Vec<Arc<Host>>,
+    ) {
+        let start = plan.len();
+        plan.extend(cluster.hosts().iter().filter(|h| h.is_up()).cloned());
+        rotate(&mut plan[start..], &self.next);
     }
 }
 
@@ -145,19 +162,43 @@ impl LoadBalancingPolicy for DcAwareRoundRobinPolicy {
         }
     }
 
-    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
-        let mut local = Vec::new();
-        let mut remote = Vec::new();
-        for h in cluster.hosts().iter().filter(|h| h.is_up()) {
-            match self.distance(h, cluster) {
-                HostDistance::Local => local.push(Arc::clone(h)),
-                HostDistance::Remote => remote.push(Arc::clone(h)),
-                HostDistance::Ignored => {}
-            }
+    fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
+        let mut plan = Vec::with_capacity(cluster.hosts().len());
+        self.query_plan_into(request, cluster, &mut plan);
+        plan
+    }
+
+    fn query_plan_into(
+        &self,
+        _: &RequestInfo<'_>,
+        cluster: &ClusterMetadata,
+        plan: &mut Vec<Arc<Host>>,
+    ) {
+        let start = plan.len();
+        let local = self.local(cluster);
+        let is_local =
+            |h: &Host| local.is_none() || h.datacenter().is_none() || h.datacenter() == local;
+        plan.extend(
+            cluster
+                .hosts()
+                .iter()
+                .filter(|h| h.is_up() && is_local(h))
+                .cloned(),
+        );
+        rotate(&mut plan[start..], &self.next);
+        if self.used_hosts_per_remote_dc > 0 {
+            plan.extend(
+                cluster
+                    .hosts()
+                    .iter()
+                    .filter(|h| {
+                        h.is_up()
+                            && !is_local(h)
+                            && self.distance(h, cluster) == HostDistance::Remote
+                    })
+                    .cloned(),
+            );
         }
-        rotate(&mut local, &self.next);
-        local.extend(remote);
-        local
     }
 }
 
@@ -181,22 +222,41 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
     }
 
     fn query_plan(&self, request: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
-        let child = self.child.query_plan(request, cluster);
-        let (Some(ks), Some(token)) = (request.keyspace, request.token) else {
-            return child;
-        };
-        let replicas: Vec<Arc<Host>> = cluster
-            .replicas(ks, token)
-            .into_iter()
-            .filter(|h| h.is_up() && self.child.distance(h, cluster) == HostDistance::Local)
-            .collect();
-        if replicas.is_empty() {
-            return child;
-        }
-        let first: HashSet<SocketAddr> = replicas.iter().map(|h| h.address()).collect();
-        let mut plan = replicas;
-        plan.extend(child.into_iter().filter(|h| !first.contains(&h.address())));
+        let mut plan = Vec::with_capacity(cluster.hosts().len());
+        self.query_plan_into(request, cluster, &mut plan);
         plan
+    }
+
+    fn query_plan_into(
+        &self,
+        request: &RequestInfo<'_>,
+        cluster: &ClusterMetadata,
+        plan: &mut Vec<Arc<Host>>,
+    ) {
+        let start = plan.len();
+        if let (Some(ks), Some(token)) = (request.keyspace, request.token) {
+            plan.extend(
+                cluster
+                    .replica_hosts(ks, token)
+                    .filter(|h| h.is_up() && self.child.distance(h, cluster) == HostDistance::Local)
+                    .cloned(),
+            );
+        }
+        let replicas = plan.len();
+        self.child.query_plan_into(request, cluster, plan);
+        if replicas > start {
+            // Drops the child's copies of the replicas, keeping the order. The replication
+            // factor is small: a linear scan beats hashing the addresses.
+            let mut kept = replicas;
+            for i in replicas..plan.len() {
+                let addr = plan[i].address();
+                if !plan[start..replicas].iter().any(|r| r.address() == addr) {
+                    plan.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            plan.truncate(kept);
+        }
     }
 }
 
