@@ -77,6 +77,53 @@ fn header_len(compressed: bool) -> usize {
     if compressed { 5 } else { 3 }
 }
 
+/// Bytes before the payload of an uncompressed segment: header and its CRC24.
+pub const UNCOMPRESSED_PREFIX_LEN: usize = 6;
+
+/// Starts an uncompressed segment at the end of `dst`: a placeholder for its header, to be
+/// followed by the payload (written by the caller straight into `dst`) and sealed with
+/// [`seal_uncompressed`]. Returns where the segment starts. Saves a copy of the payload over
+/// [`encode_segment`] when envelopes are gathered into one segment.
+pub fn begin_uncompressed(dst: &mut BytesMut) -> usize {
+    let start = dst.len();
+    dst.put_bytes(0, UNCOMPRESSED_PREFIX_LEN);
+    start
+}
+
+/// Completes the uncompressed segment begun at `start` by [`begin_uncompressed`]: everything
+/// after the placeholder is its payload (at most [`MAX_PAYLOAD_LEN`] bytes).
+pub fn seal_uncompressed(dst: &mut BytesMut, start: usize, self_contained: bool) -> Result<()> {
+    let payload_start = start + UNCOMPRESSED_PREFIX_LEN;
+    let Some(payload_len) = dst.len().checked_sub(payload_start) else {
+        return Err(ProtocolError::InvalidValue {
+            what: "segment",
+            reason: "no segment was begun at that offset".into(),
+        });
+    };
+    if payload_len > MAX_PAYLOAD_LEN {
+        return Err(ProtocolError::TooLargeToEncode {
+            what: "segment payload",
+            len: payload_len,
+        });
+    }
+    let mut header = payload_len as u64;
+    if self_contained {
+        header |= 1 << 17;
+    }
+    write_header(dst, start, header, header_len(false));
+    let pcrc = crc32(&dst[payload_start..]);
+    dst.put_u32_le(pcrc);
+    Ok(())
+}
+
+/// Writes `header` (its low `hlen` bytes) and its CRC24 at `start`.
+fn write_header(dst: &mut BytesMut, start: usize, header: u64, hlen: usize) {
+    let crc = crc24(header, hlen);
+    let hb = header.to_le_bytes();
+    dst[start..start + hlen].copy_from_slice(&hb[..hlen]);
+    dst[start + hlen..start + hlen + 3].copy_from_slice(&crc.to_le_bytes()[..3]);
+}
+
 /// Writes one segment holding `payload` (at most [`MAX_PAYLOAD_LEN`] bytes).
 ///
 /// With `Some(Compression::Lz4)` the payload is compressed, unless that does not make it smaller,
@@ -123,10 +170,7 @@ pub fn encode_segment(
     if self_contained {
         header |= 1 << flag_offset;
     }
-    let crc = crc24(header, hlen);
-    let hb = header.to_le_bytes();
-    dst[start..start + hlen].copy_from_slice(&hb[..hlen]);
-    dst[start + hlen..start + hlen + 3].copy_from_slice(&crc.to_le_bytes()[..3]);
+    write_header(dst, start, header, hlen);
     let pcrc = crc32(&dst[payload_start..]);
     dst.put_u32_le(pcrc);
     Ok(())

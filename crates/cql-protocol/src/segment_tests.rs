@@ -98,3 +98,24 @@ fn large_payload_split_not_self_contained() {
     assert!(encode_segment(&mut BytesMut::new(), &payload, true, None).is_err());
     assert!(encode_segment(&mut BytesMut::new(), b"x", true, Some(Compression::Snappy)).is_err());
 }
+
+#[test]
+fn segment_begun_and_sealed_in_place_equals_encode_segment() {
+    let payload = b"\x85\x00\x00\x01\x02\x00\x00\x00\x00";
+    for self_contained in [true, false] {
+        let mut want = BytesMut::from(&b"before"[..]);
+        encode_segment(&mut want, payload, self_contained, None).unwrap();
+        let mut got = BytesMut::from(&b"before"[..]);
+        let start = begin_uncompressed(&mut got);
+        got.extend_from_slice(payload);
+        seal_uncompressed(&mut got, start, self_contained).unwrap();
+        assert_eq!(got, want);
+    }
+    // Too long a payload, or no segment begun there: errors, not panics.
+    let mut big = BytesMut::new();
+    let start = begin_uncompressed(&mut big);
+    big.put_bytes(1, MAX_PAYLOAD_LEN + 1);
+    assert!(seal_uncompressed(&mut big, start, true).is_err());
+    let mut short = BytesMut::from(&b"abc"[..]);
+    assert!(seal_uncompressed(&mut short, 1, true).is_err());
+}

@@ -2,7 +2,7 @@
 //! v5 segments carrying envelopes. Used by the handshake (sequentially) and by the reader and
 //! writer tasks.
 
-use bytes::BytesMut;
+use bytes::{Buf, Bytes, BytesMut};
 use cql_protocol::frame::{self, Compression, Envelope, Flags};
 use cql_protocol::segment::{self, MAX_PAYLOAD_LEN};
 
@@ -20,7 +20,8 @@ pub(crate) enum Framing {
 #[derive(Debug)]
 pub(crate) struct Encoder {
     framing: Framing,
-    /// Envelopes waiting to be wrapped into one self-contained segment (v5).
+    /// Envelopes waiting to be wrapped into one self-contained segment (v5). Uncompressed,
+    /// the segment is built here in place: a header placeholder, then the envelopes.
     pending: BytesMut,
     scratch: BytesMut,
 }
@@ -60,13 +61,16 @@ impl Encoder {
                 out.extend_from_slice(&self.scratch);
             }
             Framing::Segments(c) => {
-                if self.pending.len() + envelope.len() > MAX_PAYLOAD_LEN {
+                if self.payload_len(c) + envelope.len() > MAX_PAYLOAD_LEN {
                     self.flush_segment(out)?;
                 }
                 if envelope.len() > MAX_PAYLOAD_LEN {
                     // A large envelope travels alone, cut into non-self-contained segments.
                     segment::encode_segments(out, envelope, c)?;
                 } else {
+                    if c.is_none() && self.pending.is_empty() {
+                        segment::begin_uncompressed(&mut self.pending);
+                    }
                     self.pending.extend_from_slice(envelope);
                 }
             }
@@ -74,13 +78,37 @@ impl Encoder {
         Ok(())
     }
 
-    fn flush_segment(&mut self, out: &mut BytesMut) -> Result<(), cql_protocol::ProtocolError> {
-        if let Framing::Segments(c) = self.framing {
-            if !self.pending.is_empty() {
-                segment::encode_segment(out, &self.pending, true, c)?;
-                self.pending.clear();
-            }
+    /// Envelope bytes gathered for the next segment.
+    fn payload_len(&self, compression: Option<Compression>) -> usize {
+        match compression {
+            None => self
+                .pending
+                .len()
+                .saturating_sub(segment::UNCOMPRESSED_PREFIX_LEN),
+            Some(_) => self.pending.len(),
         }
+    }
+
+    fn flush_segment(&mut self, out: &mut BytesMut) -> Result<(), cql_protocol::ProtocolError> {
+        let Framing::Segments(c) = self.framing else {
+            return Ok(());
+        };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        match c {
+            None => {
+                segment::seal_uncompressed(&mut self.pending, 0, true)?;
+                if out.is_empty() {
+                    // The usual case (one segment per write): hand the buffer over, no copy.
+                    std::mem::swap(out, &mut self.pending);
+                } else {
+                    out.extend_from_slice(&self.pending);
+                }
+            }
+            Some(_) => segment::encode_segment(out, &self.pending, true, c)?,
+        }
+        self.pending.clear();
         Ok(())
     }
 
@@ -95,7 +123,10 @@ impl Encoder {
 pub(crate) struct Decoder {
     framing: Framing,
     max_body: usize,
-    /// Envelope bytes unwrapped from segments, not yet a whole envelope.
+    /// The payload of the last segment, from which whole envelopes are taken without copying.
+    payload: Bytes,
+    /// Envelope bytes unwrapped from segments, not yet a whole envelope (one cut over
+    /// segments): gathered here by copying.
     unwrapped: BytesMut,
 }
 
@@ -104,6 +135,7 @@ impl Decoder {
         Self {
             framing,
             max_body,
+            payload: Bytes::new(),
             unwrapped: BytesMut::new(),
         }
     }
@@ -126,6 +158,17 @@ impl Decoder {
                 decompress(env, c, self.max_body).map(Some)
             }
             Framing::Segments(c) => loop {
+                if !self.payload.is_empty() {
+                    if self.unwrapped.is_empty() {
+                        // Whole envelopes are slices of the segment's payload.
+                        if let Some(env) = take_envelope(&mut self.payload, self.max_body)? {
+                            return Ok(Some(env));
+                        }
+                    }
+                    // The start, or more, of an envelope cut over segments.
+                    self.unwrapped.extend_from_slice(&self.payload);
+                    self.payload.clear();
+                }
                 // The envelope header's length is checked against the limit before the
                 // unwrapped buffer grows any further.
                 if let Some(env) = frame::decode_envelope(&mut self.unwrapped, self.max_body)? {
@@ -134,14 +177,28 @@ impl Decoder {
                 let Some(seg) = segment::decode_segment(wire, c)? else {
                     return Ok(None);
                 };
-                if self.unwrapped.is_empty() {
-                    self.unwrapped = BytesMut::from(seg.payload);
-                } else {
-                    self.unwrapped.extend_from_slice(&seg.payload);
-                }
+                self.payload = seg.payload;
             },
         }
     }
+}
+
+/// Takes one whole envelope off the front of `payload` (its body a slice of it), or `None`
+/// when `payload` holds only part of one (nothing is consumed then).
+fn take_envelope(
+    payload: &mut Bytes,
+    max_body: usize,
+) -> Result<Option<Envelope>, cql_protocol::ProtocolError> {
+    let Some(header) = frame::decode_envelope_header(payload, max_body)? else {
+        return Ok(None);
+    };
+    let total = frame::HEADER_LEN + header.body_len as usize;
+    if payload.len() < total {
+        return Ok(None);
+    }
+    let body = payload.slice(frame::HEADER_LEN..total);
+    payload.advance(total);
+    Ok(Some(Envelope { header, body }))
 }
 
 fn decompress(

@@ -106,3 +106,31 @@ fn oversize_envelope_is_rejected_before_its_body_arrives() {
         "no allocation for the announced body"
     );
 }
+
+#[test]
+fn many_envelopes_fill_several_segments_in_one_write() {
+    // More than one segment's worth of small envelopes, then a large one, then small ones:
+    // segments are closed mid-write and the decoder takes envelopes from each payload.
+    let mut envs: Vec<BytesMut> = (0..3000)
+        .map(|i| {
+            envelope(
+                (i % 30000) as i16,
+                "SELECT now() FROM system.local WHERE k = ?",
+            )
+        })
+        .collect();
+    envs.insert(1500, envelope(-2, &"y".repeat(200 * 1024)));
+    let total: usize = envs.iter().map(|e| e.len()).sum();
+    assert!(total > 2 * cql_protocol::segment::MAX_PAYLOAD_LEN);
+    for framing in [
+        Framing::Segments(None),
+        Framing::Segments(Some(Compression::Lz4)),
+    ] {
+        let got = round_trip(framing, &envs);
+        assert_eq!(got.len(), envs.len(), "{framing:?}");
+        for ((stream, body), env) in got.iter().zip(&envs) {
+            assert_eq!(*stream, i16::from_be_bytes([env[2], env[3]]), "{framing:?}");
+            assert_eq!(&body[..], &env[9..], "{framing:?}");
+        }
+    }
+}
