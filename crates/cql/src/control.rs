@@ -449,12 +449,12 @@ fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
 
 /// Reads every `system_schema` table the metadata needs.
 async fn read_schema(conn: &Connection, timeout: Duration) -> Result<SchemaRows, Error> {
-    // All at once: one round trip instead of eight.
+    // All at once: one round trip instead of nine.
     let q = |i: usize| query(conn, SCHEMA_QUERIES[i], timeout);
-    let (r0, r1, r2, r3, r4, r5, r6, r7) =
-        tokio::join!(q(0), q(1), q(2), q(3), q(4), q(5), q(6), q(7));
+    let (r0, r1, r2, r3, r4, r5, r6, r7, r8) =
+        tokio::join!(q(0), q(1), q(2), q(3), q(4), q(5), q(6), q(7), q(8));
     let mut results = Vec::with_capacity(SCHEMA_QUERIES.len());
-    for (i, r) in [r0, r1, r2, r3, r4, r5, r6, r7].into_iter().enumerate() {
+    for (i, r) in [r0, r1, r2, r3, r4, r5, r6, r7, r8].into_iter().enumerate() {
         match r {
             Ok(r) => results.push(r.rows()?),
             // Keyspaces, tables and columns are needed; a server without one of the other

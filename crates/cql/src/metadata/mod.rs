@@ -26,7 +26,8 @@ pub use cql_type::{TypeParseError, parse_cql_type, quote_identifier};
 pub(crate) use ring::TokenRing;
 pub use schema::{
     AggregateMetadata, ClusteringOrder, ColumnKind, ColumnMetadata, FunctionMetadata, IndexKind,
-    IndexMetadata, MaterializedViewMetadata, TableMetadata, UserTypeField, UserTypeMetadata,
+    IndexMetadata, MaterializedViewMetadata, TableMetadata, TriggerMetadata, UserTypeField,
+    UserTypeMetadata,
 };
 
 /// Up/down state of a node, shared by every snapshot that lists it and by its pool.
@@ -290,7 +291,7 @@ impl KeyspaceMetadata {
 
     /// Every statement that recreates the keyspace, each ending with `;`: the keyspace, its
     /// user types (a type after the types it uses), functions, aggregates, tables each
-    /// followed by its indexes, and views.
+    /// followed by its indexes and triggers, and views.
     pub fn export_statements(&self) -> Vec<String> {
         let mut out = vec![format!("{};", self.as_cql_query())];
         for t in self.user_types_in_dependency_order() {

@@ -121,6 +121,38 @@ impl IndexMetadata {
     }
 }
 
+/// A trigger of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TriggerMetadata {
+    /// The keyspace.
+    pub keyspace: String,
+    /// The table it is on.
+    pub table: String,
+    /// The trigger name.
+    pub name: String,
+    /// Its options; `class` names the trigger's Java class.
+    pub options: BTreeMap<String, String>,
+}
+
+impl TriggerMetadata {
+    /// The `CREATE TRIGGER` statement that makes this trigger (without `;`).
+    pub fn as_cql_query(&self) -> String {
+        format!(
+            "CREATE TRIGGER {} ON {}.{} USING {}",
+            quote_identifier(&self.name),
+            quote_identifier(&self.keyspace),
+            quote_identifier(&self.table),
+            quote_string(
+                self.options
+                    .get("class")
+                    .map(String::as_str)
+                    .unwrap_or_default()
+            ),
+        )
+    }
+}
+
 /// A table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -142,6 +174,8 @@ pub struct TableMetadata {
     pub options: BTreeMap<String, String>,
     /// Secondary indexes by name.
     pub indexes: BTreeMap<String, IndexMetadata>,
+    /// Triggers by name.
+    pub triggers: BTreeMap<String, TriggerMetadata>,
 }
 
 impl TableMetadata {
@@ -173,7 +207,7 @@ impl TableMetadata {
         s
     }
 
-    /// The table and its indexes as CQL statements, each ending with `;`, separated by blank
+    /// The table, its indexes and its triggers as CQL statements, each ending with `;`, separated by blank
     /// lines.
     pub fn export_as_string(&self) -> String {
         self.statements().join("\n\n")
@@ -185,6 +219,11 @@ impl TableMetadata {
             self.indexes
                 .values()
                 .map(|i| format!("{};", i.as_cql_query())),
+        );
+        out.extend(
+            self.triggers
+                .values()
+                .map(|t| format!("{};", t.as_cql_query())),
         );
         out
     }

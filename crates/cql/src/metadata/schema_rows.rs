@@ -10,7 +10,8 @@ use cql_protocol::types::{CqlValue, UserDefinedType};
 use super::cql_type::{TypeParseError, parse_cql_type, quote_string};
 use super::schema::{
     AggregateMetadata, ClusteringOrder, ColumnKind, ColumnMetadata, FunctionMetadata, IndexKind,
-    IndexMetadata, MaterializedViewMetadata, TableMetadata, UserTypeField, UserTypeMetadata,
+    IndexMetadata, MaterializedViewMetadata, TableMetadata, TriggerMetadata, UserTypeField,
+    UserTypeMetadata,
 };
 use super::{KeyspaceMetadata, ReplicationStrategy};
 use crate::result::Row;
@@ -27,10 +28,11 @@ pub(crate) struct SchemaRows {
     pub(crate) types: Vec<Row>,
     pub(crate) functions: Vec<Row>,
     pub(crate) aggregates: Vec<Row>,
+    pub(crate) triggers: Vec<Row>,
 }
 
 /// The queries that read [`SchemaRows`], in field order.
-pub(crate) const SCHEMA_QUERIES: [&str; 8] = [
+pub(crate) const SCHEMA_QUERIES: [&str; 9] = [
     "SELECT keyspace_name, durable_writes, replication FROM system_schema.keyspaces",
     "SELECT * FROM system_schema.tables",
     "SELECT * FROM system_schema.columns",
@@ -39,6 +41,7 @@ pub(crate) const SCHEMA_QUERIES: [&str; 8] = [
     "SELECT * FROM system_schema.types",
     "SELECT * FROM system_schema.functions",
     "SELECT * FROM system_schema.aggregates",
+    "SELECT * FROM system_schema.triggers",
 ];
 
 impl SchemaRows {
@@ -60,6 +63,7 @@ impl SchemaRows {
             types: next(),
             functions: next(),
             aggregates: next(),
+            triggers: next(),
         }
     }
 }
@@ -197,6 +201,7 @@ fn rows_of<'a>(rows: &'a [Row], keyspace: &str) -> impl Iterator<Item = &'a Row>
 pub(crate) fn build(rows: &SchemaRows) -> HashMap<String, KeyspaceMetadata> {
     let columns = by_keyspace_and(&rows.columns, "table_name");
     let indexes = by_keyspace_and(&rows.indexes, "table_name");
+    let triggers = by_keyspace_and(&rows.triggers, "table_name");
     let mut out = HashMap::new();
     for row in &rows.keyspaces {
         let Some(name) = text(row, "keyspace_name") else {
@@ -234,6 +239,14 @@ pub(crate) fn build(rows: &SchemaRows) -> HashMap<String, KeyspaceMetadata> {
                         .filter_map(|r| index(&name, &table, r))
                         .map(|i| (i.name.clone(), i))
                         .collect();
+                    let trg = triggers
+                        .get(&key)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|r| trigger(&name, &table, r))
+                        .map(|t| (t.name.clone(), t))
+                        .collect();
                     tables.insert(
                         table.clone(),
                         TableMetadata {
@@ -244,6 +257,7 @@ pub(crate) fn build(rows: &SchemaRows) -> HashMap<String, KeyspaceMetadata> {
                             clustering_key,
                             options: options(row),
                             indexes: idx,
+                            triggers: trg,
                         },
                     );
                 }
@@ -368,6 +382,15 @@ fn table_columns(
     }
     let ck = names(ColumnKind::Clustering);
     Ok((cols, pk, ck))
+}
+
+fn trigger(keyspace: &str, table: &str, row: &Row) -> Option<TriggerMetadata> {
+    Some(TriggerMetadata {
+        keyspace: keyspace.to_owned(),
+        table: table.to_owned(),
+        name: text(row, "trigger_name")?,
+        options: text_map(row, "options"),
+    })
 }
 
 fn index(keyspace: &str, table: &str, row: &Row) -> Option<IndexMetadata> {

@@ -132,6 +132,15 @@ fn a_broken_table_does_not_lose_the_others() {
                 map(&[("target", "v")]),
             ],
         )],
+        triggers: vec![Row::for_test(
+            &["keyspace_name", "table_name", "trigger_name", "options"],
+            vec![
+                t("ks"),
+                t("good"),
+                t("audit"),
+                map(&[("class", "com.example.Audit")]),
+            ],
+        )],
         // The outer type comes first and uses the inner one; a third type is broken.
         types: vec![
             user_type("ks", "outer", &["i"], &["frozen<inner>"]),
@@ -181,6 +190,10 @@ fn a_broken_table_does_not_lose_the_others() {
     );
     assert_eq!(good.indexes["good_v"].kind, IndexKind::Composites);
     assert_eq!(good.indexes["good_v"].target(), Some("v"));
+    assert_eq!(
+        good.triggers["audit"].as_cql_query(),
+        "CREATE TRIGGER audit ON ks.good USING 'com.example.Audit'"
+    );
 }
 
 #[test]

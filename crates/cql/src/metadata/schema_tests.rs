@@ -179,6 +179,15 @@ fn tricky_table() -> TableMetadata {
                 options: BTreeMap::from([("target".to_owned(), "values(v)".to_owned())]),
             },
         )]),
+        triggers: BTreeMap::from([(
+            "Audit".to_owned(),
+            TriggerMetadata {
+                keyspace: "Ks".into(),
+                table: "select".into(),
+                name: "Audit".into(),
+                options: BTreeMap::from([("class".to_owned(), "com.example.Au'dit".to_owned())]),
+            },
+        )]),
     }
 }
 
@@ -192,7 +201,7 @@ fn renders_tables_with_tricky_names() {
     assert_eq!(
         t.export_as_string(),
         format!(
-            "{};\n\nCREATE INDEX \"by V\" ON \"Ks\".\"select\" (values(v));",
+            "{};\n\nCREATE INDEX \"by V\" ON \"Ks\".\"select\" (values(v));\n\nCREATE TRIGGER \"Audit\" ON \"Ks\".\"select\" USING 'com.example.Au''dit';",
             t.as_cql_query()
         )
     );
@@ -208,6 +217,7 @@ fn renders_single_key_table_without_options() {
         clustering_key: vec![],
         options: BTreeMap::new(),
         indexes: BTreeMap::new(),
+        triggers: BTreeMap::new(),
     };
     assert_eq!(
         t.as_cql_query(),
