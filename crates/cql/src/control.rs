@@ -26,7 +26,7 @@ use crate::cluster::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
 use crate::metadata::schema_rows::{self, SCHEMA_QUERIES, SchemaRows};
-use crate::metadata::{ClusterMetadata, Host, HostState, Token};
+use crate::metadata::{ClusterMetadata, Host, HostState, Token, quote_string};
 use crate::policies::HostDistance;
 use crate::pool::HostPool;
 use crate::result::{QueryResult, Row};
@@ -207,7 +207,7 @@ impl Shared {
                 .await?
                 .rows()?,
         };
-        let keyspaces = match read_schema(conn, timeout).await {
+        let keyspaces = match read_schema(conn, timeout, None).await {
             Ok(rows) => schema_rows::build(&rows),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read system_schema; keeping the known keyspaces");
@@ -322,6 +322,34 @@ impl Shared {
             }
         }
         Ok(versions)
+    }
+
+    /// Reads the schema of one keyspace again and replaces it in the metadata (removes it
+    /// when it is gone); the rest of the snapshot is kept. Cheaper than a full read after a
+    /// schema change this session made.
+    pub(crate) async fn refresh_keyspace(&self, keyspace: &str) -> Result<(), Error> {
+        let conn = self
+            .any_connection()
+            .ok_or_else(|| Error::NoHostAvailable(Vec::new()))?;
+        let _one_at_a_time = self.refresh.lock().await;
+        let rows = read_schema(&conn, self.config.request_timeout, Some(keyspace)).await?;
+        let mut read = schema_rows::build(&rows);
+        let current = self.metadata.load_full();
+        let mut keyspaces = current.keyspaces().clone();
+        match read.remove(keyspace) {
+            Some(k) => keyspaces.insert(keyspace.to_owned(), k),
+            None => keyspaces.remove(keyspace),
+        };
+        let metadata = ClusterMetadata::new(
+            current.cluster_name().map(str::to_owned),
+            current.partitioner().map(str::to_owned),
+            current.hosts().to_vec(),
+            keyspaces,
+            current.local_dc().map(str::to_owned),
+        );
+        self.metadata.store(Arc::new(metadata));
+        self.generation.send_modify(|g| *g += 1);
+        Ok(())
     }
 
     fn host_from_row(&self, addr: SocketAddr, row: &Row, murmur3: bool) -> Arc<Host> {
@@ -447,10 +475,22 @@ fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-/// Reads every `system_schema` table the metadata needs.
-async fn read_schema(conn: &Connection, timeout: Duration) -> Result<SchemaRows, Error> {
+/// Reads every `system_schema` table the metadata needs, for every keyspace or one.
+async fn read_schema(
+    conn: &Connection,
+    timeout: Duration,
+    keyspace: Option<&str>,
+) -> Result<SchemaRows, Error> {
+    let queries: Vec<String> = SCHEMA_QUERIES
+        .iter()
+        .map(|q| match keyspace {
+            // keyspace_name is the partition key of every schema table.
+            Some(ks) => format!("{q} WHERE keyspace_name = {}", quote_string(ks)),
+            None => (*q).to_owned(),
+        })
+        .collect();
     // All at once: one round trip instead of nine.
-    let q = |i: usize| query(conn, SCHEMA_QUERIES[i], timeout);
+    let q = |i: usize| query(conn, &queries[i], timeout);
     let (r0, r1, r2, r3, r4, r5, r6, r7, r8) =
         tokio::join!(q(0), q(1), q(2), q(3), q(4), q(5), q(6), q(7), q(8));
     let mut results = Vec::with_capacity(SCHEMA_QUERIES.len());

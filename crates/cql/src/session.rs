@@ -752,16 +752,17 @@ impl Session {
                 p.use_keyspace_everywhere(ks).await?;
             }
         }
-        if r.schema_change().is_some() {
-            self.after_schema_change().await;
+        if let Some(change) = r.schema_change() {
+            self.after_schema_change(change).await;
         }
         Ok(())
     }
 
-    /// Waits for schema agreement, then reads the schema again so that the change shows in
-    /// [`cluster_metadata`](Self::cluster_metadata). The statement succeeded either way:
-    /// failures here are logged, not returned.
-    async fn after_schema_change(&self) {
+    /// Waits for schema agreement, then reads the changed keyspace's schema again so that the
+    /// change shows in [`cluster_metadata`](Self::cluster_metadata). The statement succeeded
+    /// either way: failures here are logged, not returned.
+    async fn after_schema_change(&self, change: &cql_protocol::message::SchemaChange) {
+        use cql_protocol::message::response::SchemaChangeTarget as T;
         let wait = self.inner.config.max_schema_agreement_wait;
         if wait.is_zero() {
             return;
@@ -769,7 +770,15 @@ impl Session {
         let shared = &self.inner.shared;
         match shared.wait_for_schema_agreement(wait).await {
             Ok(true) => {
-                if let Err(e) = shared.refresh_now().await {
+                let refreshed = match &change.target {
+                    T::Keyspace { keyspace }
+                    | T::Table { keyspace, .. }
+                    | T::Type { keyspace, .. }
+                    | T::Function { keyspace, .. }
+                    | T::Aggregate { keyspace, .. } => shared.refresh_keyspace(keyspace).await,
+                    _ => shared.refresh_now().await.map(|_| ()),
+                };
+                if let Err(e) = refreshed {
                     tracing::warn!(error = %e, "cannot read the schema after a schema change");
                 }
             }

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 pub use crate::token::Token;
+pub(crate) use cql_type::quote_string;
 pub use cql_type::{TypeParseError, parse_cql_type, quote_identifier};
 pub(crate) use ring::TokenRing;
 pub use schema::{

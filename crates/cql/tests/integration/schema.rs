@@ -537,7 +537,11 @@ async fn schema_changes_wait_for_agreement_unless_disabled() {
             .is_some_and(|k| k.tables.contains_key("u"))
     })
     .await;
+    // The session's own change, only that keyspace re-read: the other keyspaces stay.
     run(&s, &format!("DROP KEYSPACE {ks}")).await;
+    let m = s.cluster_metadata();
+    assert!(!m.keyspaces().contains_key(&ks));
+    assert!(m.keyspaces().contains_key("system_schema"));
 }
 
 /// The reference driver's view of a keyspace, one fact per line (see [`facts`]).
