@@ -292,7 +292,8 @@ impl KeyspaceMetadata {
 
     /// Every statement that recreates the keyspace, each ending with `;`: the keyspace, its
     /// user types (a type after the types it uses), functions, aggregates, tables each
-    /// followed by its indexes and triggers, and views.
+    /// followed by its indexes and triggers, and views (not those ScyllaDB keeps behind
+    /// secondary indexes).
     pub fn export_statements(&self) -> Vec<String> {
         let mut out = vec![format!("{};", self.as_cql_query())];
         for t in self.user_types_in_dependency_order() {
@@ -314,9 +315,21 @@ impl KeyspaceMetadata {
         out.extend(
             self.views
                 .values()
+                .filter(|v| !self.is_index_view(v))
                 .map(|v| format!("{};", v.as_cql_query())),
         );
         out
+    }
+
+    /// Whether `v` is the view ScyllaDB keeps behind a secondary index (`<index>_index`, with
+    /// its computed `idx_token` column): made by `CREATE INDEX`, not to be created again.
+    fn is_index_view(&self, v: &MaterializedViewMetadata) -> bool {
+        v.column("idx_token").is_some()
+            && self.tables.get(&v.base_table).is_some_and(|t| {
+                t.indexes
+                    .keys()
+                    .any(|i| v.name.strip_suffix("_index") == Some(i.as_str()))
+            })
     }
 
     /// [`export_statements`](Self::export_statements) as one text, statements separated by

@@ -382,3 +382,44 @@ fn exports_user_types_after_the_types_they_use() {
     );
     assert_eq!(ks.export_as_string(), statements.join("\n\n"));
 }
+
+#[test]
+fn export_leaves_out_the_views_behind_scylla_indexes() {
+    let mut ks = KeyspaceMetadata::new(
+        "ks",
+        true,
+        ReplicationStrategy::Simple {
+            replication_factor: 1,
+        },
+    );
+    let table = tricky_table();
+    let view = |name: &str, extra: &str| MaterializedViewMetadata {
+        keyspace: "ks".into(),
+        name: name.into(),
+        base_table: table.name.clone(),
+        where_clause: "v IS NOT NULL".into(),
+        include_all_columns: false,
+        columns: vec![
+            col("v", "int", ColumnKind::PartitionKey, 0, false),
+            col(extra, "bigint", ColumnKind::Clustering, 0, false),
+        ],
+        partition_key: vec!["v".into()],
+        clustering_key: vec![extra.into()],
+        options: BTreeMap::new(),
+    };
+    for v in [
+        view("by V_index", "idx_token"),
+        view("other_index", "idx_token"),
+        view("by V_index_2", "idx_token"),
+    ] {
+        ks.views.insert(v.name.clone(), v);
+    }
+    ks.tables.insert(table.name.clone(), table);
+    let views: Vec<String> = ks
+        .export_statements()
+        .into_iter()
+        .filter(|s| s.starts_with("CREATE MATERIALIZED VIEW"))
+        .collect();
+    assert_eq!(views.len(), 2, "{views:?}");
+    assert!(!views.iter().any(|v| v.contains("\"by V_index\" AS")));
+}
