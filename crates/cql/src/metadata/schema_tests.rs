@@ -423,3 +423,53 @@ fn export_leaves_out_the_views_behind_scylla_indexes() {
     assert_eq!(views.len(), 2, "{views:?}");
     assert!(!views.iter().any(|v| v.contains("\"by V_index\" AS")));
 }
+
+#[test]
+fn random_type_text_never_panics() {
+    const PIECES: &[&str] = &[
+        "<",
+        ">",
+        ",",
+        ".",
+        "\"",
+        "'",
+        "''",
+        "\"\"",
+        " ",
+        "frozen",
+        "list",
+        "map",
+        "set",
+        "tuple",
+        "vector",
+        "int",
+        "3",
+        "0",
+        "x",
+        "é",
+        "address",
+        "'org.apache.cassandra.db.marshal.Int32Type'",
+    ];
+    let address = udt("address", vec![("street", ColumnType::Text)]);
+    let resolve = |n: &str| (n == "address").then(|| Arc::clone(&address));
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let mut s = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let len = (x % 12) as usize;
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+        }
+        if parse_cql_type(&s, &resolve).is_ok() {
+            parsed += 1;
+        }
+    }
+    // Some of them are valid types.
+    assert!(parsed > 100, "{parsed}");
+}
