@@ -17,6 +17,7 @@ mod paging;
 mod policies_real;
 mod retries;
 mod schema;
+mod schema_agreement;
 mod send_futures;
 mod statements;
 mod tls;

@@ -1,0 +1,211 @@
+//! Schema agreement on fake nodes: nodes that disagree on the schema version are what a
+//! single real node cannot show on demand. Node A is the contact point; its `system.peers_v2`
+//! lists node B (another fake node) and node C (nothing listening there). Each reports a
+//! schema version the test sets.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use cql::protocol::frame::decode_envelope;
+use cql::protocol::message::request::DecodedRequest;
+use cql::protocol::message::{Response, ResponseFrame, ResultMessage, Rows, encode_response};
+use cql::protocol::metadata::{ColumnSpec, ResultMetadata};
+use cql::{Cluster, ColumnType, ProtocolVersion};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use uuid::Uuid;
+
+/// The schema versions reported: by A (its own) and by A's peer rows for B and C.
+#[derive(Default)]
+struct Versions {
+    a: Uuid,
+    b: Uuid,
+    c: Uuid,
+}
+
+struct Cell {
+    versions: Mutex<Versions>,
+    peers: Mutex<Vec<SocketAddr>>,
+}
+
+fn spec(name: &str, typ: ColumnType) -> ColumnSpec {
+    ColumnSpec::new("system", "t", name, typ)
+}
+
+fn rows(columns: Vec<ColumnSpec>, values: Vec<Vec<Vec<u8>>>) -> Response {
+    let mut raw = BytesMut::new();
+    for row in &values {
+        for v in row {
+            raw.put_i32(v.len() as i32);
+            raw.put_slice(v);
+        }
+    }
+    Response::Result(ResultMessage::Rows(Rows {
+        metadata: ResultMetadata {
+            columns_count: columns.len(),
+            paging_state: None,
+            new_metadata_id: None,
+            columns,
+            no_metadata: false,
+        },
+        rows_count: values.len(),
+        raw_rows: Bytes::from(raw),
+    }))
+}
+
+fn answer(query: &str, cell: &Cell) -> Response {
+    let v = cell.versions.lock().expect("lock");
+    if query.contains("system.local") {
+        rows(
+            vec![
+                spec("schema_version", ColumnType::Uuid),
+                spec("data_center", ColumnType::Text),
+            ],
+            vec![vec![v.a.as_bytes().to_vec(), b"dc1".to_vec()]],
+        )
+    } else if query.contains("system.peers_v2") {
+        let peers = cell.peers.lock().expect("lock");
+        let versions = [v.b, v.c];
+        rows(
+            vec![
+                spec("peer", ColumnType::Inet),
+                spec("native_address", ColumnType::Inet),
+                spec("native_port", ColumnType::Int),
+                spec("schema_version", ColumnType::Uuid),
+                spec("data_center", ColumnType::Text),
+            ],
+            peers
+                .iter()
+                .zip(versions)
+                .map(|(addr, version)| {
+                    vec![
+                        vec![127, 0, 0, 1],
+                        vec![127, 0, 0, 1],
+                        i32::from(addr.port()).to_be_bytes().to_vec(),
+                        version.as_bytes().to_vec(),
+                        b"dc1".to_vec(),
+                    ]
+                })
+                .collect(),
+        )
+    } else {
+        Response::Result(ResultMessage::Void)
+    }
+}
+
+async fn start_node(cell: Arc<Cell>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(serve(sock, Arc::clone(&cell)));
+        }
+    });
+    addr
+}
+
+async fn serve(mut sock: tokio::net::TcpStream, cell: Arc<Cell>) {
+    let v4 = ProtocolVersion::V4;
+    let mut buf = BytesMut::new();
+    loop {
+        let env = loop {
+            match decode_envelope(&mut buf, 1 << 20) {
+                Ok(Some(env)) => break env,
+                Ok(None) => {}
+                Err(_) => return,
+            }
+            if sock.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                return;
+            }
+        };
+        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
+            return;
+        };
+        let response = match req {
+            DecodedRequest::Options => Response::Supported(Default::default()),
+            DecodedRequest::Startup(_) | DecodedRequest::Register(_) => Response::Ready,
+            DecodedRequest::Query { query, .. } => answer(&query, &cell),
+            _ => Response::Result(ResultMessage::Void),
+        };
+        let mut out = BytesMut::new();
+        let frame = ResponseFrame {
+            stream: env.stream(),
+            tracing_id: None,
+            warnings: Vec::new(),
+            custom_payload: None,
+            response,
+        };
+        encode_response(&mut out, v4, &frame, None).expect("encode");
+        if sock.write_all(&out).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn agreement_needs_every_node_that_is_up_and_ignores_nodes_that_are_down() {
+    let one = Uuid::from_u128(1);
+    let two = Uuid::from_u128(2);
+    let cell = Arc::new(Cell {
+        versions: Mutex::new(Versions {
+            a: one,
+            b: two,
+            c: two,
+        }),
+        peers: Mutex::new(Vec::new()),
+    });
+    let a = start_node(Arc::clone(&cell)).await;
+    let b = start_node(Arc::clone(&cell)).await;
+    // A port with nothing behind it: node C is down.
+    let c = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+    *cell.peers.lock().expect("lock") = vec![b, c];
+
+    let session = Cluster::builder()
+        .contact_points([a.to_string()])
+        .protocol_version(ProtocolVersion::V4)
+        .reconnection_backoff(Duration::from_secs(30), Duration::from_secs(30))
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    // Wait until the driver knows B is up and C is down.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = session.cluster_metadata();
+        let up = |addr| m.host(addr).map(|h| h.is_up());
+        if up(b) == Some(true) && up(c) == Some(false) && session.pool_state().len() == 3 {
+            let open = session
+                .pool_state()
+                .iter()
+                .find(|(addr, ..)| *addr == b)
+                .map(|(_, open, _)| *open);
+            if open > Some(0) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "B up and C down never showed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A and B (both up) disagree.
+    let agreed = session
+        .wait_for_schema_agreement(Duration::from_millis(500))
+        .await
+        .expect("check");
+    assert!(!agreed);
+
+    // A and B agree; C, which is down, still differs and does not count.
+    cell.versions.lock().expect("lock").b = one;
+    let agreed = session
+        .wait_for_schema_agreement(Duration::from_secs(5))
+        .await
+        .expect("check");
+    assert!(agreed);
+    assert_eq!(cell.versions.lock().expect("lock").c, two);
+}
