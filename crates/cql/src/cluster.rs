@@ -1,5 +1,5 @@
 //! `Cluster`: the configuration of a connection to a Cassandra or ScyllaDB cluster, and the
-//! entry point that opens a [`Session`](crate::Session).
+//! entry point that opens a [`Session`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cql::Error> {
