@@ -113,6 +113,23 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
+    /// `[bytes]` for hot loops: `None` when truncated, no error value built (the caller
+    /// reports its own). `Some(None)` is a null.
+    #[inline]
+    pub(crate) fn try_bytes(&mut self) -> Option<Option<&'a [u8]>> {
+        let (len, rest) = self.buf.split_first_chunk::<4>()?;
+        let Ok(n) = usize::try_from(i32::from_be_bytes(*len)) else {
+            self.buf = rest;
+            return Some(None);
+        };
+        if rest.len() < n {
+            return None;
+        }
+        let (v, tail) = rest.split_at(n);
+        self.buf = tail;
+        Some(Some(v))
+    }
+
     /// `[bytes]`: an `[int]` length (negative = null) and bytes.
     pub fn bytes(&mut self, what: &'static str) -> Result<Option<&'a [u8]>> {
         let n = self.int(what)?;

@@ -102,3 +102,26 @@ fn hostile_collection_counts_are_refused() {
     assert!(Vec::<i32>::deserialize(&t, Some(v)).is_err());
     assert!(crate::types::CqlValue::deserialize(&t, Some(v)).is_err());
 }
+
+#[test]
+fn a_value_longer_than_the_rows_is_truncation() {
+    let s = specs();
+    // id = 7, name = "x", then a blob claiming 100 bytes with 2 present.
+    let mut raw = raw_rows(&[Some(&7i32.to_be_bytes()), Some(b"x")]).to_vec();
+    raw.extend_from_slice(&100i32.to_be_bytes());
+    raw.extend_from_slice(b"ab");
+    let raw = Bytes::from(raw);
+    let mut it = RowIterator::new(&raw, 1, &s);
+    assert!(matches!(
+        it.next().unwrap(),
+        Err(DeserializeError::Truncated)
+    ));
+    assert!(it.next().is_none());
+    // A length prefix cut short is truncation too.
+    let raw = Bytes::from_static(&[0, 0]);
+    let mut it = RowIterator::new(&raw, 1, &s);
+    assert!(matches!(
+        it.next().unwrap(),
+        Err(DeserializeError::Truncated)
+    ));
+}

@@ -13,6 +13,7 @@ use crate::types::{
 };
 use crate::wire::Reader;
 
+#[inline]
 pub(crate) fn non_null<'f>(
     typ: &ColumnType,
     v: Option<RawValue<'f>>,
@@ -25,6 +26,7 @@ pub(crate) fn non_null<'f>(
     }
 }
 
+#[inline]
 pub(crate) fn exact<const N: usize>(
     typ: &ColumnType,
     v: Option<RawValue<'_>>,
@@ -51,6 +53,7 @@ macro_rules! fixed {
     ($t:ty, $pat:pat, $n:expr, |$b:ident| $conv:expr) => {
         impl<'f> DeserializeValue<'f> for $t {
             check!($t, $pat);
+            #[inline]
             fn deserialize(
                 typ: &ColumnType,
                 v: Option<RawValue<'f>>,
@@ -86,6 +89,7 @@ fixed!(CqlTimestamp, ColumnType::Timestamp, 8, |b| CqlTimestamp(
 
 impl<'f> DeserializeValue<'f> for &'f str {
     check!(&str, ColumnType::Text | ColumnType::Ascii);
+    #[inline]
     fn deserialize(typ: &ColumnType, v: Option<RawValue<'f>>) -> Result<Self, DeserializeError> {
         let v = non_null(typ, v)?;
         let s = std::str::from_utf8(v.as_slice())

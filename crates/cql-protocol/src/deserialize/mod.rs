@@ -95,11 +95,13 @@ pub struct RawValue<'frame> {
 
 impl<'frame> RawValue<'frame> {
     /// A value whose bytes `data` lie inside `frame`.
+    #[inline]
     pub fn new(frame: &'frame Bytes, data: &'frame [u8]) -> Self {
         RawValue { frame, data }
     }
 
     /// The value's bytes, borrowed from the frame.
+    #[inline]
     pub fn as_slice(&self) -> &'frame [u8] {
         self.data
     }

@@ -27,11 +27,12 @@ impl<'frame, 'meta> ColumnIterator<'frame, 'meta> {
 impl<'frame, 'meta> Iterator for ColumnIterator<'frame, 'meta> {
     type Item = Result<(&'meta ColumnSpec, Option<RawValue<'frame>>), DeserializeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let spec = self.columns.next()?;
-        Some(match self.reader.bytes("column value") {
-            Ok(v) => Ok((spec, v.map(|d| RawValue::new(self.frame, d)))),
-            Err(_) => Err(DeserializeError::Truncated.in_column(&spec.name)),
+        Some(match self.reader.try_bytes() {
+            Some(v) => Ok((spec, v.map(|d| RawValue::new(self.frame, d)))),
+            None => Err(DeserializeError::Truncated.in_column(&spec.name)),
         })
     }
 
@@ -77,6 +78,7 @@ impl<'frame, 'meta> RowIterator<'frame, 'meta> {
 impl<'frame, 'meta> Iterator for RowIterator<'frame, 'meta> {
     type Item = Result<ColumnIterator<'frame, 'meta>, DeserializeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
@@ -85,7 +87,7 @@ impl<'frame, 'meta> Iterator for RowIterator<'frame, 'meta> {
         // Find the row's extent first so a row type that reads fewer columns cannot desync us.
         let start = self.reader;
         for _ in 0..self.columns.len() {
-            if self.reader.bytes("column value").is_err() {
+            if self.reader.try_bytes().is_none() {
                 self.remaining = 0;
                 return Some(Err(DeserializeError::Truncated));
             }
@@ -130,6 +132,7 @@ impl<'frame, 'meta, R: DeserializeRow<'frame>> TypedRowIterator<'frame, 'meta, R
 impl<'frame, R: DeserializeRow<'frame>> Iterator for TypedRowIterator<'frame, '_, R> {
     type Item = Result<R, DeserializeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.inner.next()?.and_then(R::deserialize))
     }
