@@ -27,8 +27,9 @@ use cql_protocol::{Compression, ProtocolVersion};
 use crate::connection::TlsConfig;
 use crate::error::Error;
 use crate::policies::{
-    DefaultRetryPolicy, ExponentialReconnectionPolicy, LoadBalancingPolicy,
-    NoSpeculativeExecutionPolicy, ReconnectionPolicy, RetryPolicy, SpeculativeExecutionPolicy,
+    AddressTranslator, DefaultRetryPolicy, ExponentialReconnectionPolicy, IdentityTranslator,
+    LoadBalancingPolicy, NoSpeculativeExecutionPolicy, ReconnectionPolicy, RetryPolicy,
+    SpeculativeExecutionPolicy,
 };
 use crate::profile::ExecutionProfile;
 use crate::session::Session;
@@ -65,6 +66,7 @@ pub(crate) struct Config {
     pub(crate) metrics_interval: Option<Duration>,
     pub(crate) metadata_wait: Duration,
     pub(crate) max_schema_agreement_wait: Duration,
+    pub(crate) address_translator: Arc<dyn AddressTranslator>,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +100,7 @@ impl std::fmt::Debug for Config {
             metrics_interval,
             metadata_wait,
             max_schema_agreement_wait,
+            address_translator,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -130,6 +133,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_interval", metrics_interval)
             .field("metadata_wait", metadata_wait)
             .field("max_schema_agreement_wait", max_schema_agreement_wait)
+            .field("address_translator", address_translator)
             .finish()
     }
 }
@@ -167,6 +171,7 @@ impl Default for Config {
             metrics_interval: None,
             metadata_wait: Duration::from_millis(100),
             max_schema_agreement_wait: Duration::from_secs(10),
+            address_translator: Arc::new(IdentityTranslator),
         }
     }
 }
@@ -408,6 +413,13 @@ impl ClusterBuilder {
     /// (default: never; `Session::metrics` reads them at any time).
     pub fn metrics_interval(mut self, interval: Option<Duration>) -> Self {
         self.config.metrics_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// Maps the addresses nodes advertise to the addresses to connect to (default: unchanged,
+    /// [`IdentityTranslator`]); see [`AddressTranslator`].
+    pub fn address_translator(mut self, translator: impl AddressTranslator + 'static) -> Self {
+        self.config.address_translator = Arc::new(translator);
         self
     }
 

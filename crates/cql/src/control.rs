@@ -169,6 +169,12 @@ impl Shared {
         candidates.iter().find_map(|p| p.any_open())
     }
 
+    /// The node the control connection is on, if it has one now.
+    pub(crate) fn control_host(&self) -> Option<SocketAddr> {
+        let c = self.control.lock().ok()?;
+        c.as_ref().filter(|c| !c.is_closed()).map(Connection::addr)
+    }
+
     /// Reads the metadata now, on the control connection if there is one.
     pub(crate) async fn refresh_now(&self) -> Result<Arc<ClusterMetadata>, Error> {
         let conn = self
@@ -223,7 +229,7 @@ impl Shared {
             .is_some_and(|p| p.ends_with("Murmur3Partitioner"));
         let mut hosts = vec![self.host_from_row(conn.addr(), local_row, murmur3)];
         for row in &peers {
-            match peer_address(row, self.config.port) {
+            match peer_connect_address(row, &self.config) {
                 Some(addr) => hosts.push(self.host_from_row(addr, row, murmur3)),
                 None => tracing::warn!(?row, "peer row without an address; ignored"),
             }
@@ -310,7 +316,7 @@ impl Shared {
         let mut versions = Vec::new();
         let rows = local.iter().chain(peers.iter().filter(|row| {
             // Nodes known to be down do not hold up agreement.
-            peer_address(row, self.config.port)
+            peer_connect_address(row, &self.config)
                 .and_then(|a| metadata.host(a))
                 .is_none_or(|h| h.is_up())
         }));
@@ -475,6 +481,16 @@ fn peer_address(row: &Row, default_port: u16) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
+/// The address to connect to for a peer row: its advertised address, translated.
+fn peer_connect_address(row: &Row, config: &Config) -> Option<SocketAddr> {
+    let advertised = peer_address(row, config.port)?;
+    let addr = config.address_translator.translate(advertised);
+    if addr != advertised {
+        tracing::debug!(%advertised, %addr, "peer address translated");
+    }
+    Some(addr)
+}
+
 /// Reads every `system_schema` table the metadata needs, for every keyspace or one.
 async fn read_schema(
     conn: &Connection,
@@ -569,5 +585,84 @@ pub(crate) async fn run(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver
             *c = None;
         }
         tracing::info!(addr = %conn.addr(), "control connection closed; moving to another node");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policies::AddressTranslator;
+
+    /// Maps the advertised private network 10.0.0.0/24 to 127.0.0.1 with port 19000 + last octet.
+    #[derive(Debug)]
+    struct PortMap;
+
+    impl AddressTranslator for PortMap {
+        fn translate(&self, addr: SocketAddr) -> SocketAddr {
+            match addr.ip() {
+                IpAddr::V4(v4) if v4.octets()[..3] == [10, 0, 0] => {
+                    SocketAddr::from(([127, 0, 0, 1], 19000 + u16::from(v4.octets()[3])))
+                }
+                _ => addr,
+            }
+        }
+    }
+
+    fn peer_row(native: Option<[u8; 4]>, rpc: Option<[u8; 4]>, port: Option<i32>) -> Row {
+        let ip = |o: Option<[u8; 4]>| o.map(|o| CqlValue::Inet(IpAddr::from(o)));
+        Row::from_parts(
+            &["peer", "native_address", "rpc_address", "native_port"],
+            vec![
+                ip(Some([10, 0, 0, 9])),
+                ip(native),
+                ip(rpc),
+                port.map(CqlValue::Int),
+            ],
+        )
+    }
+
+    #[test]
+    fn peer_addresses_are_translated() {
+        let mut config = Config::default();
+        // The default translator keeps what the node advertises.
+        let row = peer_row(Some([10, 0, 0, 2]), None, Some(9142));
+        assert_eq!(
+            peer_connect_address(&row, &config),
+            Some("10.0.0.2:9142".parse().expect("addr"))
+        );
+        config.address_translator = Arc::new(PortMap);
+        assert_eq!(
+            peer_connect_address(&row, &config),
+            Some("127.0.0.1:19002".parse().expect("addr"))
+        );
+        // system.peers (no native_address): rpc_address with the configured port, translated.
+        let row = peer_row(None, Some([10, 0, 0, 3]), None);
+        assert_eq!(
+            peer_connect_address(&row, &config),
+            Some("127.0.0.1:19003".parse().expect("addr"))
+        );
+        // A wildcard rpc_address means the peer address, which is translated too.
+        let row = peer_row(None, Some([0, 0, 0, 0]), None);
+        assert_eq!(
+            peer_connect_address(&row, &config),
+            Some("127.0.0.1:19009".parse().expect("addr"))
+        );
+        // Addresses outside the mapped network pass unchanged; a row without one is skipped.
+        let row = peer_row(Some([192, 168, 1, 5]), None, Some(9042));
+        assert_eq!(
+            peer_connect_address(&row, &config),
+            Some("192.168.1.5:9042".parse().expect("addr"))
+        );
+        let row = Row::from_parts(&["peer"], vec![None]);
+        assert_eq!(peer_connect_address(&row, &config), None);
+    }
+
+    #[test]
+    fn config_debug_names_the_translator() {
+        let config = Config {
+            address_translator: Arc::new(PortMap),
+            ..Config::default()
+        };
+        assert!(format!("{config:?}").contains("address_translator: PortMap"));
     }
 }

@@ -114,7 +114,7 @@ impl HostPool {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    async fn connect_one(&self) -> Result<Connection, Error> {
+    async fn connect_one(self: &Arc<Self>) -> Result<Connection, Error> {
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let result = async {
             let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
@@ -135,6 +135,7 @@ impl HostPool {
                     conns.retain(|c| !c.is_closed());
                     conns.push(conn.clone());
                 }
+                self.watch(&conn);
                 Ok(conn)
             }
             Err(e) => {
@@ -153,6 +154,24 @@ impl HostPool {
                 Err(e)
             }
         }
+    }
+
+    /// Refills the pool as soon as `conn` closes (a node that stopped or crashed): the
+    /// reconnection attempts with back-off start at once, and a node that cannot be reached
+    /// is marked down, instead of both waiting for a request to pick this pool or for the
+    /// cluster's event.
+    fn watch(self: &Arc<Self>, conn: &Connection) {
+        let pool = Arc::downgrade(self);
+        let conn = conn.clone();
+        tokio::spawn(async move {
+            conn.closed().await;
+            if let Some(pool) = pool.upgrade() {
+                if !pool.shut.load(Ordering::Acquire) {
+                    tracing::debug!(addr = %pool.addr, "connection closed; refilling the pool");
+                    pool.ensure_filled();
+                }
+            }
+        });
     }
 
     /// Starts a background task that opens connections until the pool is full, backing off

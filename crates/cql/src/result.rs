@@ -57,6 +57,14 @@ impl Row {
     pub fn into_values(self) -> Vec<Option<CqlValue>> {
         self.values
     }
+    /// A row from names and values (for unit tests of code that reads rows).
+    #[cfg(test)]
+    pub(crate) fn from_parts(names: &[&str], values: Vec<Option<CqlValue>>) -> Row {
+        Row {
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+            values,
+        }
+    }
 }
 
 #[cfg(test)]

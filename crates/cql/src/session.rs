@@ -262,6 +262,27 @@ impl Session {
         pool_state(&self.inner.shared)
     }
 
+    /// The node the control connection (events, metadata reads) is on now; `None` while it
+    /// moves to another node.
+    pub fn control_host(&self) -> Option<SocketAddr> {
+        self.inner.shared.control_host()
+    }
+
+    /// The last error of each node's pool that failed to open a connection (kept after later
+    /// successes until the next failure), e.g. an authentication failure.
+    pub fn pool_errors(&self) -> Vec<(SocketAddr, String)> {
+        let mut out: Vec<_> = self
+            .inner
+            .shared
+            .pools
+            .load()
+            .values()
+            .filter_map(|p| p.last_error().map(|e| (p.addr(), e)))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// A snapshot of the session's metrics: counters, latency percentiles, per-node figures.
     pub fn metrics(&self) -> Metrics {
         self.inner.counters.snapshot(self.pool_state())

@@ -356,6 +356,27 @@ impl ReconnectionPolicy for ExponentialReconnectionPolicy {
     }
 }
 
+/// Maps the address a node advertises (its `rpc_address`/`native_address` in `system.peers`)
+/// to the address this client connects to: for clusters behind NAT, port mappings or
+/// container networks, where nodes know themselves by addresses clients cannot reach.
+///
+/// Applied to every peer the control connection reads; contact points and the node the
+/// control connection is on keep the address they were reached at.
+pub trait AddressTranslator: Send + Sync + std::fmt::Debug {
+    /// The address to connect to for a node that advertises `addr`.
+    fn translate(&self, addr: SocketAddr) -> SocketAddr;
+}
+
+/// Connects to the addresses nodes advertise, unchanged (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdentityTranslator;
+
+impl AddressTranslator for IdentityTranslator {
+    fn translate(&self, addr: SocketAddr) -> SocketAddr {
+        addr
+    }
+}
+
 #[cfg(test)]
 #[path = "policies_tests.rs"]
 mod tests;

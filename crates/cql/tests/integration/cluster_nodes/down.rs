@@ -1,0 +1,400 @@
+//! Tests that stop and start nodes with `scripts/cassandra stop-node` / `start-node`. Each
+//! leaves all three nodes running (a guard restarts a stopped node when a test fails).
+//! They run only with `CQL_TEST_FAILOVER=1` as well, one at a time.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cql::Cluster;
+use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
+
+use super::{create_keyspace, ddl, hosts, node_addr, node_of, session, three_nodes};
+
+fn enabled() -> bool {
+    if !three_nodes() {
+        return false;
+    }
+    let on = std::env::var("CQL_TEST_FAILOVER").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipped: also needs CQL_TEST_FAILOVER=1 (it stops nodes)");
+    }
+    on
+}
+
+/// Runs `scripts/cassandra ARGS` (it finds the cluster through the inherited environment:
+/// `CASSANDRA_RUN_DIR`, `CASSANDRA_IP_BASE`) and returns how long it took.
+fn cassandra(args: &[&str]) -> Duration {
+    let t0 = Instant::now();
+    let status = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/cassandra"
+    ))
+    .args(args)
+    .status()
+    .expect("run scripts/cassandra");
+    assert!(status.success(), "scripts/cassandra {args:?}: {status}");
+    t0.elapsed()
+}
+
+/// A stopped node; started again when dropped without [`Stopped::start`] (a failed test).
+struct Stopped(usize);
+
+impl Stopped {
+    fn new(node: usize, kill: bool) -> Stopped {
+        let n = node.to_string();
+        let took = if kill {
+            cassandra(&["stop-node", &n, "--kill"])
+        } else {
+            cassandra(&["stop-node", &n])
+        };
+        eprintln!("node {node} stopped (kill: {kill}) in {took:?}");
+        Stopped(node)
+    }
+
+    /// Starts the node again; returns when it serves CQL and every node sees it up.
+    fn start(self) -> Duration {
+        let node = self.0;
+        std::mem::forget(self);
+        let took = cassandra(&["start-node", &node.to_string()]);
+        eprintln!("node {node} started again in {took:?}");
+        took
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/cassandra"
+        ))
+        .args(["start-node", &self.0.to_string()])
+        .status();
+    }
+}
+
+/// Polls `check` every 50 ms until it holds; fails after `limit` with `what`.
+async fn wait_until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let t0 = Instant::now();
+    while !check() {
+        assert!(t0.elapsed() < limit, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    t0.elapsed()
+}
+
+/// Write load: `workers` tasks inserting increasing keys until stopped; records every
+/// acknowledged key with its time and coordinator, and every error.
+struct Load {
+    acked: Arc<Mutex<Vec<(i32, Instant, SocketAddr)>>>,
+    errors: Arc<Mutex<Vec<(Instant, String)>>>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(
+        s: &cql::Session,
+        insert: &cql::PreparedStatement,
+        next: &Arc<AtomicI32>,
+        workers: usize,
+    ) -> Load {
+        let acked = Arc::new(Mutex::new(Vec::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..workers)
+            .map(|_| {
+                let (s, insert, acked, errors, next, stop) = (
+                    s.clone(),
+                    insert.clone(),
+                    Arc::clone(&acked),
+                    Arc::clone(&errors),
+                    Arc::clone(next),
+                    Arc::clone(&stop),
+                );
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        match s.execute(&insert, (k, k)).await {
+                            Ok(r) => acked.lock().expect("lock").push((
+                                k,
+                                Instant::now(),
+                                r.coordinator(),
+                            )),
+                            Err(e) => errors
+                                .lock()
+                                .expect("lock")
+                                .push((Instant::now(), e.to_string())),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load {
+            acked,
+            errors,
+            stop,
+            workers,
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn finish(self) -> (Vec<(i32, Instant, SocketAddr)>, Vec<(Instant, String)>) {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.workers {
+            w.await.expect("worker");
+        }
+        let acked = self.acked.lock().expect("lock").clone();
+        let errors = self.errors.lock().expect("lock").clone();
+        (acked, errors)
+    }
+}
+
+fn per_node(acked: &[(i32, Instant, SocketAddr)]) -> BTreeMap<usize, usize> {
+    let mut out = BTreeMap::new();
+    for (_, _, c) in acked {
+        *out.entry(node_of(*c).unwrap_or(0)).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Kills node 3 under a steady write load at QUORUM (RF 3), reads every acknowledged write
+/// back with node 3 down, then starts node 3 again: its pool is rebuilt and it coordinates
+/// requests again (token-aware routing puts it first for the keys it owns).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_when_a_node_is_killed_under_load() {
+    if !enabled() {
+        return;
+    }
+    let s = session().await;
+    create_keyspace(&s, "cluster_failover", 3).await;
+    // No schema-agreement wait in the driver yet: retry until every node knows the table.
+    let mut tries = 0;
+    let insert = loop {
+        match s
+            .prepare("INSERT INTO cluster_failover.t (k, v) VALUES (?, ?)")
+            .await
+        {
+            Ok(p) => break p,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                eprintln!("waiting for schema agreement: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("prepare: {e}"),
+        }
+    };
+    let insert = insert
+        .with_consistency(cql::Consistency::Quorum)
+        .with_idempotent(true);
+    let next = Arc::new(AtomicI32::new(0));
+    let load = Load::start(&s, &insert, &next, 16);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let killed_at = Instant::now();
+    let stopped = Stopped::new(3, true);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (acked, errors) = load.finish().await;
+    let before = acked.iter().filter(|(_, t, _)| *t <= killed_at).count();
+    let after: Vec<_> = acked.iter().filter(|(_, t, _)| *t > killed_at).collect();
+    let first_after = after.first().map(|(_, t, _)| t.duration_since(killed_at));
+    let m = s.metrics();
+    eprintln!(
+        "failover: {} writes acknowledged ({before} in the 2 s before the kill, {} in the 6 s after, first {:?} after it), \
+         coordinators by node {:?}, {} errors surfaced, {} retries on the next host, node 3 up: {:?}; errors: {:?}",
+        acked.len(),
+        after.len(),
+        first_after,
+        per_node(&acked),
+        errors.len(),
+        m.retries_on_next_host,
+        s.cluster_metadata().host(node_addr(3)).map(|h| h.is_up()),
+        errors.iter().take(3).collect::<Vec<_>>()
+    );
+    assert!(
+        !after.is_empty(),
+        "the load did not continue after the kill"
+    );
+    assert!(errors.is_empty(), "errors reached the caller: {errors:?}");
+    // Every acknowledged write is there, read back at QUORUM with node 3 still down.
+    let select = s
+        .prepare("SELECT v FROM cluster_failover.t WHERE k = ?")
+        .await
+        .expect("prepare")
+        .with_consistency(cql::Consistency::Quorum);
+    let t0 = Instant::now();
+    for (k, _, _) in &acked {
+        let rs = s.execute(&select, (*k,)).await.expect("read back");
+        let (v,): (i32,) = rs
+            .first_row_typed()
+            .unwrap_or_else(|e| panic!("acknowledged write {k} missing: {e}"));
+        assert_eq!(v, *k);
+    }
+    eprintln!(
+        "failover: {} acknowledged writes read back at QUORUM in {:?} with node 3 down",
+        acked.len(),
+        t0.elapsed()
+    );
+
+    // Node 3 comes back, under load: its pool reconnects (back-off at most 2 s in session())
+    // and it coordinates the writes it owns again.
+    let load = Load::start(&s, &insert, &next, 4);
+    let restart_at = Instant::now();
+    stopped.start();
+    let started_at = Instant::now();
+    let pool_open = || {
+        s.pool_state()
+            .iter()
+            .any(|(a, open, _)| *a == node_addr(3) && *open > 0)
+    };
+    let pool_wait = wait_until(Duration::from_secs(15), "node 3's pool reopens", pool_open).await;
+    let acked_by_3 = {
+        let acked = Arc::clone(&load.acked);
+        move || {
+            acked
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|(_, _, c)| *c == node_addr(3))
+        }
+    };
+    wait_until(
+        Duration::from_secs(15),
+        "node 3 coordinates writes again",
+        acked_by_3,
+    )
+    .await;
+    let (acked, errors) = load.finish().await;
+    let first_by_3 = acked
+        .iter()
+        .filter(|(_, _, c)| *c == node_addr(3))
+        .map(|(_, t, _)| *t)
+        .min()
+        .expect("a write coordinated by node 3");
+    let recovered = first_by_3.saturating_duration_since(started_at);
+    eprintln!(
+        "restart: start-node took {:?}; node 3's pool open {pool_wait:?} after it returned; first write coordinated by node 3 \
+         {:?} after start-node began ({:?} after it returned); {} writes during the restart, by node {:?}; {} errors; pool state {:?}",
+        started_at - restart_at,
+        first_by_3.saturating_duration_since(restart_at),
+        recovered,
+        acked.len(),
+        per_node(&acked),
+        errors.len(),
+        s.pool_state()
+    );
+    assert!(errors.is_empty(), "errors reached the caller: {errors:?}");
+    assert_eq!(
+        s.cluster_metadata().host(node_addr(3)).map(|h| h.is_up()),
+        Some(true)
+    );
+}
+
+/// Stops the node the control connection is on: the control connection moves to another
+/// node, and schema changes made elsewhere and status changes of a node this session has no
+/// pool for (so it learns of them only through events) still arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_connection_moves_when_its_node_stops() {
+    if !enabled() {
+        return;
+    }
+    // Nodes 1 and 2 only: node 3 gets no pool, its up/down state comes from events alone.
+    let s = Cluster::builder()
+        .contact_points([hosts()[0].clone()])
+        .credentials("cassandra", "cassandra")
+        .reconnection_backoff(Duration::from_millis(200), Duration::from_secs(2))
+        .load_balancing_policy(WhiteListPolicy::new(
+            RoundRobinPolicy::new(),
+            [node_addr(1), node_addr(2)],
+        ))
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    s.refresh_metadata().await.expect("metadata");
+    let control = s.control_host().expect("a control connection");
+    let c = node_of(control).expect("control on a cluster node");
+    let other = if c == 1 { 2 } else { 1 };
+    assert_ne!(c, 3, "node 3 has no pool");
+    let ks = "cluster_control_moves";
+    let other_session = Cluster::builder()
+        .contact_points([hosts()[2].clone()])
+        .credentials("cassandra", "cassandra")
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect to node 3");
+    ddl(&other_session, &format!("DROP KEYSPACE IF EXISTS {ks}")).await;
+    wait_until(Duration::from_secs(30), "the drop is seen", || {
+        !s.cluster_metadata().keyspaces().contains_key(ks)
+    })
+    .await;
+
+    let stopped = Stopped::new(c, false);
+    let moved = wait_until(
+        Duration::from_secs(10),
+        "the control connection moves",
+        || s.control_host().is_some_and(|h| h != control),
+    )
+    .await;
+    assert_eq!(s.control_host(), Some(node_addr(other)));
+    wait_until(Duration::from_secs(10), "node is seen down", || {
+        s.cluster_metadata()
+            .host(control)
+            .is_some_and(|h| !h.is_up())
+    })
+    .await;
+    // DDL through node 3, which the session does not use: only the event tells it.
+    let t0 = Instant::now();
+    create_keyspace(&other_session, ks, 2).await;
+    let seen = wait_until(
+        Duration::from_secs(30),
+        "the new keyspace appears in the metadata",
+        || s.cluster_metadata().keyspaces().contains_key(ks),
+    )
+    .await;
+    eprintln!(
+        "control connection: on node {c}; moved to node {other} {moved:?} after node {c} stopped; \
+         keyspace created through node 3 seen {seen:?} after the DDL ended ({:?} after it began)",
+        t0.elapsed()
+    );
+    // Requests go on through the remaining node.
+    let r = s
+        .execute("SELECT release_version FROM system.local", ())
+        .await
+        .expect("query with the control node down");
+    assert_eq!(r.coordinator(), node_addr(other));
+
+    let took = stopped.start();
+    wait_until(Duration::from_secs(15), "the stopped node is back", || {
+        s.cluster_metadata()
+            .host(control)
+            .is_some_and(|h| h.is_up())
+    })
+    .await;
+    eprintln!("node {c} back up in the metadata after start-node ({took:?})");
+
+    // Node 3: no pool, so up/down changes reach this session only as events.
+    assert!(s.pool_state().iter().all(|(a, _, _)| *a != node_addr(3)));
+    let stopped = Stopped::new(3, false);
+    let down = wait_until(Duration::from_secs(30), "node 3 reported down", || {
+        s.cluster_metadata()
+            .host(node_addr(3))
+            .is_some_and(|h| !h.is_up())
+    })
+    .await;
+    stopped.start();
+    let up = wait_until(Duration::from_secs(30), "node 3 reported up", || {
+        s.cluster_metadata()
+            .host(node_addr(3))
+            .is_some_and(|h| h.is_up())
+    })
+    .await;
+    eprintln!(
+        "status events: node 3 down {down:?} after stop-node returned, up {up:?} after start-node returned"
+    );
+    ddl(&other_session, &format!("DROP KEYSPACE IF EXISTS {ks}")).await;
+}
