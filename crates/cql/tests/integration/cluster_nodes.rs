@@ -89,6 +89,46 @@ pub(crate) async fn create_keyspace(s: &cql::Session, name: &str, rf: u32) {
     .await;
 }
 
+/// Waits until node 1 and the peers it knows of report the same schema version (the driver
+/// has no schema-agreement wait yet): DDL reaches the other nodes asynchronously, and a
+/// request routed to a node that has not seen a new table fails.
+pub(crate) async fn wait_schema_agreement() {
+    let s = Cluster::builder()
+        .contact_points([hosts()[0].clone()])
+        .credentials("cassandra", "cassandra")
+        .load_balancing_policy(cql::policies::WhiteListPolicy::new(
+            cql::policies::RoundRobinPolicy::new(),
+            [node_addr(1)],
+        ))
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect to node 1");
+    let t0 = Instant::now();
+    loop {
+        let mut versions = Vec::new();
+        for q in [
+            "SELECT schema_version FROM system.local",
+            "SELECT schema_version FROM system.peers_v2",
+        ] {
+            let rows = s.execute(q, ()).await.expect(q).rows().expect("rows");
+            versions.extend(
+                rows.iter()
+                    .map(|r| format!("{:?}", r.get("schema_version"))),
+            );
+        }
+        if versions.len() == 3 && versions.iter().all(|v| *v == versions[0]) {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no schema agreement: {versions:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn metadata_lists_three_hosts_with_tokens_dc_and_rack() {
     if !three_nodes() {
@@ -129,6 +169,7 @@ async fn token_aware_routing_sends_every_insert_to_the_owner() {
     }
     let s = session().await;
     create_keyspace(&s, "cluster_routing", 1).await;
+    wait_schema_agreement().await;
     let m = s.refresh_metadata().await.expect("metadata");
     let insert = s
         .prepare("INSERT INTO cluster_routing.t (k, v) VALUES (?, ?)")

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use cql::Cluster;
 use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 
-use super::{create_keyspace, ddl, hosts, node_addr, node_of, session, three_nodes};
+use super::{
+    create_keyspace, ddl, hosts, node_addr, node_of, session, three_nodes, wait_schema_agreement,
+};
 
 fn enabled() -> bool {
     if !three_nodes() {
@@ -152,6 +154,19 @@ impl Load {
     }
 }
 
+/// Acknowledged writes per second since `from` (for the report).
+fn per_second(acked: &[(i32, Instant, SocketAddr)], from: Instant) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (_, t, _) in acked {
+        let s = t.saturating_duration_since(from).as_secs() as usize;
+        if out.len() <= s {
+            out.resize(s + 1, 0);
+        }
+        out[s] += 1;
+    }
+    out
+}
+
 fn per_node(acked: &[(i32, Instant, SocketAddr)]) -> BTreeMap<usize, usize> {
     let mut out = BTreeMap::new();
     for (_, _, c) in acked {
@@ -170,6 +185,7 @@ async fn failover_when_a_node_is_killed_under_load() {
     }
     let s = session().await;
     create_keyspace(&s, "cluster_failover", 3).await;
+    wait_schema_agreement().await;
     // No schema-agreement wait in the driver yet: retry until every node knows the table.
     let mut tries = 0;
     let insert = loop {
@@ -190,6 +206,7 @@ async fn failover_when_a_node_is_killed_under_load() {
         .with_consistency(cql::Consistency::Quorum)
         .with_idempotent(true);
     let next = Arc::new(AtomicI32::new(0));
+    let load_start = Instant::now();
     let load = Load::start(&s, &insert, &next, 16);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let killed_at = Instant::now();
@@ -212,6 +229,10 @@ async fn failover_when_a_node_is_killed_under_load() {
         s.cluster_metadata().host(node_addr(3)).map(|h| h.is_up()),
         errors.iter().take(3).collect::<Vec<_>>()
     );
+    eprintln!(
+        "failover: writes per second from the start of the load (kill after 2 s): {:?}",
+        per_second(&acked, load_start)
+    );
     assert!(
         !after.is_empty(),
         "the load did not continue after the kill"
@@ -224,7 +245,11 @@ async fn failover_when_a_node_is_killed_under_load() {
         .expect("prepare")
         .with_consistency(cql::Consistency::Quorum);
     let t0 = Instant::now();
-    for (k, _, _) in &acked {
+    let mut halfway = None;
+    for (i, (k, _, _)) in acked.iter().enumerate() {
+        if i == acked.len() / 2 {
+            halfway = Some(t0.elapsed());
+        }
         let rs = s.execute(&select, (*k,)).await.expect("read back");
         let (v,): (i32,) = rs
             .first_row_typed()
@@ -232,9 +257,11 @@ async fn failover_when_a_node_is_killed_under_load() {
         assert_eq!(v, *k);
     }
     eprintln!(
-        "failover: {} acknowledged writes read back at QUORUM in {:?} with node 3 down",
+        "failover: {} acknowledged writes read back at QUORUM in {:?} with node 3 down (first half in {halfway:?}), \
+         {:?} after the kill",
         acked.len(),
-        t0.elapsed()
+        t0.elapsed(),
+        killed_at.elapsed()
     );
 
     // Node 3 comes back, under load: its pool reconnects (back-off at most 2 s in session())
@@ -266,6 +293,10 @@ async fn failover_when_a_node_is_killed_under_load() {
     )
     .await;
     let (acked, errors) = load.finish().await;
+    eprintln!(
+        "restart: writes per second from start-node on: {:?}",
+        per_second(&acked, restart_at)
+    );
     let first_by_3 = acked
         .iter()
         .filter(|(_, _, c)| *c == node_addr(3))
