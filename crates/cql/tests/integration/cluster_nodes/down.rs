@@ -41,26 +41,35 @@ fn cassandra(args: &[&str]) -> Duration {
     t0.elapsed()
 }
 
+/// [`cassandra`] on a blocking thread, so that the session's tasks keep running meanwhile.
+async fn cassandra_async(args: Vec<String>) -> Duration {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cassandra(&args)
+    })
+    .await
+    .expect("scripts/cassandra")
+}
+
 /// A stopped node; started again when dropped without [`Stopped::start`] (a failed test).
 struct Stopped(usize);
 
 impl Stopped {
-    fn new(node: usize, kill: bool) -> Stopped {
-        let n = node.to_string();
-        let took = if kill {
-            cassandra(&["stop-node", &n, "--kill"])
-        } else {
-            cassandra(&["stop-node", &n])
-        };
+    async fn new(node: usize, kill: bool) -> Stopped {
+        let mut args = vec!["stop-node".to_owned(), node.to_string()];
+        if kill {
+            args.push("--kill".to_owned());
+        }
+        let took = cassandra_async(args).await;
         eprintln!("node {node} stopped (kill: {kill}) in {took:?}");
         Stopped(node)
     }
 
     /// Starts the node again; returns when it serves CQL and every node sees it up.
-    fn start(self) -> Duration {
+    async fn start(self) -> Duration {
         let node = self.0;
         std::mem::forget(self);
-        let took = cassandra(&["start-node", &node.to_string()]);
+        let took = cassandra_async(vec!["start-node".to_owned(), node.to_string()]).await;
         eprintln!("node {node} started again in {took:?}");
         took
     }
@@ -210,7 +219,7 @@ async fn failover_when_a_node_is_killed_under_load() {
     let load = Load::start(&s, &insert, &next, 16);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let killed_at = Instant::now();
-    let stopped = Stopped::new(3, true);
+    let stopped = Stopped::new(3, true).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let (acked, errors) = load.finish().await;
     let before = acked.iter().filter(|(_, t, _)| *t <= killed_at).count();
@@ -266,16 +275,47 @@ async fn failover_when_a_node_is_killed_under_load() {
 
     // Node 3 comes back, under load: its pool reconnects (back-off at most 2 s in session())
     // and it coordinates the writes it owns again.
+    let requests_of_3 = |s: &cql::Session| {
+        s.metrics()
+            .hosts
+            .iter()
+            .find(|h| h.address == node_addr(3))
+            .map_or(0, |h| h.requests)
+    };
+    let before_restart = requests_of_3(&s);
     let load = Load::start(&s, &insert, &next, 4);
     let restart_at = Instant::now();
-    stopped.start();
+    // When node 3's native transport accepts connections again (the earliest a pool can),
+    // and when the session's pool for it has a connection again.
+    let probe = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let mut port = None;
+            loop {
+                if port.is_none() && tokio::net::TcpStream::connect(node_addr(3)).await.is_ok() {
+                    port = Some(Instant::now());
+                }
+                let pool = s
+                    .pool_state()
+                    .iter()
+                    .any(|(a, open, _)| *a == node_addr(3) && *open > 0);
+                if let (Some(port), true) = (port, pool) {
+                    return (port, Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    stopped.start().await;
     let started_at = Instant::now();
     let pool_open = || {
         s.pool_state()
             .iter()
             .any(|(a, open, _)| *a == node_addr(3) && *open > 0)
     };
-    let pool_wait = wait_until(Duration::from_secs(15), "node 3's pool reopens", pool_open).await;
+    wait_until(Duration::from_secs(15), "node 3's pool reopens", pool_open).await;
+    let (port_open, pool_reopened) = probe.await.expect("probe");
+    let pool_after_port = pool_reopened.saturating_duration_since(port_open);
     let acked_by_3 = {
         let acked = Arc::clone(&load.acked);
         move || {
@@ -304,10 +344,13 @@ async fn failover_when_a_node_is_killed_under_load() {
         .min()
         .expect("a write coordinated by node 3");
     let recovered = first_by_3.saturating_duration_since(started_at);
+    let since_port = first_by_3.saturating_duration_since(port_open);
     eprintln!(
-        "restart: start-node took {:?}; node 3's pool open {pool_wait:?} after it returned; first write coordinated by node 3 \
-         {:?} after start-node began ({:?} after it returned); {} writes during the restart, by node {:?}; {} errors; pool state {:?}",
+        "restart: start-node took {:?}, node 3's CQL port open {:?} after it began; node 3's pool open {pool_after_port:?} after the port opened; \
+         first write coordinated by node 3 {since_port:?} after the port opened ({:?} after start-node began, {:?} after it returned); \
+         {} writes during the restart, by node {:?}; {} errors; pool state {:?}",
         started_at - restart_at,
+        port_open.saturating_duration_since(restart_at),
         first_by_3.saturating_duration_since(restart_at),
         recovered,
         acked.len(),
@@ -316,10 +359,40 @@ async fn failover_when_a_node_is_killed_under_load() {
         s.pool_state()
     );
     assert!(errors.is_empty(), "errors reached the caller: {errors:?}");
+    // The pool is back within one reconnection delay (at most 2 s plus jitter here) of the
+    // node accepting connections, with a margin for a loaded machine. (Requests coordinated
+    // by node 3 may fail a little longer: a node serves CQL before it sees the others up,
+    // and answers UNAVAILABLE at QUORUM meanwhile; those are retried on the next node.)
+    assert!(
+        pool_after_port < Duration::from_secs(2 + 10),
+        "node 3's pool reconnected only {pool_after_port:?} after it accepted connections"
+    );
     assert_eq!(
         s.cluster_metadata().host(node_addr(3)).map(|h| h.is_up()),
         Some(true)
     );
+    // The session's own per-node figures agree.
+    let after_restart = requests_of_3(&s);
+    let m = s.metrics();
+    eprintln!(
+        "restart: {} unavailables, {} write timeouts, {} connection errors, {} retries, {} on the next host in the whole test; \
+         last pool errors {:?}",
+        m.unavailables,
+        m.write_timeouts,
+        m.connection_errors,
+        m.retries,
+        m.retries_on_next_host,
+        s.pool_errors()
+    );
+    eprintln!(
+        "restart: node 3's request counter {before_restart} before, {after_restart} after; per node {:?}",
+        s.metrics()
+            .hosts
+            .iter()
+            .map(|h| (h.address, h.requests, h.errors, h.connection_attempts))
+            .collect::<Vec<_>>()
+    );
+    assert!(after_restart > before_restart);
 }
 
 /// Stops the node the control connection is on: the control connection moves to another
@@ -364,7 +437,7 @@ async fn control_connection_moves_when_its_node_stops() {
     })
     .await;
 
-    let stopped = Stopped::new(c, false);
+    let stopped = Stopped::new(c, false).await;
     let moved = wait_until(
         Duration::from_secs(10),
         "the control connection moves",
@@ -399,7 +472,7 @@ async fn control_connection_moves_when_its_node_stops() {
         .expect("query with the control node down");
     assert_eq!(r.coordinator(), node_addr(other));
 
-    let took = stopped.start();
+    let took = stopped.start().await;
     wait_until(Duration::from_secs(15), "the stopped node is back", || {
         s.cluster_metadata()
             .host(control)
@@ -410,14 +483,14 @@ async fn control_connection_moves_when_its_node_stops() {
 
     // Node 3: no pool, so up/down changes reach this session only as events.
     assert!(s.pool_state().iter().all(|(a, _, _)| *a != node_addr(3)));
-    let stopped = Stopped::new(3, false);
+    let stopped = Stopped::new(3, false).await;
     let down = wait_until(Duration::from_secs(30), "node 3 reported down", || {
         s.cluster_metadata()
             .host(node_addr(3))
             .is_some_and(|h| !h.is_up())
     })
     .await;
-    stopped.start();
+    stopped.start().await;
     let up = wait_until(Duration::from_secs(30), "node 3 reported up", || {
         s.cluster_metadata()
             .host(node_addr(3))
