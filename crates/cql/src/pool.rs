@@ -35,6 +35,8 @@ pub(crate) struct HostPool {
     shut: AtomicBool,
     /// The node's up/down flag, shared with the cluster metadata.
     state: Arc<HostState>,
+    /// Cuts a refill task's back-off short (the node was reported up).
+    wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -67,6 +69,7 @@ impl HostPool {
             events,
             shut: AtomicBool::new(false),
             state,
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -192,7 +195,12 @@ impl HostPool {
                 }
                 let failures = pool.failures.load(Ordering::Relaxed);
                 if failures > 0 {
-                    tokio::time::sleep(pool.config.reconnection.delay(failures)).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(pool.config.reconnection.delay(failures)) => {}
+                        () = pool.wake.notified() => {
+                            tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
+                        }
+                    }
                 }
                 let _ = pool.connect_one().await;
             }
@@ -217,9 +225,13 @@ impl HostPool {
         conns.iter().find(|c| !c.is_closed()).cloned()
     }
 
-    /// Forgets earlier failures (the node was reported up) and refills now.
+    /// Forgets earlier failures (the node was reported up) and refills now: a refill task
+    /// waiting out its back-off tries at once.
     pub(crate) fn reconnect_now(self: &Arc<Self>) {
         self.failures.store(0, Ordering::Relaxed);
+        if self.open_connections() < self.config.connections_per_host {
+            self.wake.notify_one();
+        }
         self.ensure_filled();
     }
 
