@@ -159,10 +159,11 @@ impl HostPool {
         }
     }
 
-    /// Refills the pool as soon as `conn` closes (a node that stopped or crashed): the
-    /// reconnection attempts with back-off start at once, and a node that cannot be reached
-    /// is marked down, instead of both waiting for a request to pick this pool or for the
-    /// cluster's event.
+    /// Refills the pool when `conn` closes (a node that stopped or crashed): the reconnection
+    /// attempts start then, and a node that cannot be reached is marked down, instead of both
+    /// waiting for a request to pick this pool or for the cluster's event. A closed connection
+    /// counts as a failure for the back-off, so that a node that accepts connections and then
+    /// drops them is not reconnected to in a tight loop.
     fn watch(self: &Arc<Self>, conn: &Connection) {
         let pool = Arc::downgrade(self);
         let conn = conn.clone();
@@ -170,7 +171,8 @@ impl HostPool {
             conn.closed().await;
             if let Some(pool) = pool.upgrade() {
                 if !pool.shut.load(Ordering::Acquire) {
-                    tracing::debug!(addr = %pool.addr, "connection closed; refilling the pool");
+                    tracing::debug!(addr = %pool.addr, "connection closed; refilling the pool after the back-off");
+                    pool.failures.fetch_max(1, Ordering::Relaxed);
                     pool.ensure_filled();
                 }
             }

@@ -454,15 +454,33 @@ async fn control_connection_moves_when_its_node_stops() {
     // DDL through node 3, which the session does not use: only the event tells it.
     let t0 = Instant::now();
     create_keyspace(&other_session, ks, 2).await;
+    let has_table = |t: &str| {
+        s.cluster_metadata()
+            .keyspaces()
+            .get(ks)
+            .is_some_and(|k| k.tables.contains_key(t))
+    };
     let seen = wait_until(
         Duration::from_secs(30),
-        "the new keyspace appears in the metadata",
-        || s.cluster_metadata().keyspaces().contains_key(ks),
+        "the new keyspace and table appear in the metadata",
+        || has_table("t"),
+    )
+    .await;
+    // A table added to an existing keyspace too.
+    ddl(
+        &other_session,
+        &format!("CREATE TABLE {ks}.t2 (k int PRIMARY KEY, w text)"),
+    )
+    .await;
+    let seen_t2 = wait_until(
+        Duration::from_secs(30),
+        "the second table appears in the metadata",
+        || has_table("t2"),
     )
     .await;
     eprintln!(
         "control connection: on node {c}; moved to node {other} {moved:?} after node {c} stopped; \
-         keyspace created through node 3 seen {seen:?} after the DDL ended ({:?} after it began)",
+         keyspace and table created through node 3 seen {seen:?} after the DDL ended, another table {seen_t2:?} after it ({:?} for both)",
         t0.elapsed()
     );
     // Requests go on through the remaining node.
