@@ -129,6 +129,12 @@ pub trait SerializeRow {
 
     /// Whether there are no values.
     fn is_empty(&self) -> bool;
+
+    /// About how many bytes the values take serialized, when known cheaply (0 if not); for
+    /// sizing request buffers.
+    fn size_hint(&self) -> usize {
+        0
+    }
 }
 
 fn check_count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), SerializeError> {
@@ -222,6 +228,9 @@ impl<T: SerializeRow + ?Sized> SerializeRow for &T {
     fn is_empty(&self) -> bool {
         (**self).is_empty()
     }
+    fn size_hint(&self) -> usize {
+        (**self).size_hint()
+    }
 }
 
 impl<T: SerializeRow + ?Sized> SerializeRow for Box<T> {
@@ -234,6 +243,9 @@ impl<T: SerializeRow + ?Sized> SerializeRow for Box<T> {
     }
     fn is_empty(&self) -> bool {
         (**self).is_empty()
+    }
+    fn size_hint(&self) -> usize {
+        (**self).size_hint()
     }
 }
 
@@ -480,5 +492,8 @@ impl SerializeRow for SerializedValues {
     }
     fn is_empty(&self) -> bool {
         self.count == 0
+    }
+    fn size_hint(&self) -> usize {
+        self.buf.len()
     }
 }

@@ -263,7 +263,10 @@ impl Connection {
             .map_err(|_| self.closed_error(false))?
             .allocate(tx)
             .ok_or(Error::Busy { addr: inner.addr })?;
-        let mut buf = BytesMut::with_capacity(256);
+        // Sized from the request (a batch's values are known), so encoding does not grow it.
+        let mut buf = BytesMut::with_capacity(
+            (cql_protocol::frame::HEADER_LEN + request.size_hint()).max(MIN_REQUEST_BUFFER),
+        );
         let mut flags = Flags::empty();
         flags.set(Flags::TRACING, opts.tracing);
         if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
@@ -362,6 +365,10 @@ impl Drop for OrphanGuard<'_> {
         }
     }
 }
+
+/// The least a request buffer starts with: room for the values of an unprepared statement,
+/// whose size is not known before they are encoded.
+const MIN_REQUEST_BUFFER: usize = 256;
 
 /// Orphans hold stream ids; a quarter of the id space held by requests whose responses never
 /// came means the node is not answering: the connection is closed and replaced.

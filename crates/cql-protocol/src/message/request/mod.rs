@@ -61,6 +61,49 @@ impl Request<'_> {
         }
     }
 
+    /// About how many bytes the body takes encoded (exact for the fixed parts, values as far
+    /// as [`SerializeRow::size_hint`](crate::serialize::SerializeRow::size_hint) knows them); for sizing the request buffer.
+    pub fn size_hint(&self) -> usize {
+        fn params(p: &QueryParameters<'_>) -> usize {
+            // Consistency, flags, value count, page size, serial consistency, timestamp,
+            // now_in_seconds, then what varies.
+            2 + 4
+                + 2
+                + 4
+                + 2
+                + 8
+                + 4
+                + p.values.size_hint()
+                + p.paging_state.map_or(0, |s| 4 + s.len())
+                + p.keyspace.map_or(0, |k| 2 + k.len())
+        }
+        match self {
+            Request::Query(q) => 4 + q.query.len() + params(&q.params),
+            Request::Prepare(p) => 4 + p.query.len() + 4 + p.keyspace.map_or(0, |k| 2 + k.len()),
+            Request::Execute(e) => {
+                2 + e.id.len() + 2 + e.result_metadata_id.map_or(0, <[u8]>::len) + params(&e.params)
+            }
+            Request::Batch(b) => {
+                let statements: usize = b
+                    .statements
+                    .iter()
+                    .map(|s| {
+                        let kind = match s.kind {
+                            BatchStatementKind::Query(q) => 4 + q.len(),
+                            BatchStatementKind::Prepared(id) => 2 + id.len(),
+                        };
+                        1 + kind + 2 + s.values.size_hint()
+                    })
+                    .sum();
+                1 + 2 + statements + 2 + 4 + 2 + 8 + 4 + b.keyspace.map_or(0, |k| 2 + k.len())
+            }
+            Request::Startup(_)
+            | Request::Options
+            | Request::AuthResponse(_)
+            | Request::Register(_) => 64,
+        }
+    }
+
     /// Writes the message body (without envelope header or custom payload).
     pub fn encode_body(&self, dst: &mut BytesMut, version: ProtocolVersion) -> Result<()> {
         match self {
@@ -155,7 +198,7 @@ fn encode_inner(dst: &mut BytesMut, opts: &EncodeOptions<'_>, request: &Request<
         Opcode::Startup | Opcode::Options => None,
         _ => opts.compression,
     };
-    dst.reserve(HEADER_LEN + 64);
+    dst.reserve(HEADER_LEN + request.size_hint());
     dst.put_bytes(0, HEADER_LEN);
     let body_start = dst.len();
     if let Some(p) = opts.custom_payload {

@@ -148,3 +148,56 @@ fn auth_response_debug_redacts_token() {
     let d = DecodedRequest::AuthResponse(Some(Bytes::from_static(b"\0u\0secret")));
     assert!(!format!("{d:?}").contains("secret"));
 }
+
+#[test]
+fn size_hint_covers_serialized_values_and_stays_close() {
+    use crate::serialize::SerializedValues;
+    let values: Vec<SerializedValues> = (0..10)
+        .map(|i| SerializedValues::from_row(&(i, "some text value"), None).unwrap())
+        .collect();
+    let id = [7u8; 16];
+    let statements: Vec<BatchStatement<'_>> = values
+        .iter()
+        .map(|v| BatchStatement {
+            kind: BatchStatementKind::Prepared(&id),
+            values: v,
+            value_specs: None,
+        })
+        .collect();
+    let batch = Request::Batch(Batch {
+        batch_type: BatchType::Logged,
+        statements: &statements,
+        consistency: Consistency::Quorum,
+        serial_consistency: None,
+        default_timestamp: Some(1),
+        keyspace: None,
+        now_in_seconds: None,
+    });
+    let execute = Request::Execute(Execute {
+        id: &id,
+        result_metadata_id: Some(&id),
+        params: QueryParameters {
+            values: &values[0],
+            paging_state: Some(b"state"),
+            page_size: Some(100),
+            default_timestamp: Some(1),
+            ..QueryParameters::default()
+        },
+    });
+    for (request, version) in [
+        (batch, ProtocolVersion::V4),
+        (batch, ProtocolVersion::V5),
+        (execute, ProtocolVersion::V4),
+        (execute, ProtocolVersion::V5),
+    ] {
+        let mut b = BytesMut::new();
+        encode_request(&mut b, version, Flags::empty(), 1, &request).unwrap();
+        let body = b.len() - crate::frame::HEADER_LEN;
+        let hint = request.size_hint();
+        assert!(hint >= body, "{version:?}: hint {hint} < body {body}");
+        assert!(
+            hint < body + 32,
+            "{version:?}: hint {hint} far above body {body}"
+        );
+    }
+}
