@@ -55,6 +55,7 @@ pub(crate) struct Config {
     pub(crate) keyspace: Option<String>,
     pub(crate) timestamp_generator: Option<Arc<dyn TimestampGenerator>>,
     pub(crate) connections_per_host: usize,
+    pub(crate) connections_per_remote_host: usize,
     pub(crate) max_requests_per_connection: usize,
     pub(crate) max_frame_body: usize,
     pub(crate) application_name: Option<String>,
@@ -89,6 +90,7 @@ impl std::fmt::Debug for Config {
             keyspace,
             timestamp_generator,
             connections_per_host,
+            connections_per_remote_host,
             max_requests_per_connection,
             max_frame_body,
             application_name,
@@ -122,6 +124,7 @@ impl std::fmt::Debug for Config {
             .field("keyspace", keyspace)
             .field("timestamp_generator", timestamp_generator)
             .field("connections_per_host", connections_per_host)
+            .field("connections_per_remote_host", connections_per_remote_host)
             .field("max_requests_per_connection", max_requests_per_connection)
             .field("max_frame_body", max_frame_body)
             .field("application_name", application_name)
@@ -157,6 +160,7 @@ impl Default for Config {
             keyspace: None,
             timestamp_generator: Some(Arc::new(MonotonicTimestampGenerator::new())),
             connections_per_host: 1,
+            connections_per_remote_host: 1,
             max_requests_per_connection: 32768,
             max_frame_body: 256 * 1024 * 1024,
             application_name: None,
@@ -349,7 +353,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// Connections per node (default 1; one connection carries up to 32k requests at once).
+    /// Connections per local node (default 1; one connection carries up to 32k requests at once).
     pub fn connections_per_host(mut self, n: usize) -> Self {
         if n == 0 {
             self.error.get_or_insert(Error::Config(
@@ -357,6 +361,18 @@ impl ClusterBuilder {
             ));
         }
         self.config.connections_per_host = n;
+        self
+    }
+
+    /// Connections per node the load-balancing policy rates `Remote` (another data center;
+    /// default 1). `connections_per_host` is for `Local` nodes.
+    pub fn connections_per_remote_host(mut self, n: usize) -> Self {
+        if n == 0 {
+            self.error.get_or_insert(Error::Config(
+                "connections_per_remote_host must be at least 1".into(),
+            ));
+        }
+        self.config.connections_per_remote_host = n;
         self
     }
 

@@ -130,12 +130,21 @@ impl Shared {
         let mut next: Pools = (**current).clone();
         let mut changed = false;
         for h in m.hosts() {
-            if lb.distance(h, &m) != HostDistance::Ignored && !next.contains_key(&h.address()) {
-                tracing::info!(addr = %h.address(), dc = ?h.datacenter(), "new node: opening a pool");
-                let pool = self.new_pool(h.address());
-                pool.ensure_filled();
-                next.insert(h.address(), pool);
-                changed = true;
+            let size = match lb.distance(h, &m) {
+                HostDistance::Local => self.config.connections_per_host,
+                HostDistance::Remote => self.config.connections_per_remote_host,
+                _ => continue,
+            };
+            match next.get(&h.address()) {
+                Some(pool) => pool.set_target(size),
+                None => {
+                    tracing::info!(addr = %h.address(), dc = ?h.datacenter(), size, "new node: opening a pool");
+                    let pool = self.new_pool(h.address());
+                    pool.set_target(size);
+                    pool.ensure_filled();
+                    next.insert(h.address(), pool);
+                    changed = true;
+                }
             }
         }
         next.retain(|addr, pool| {

@@ -7,7 +7,7 @@
 //! reconnection storm.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -37,6 +37,8 @@ pub(crate) struct HostPool {
     state: Arc<HostState>,
     /// Cuts a refill task's back-off short (the node was reported up).
     wake: tokio::sync::Notify,
+    /// Connections to keep open: by the node's distance (local or remote).
+    target: AtomicUsize,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -59,7 +61,6 @@ impl HostPool {
     ) -> Arc<Self> {
         Arc::new(Self {
             addr,
-            config,
             conns: RwLock::new(Vec::new()),
             filling: AtomicBool::new(false),
             failures: AtomicU32::new(0),
@@ -70,7 +71,30 @@ impl HostPool {
             shut: AtomicBool::new(false),
             state,
             wake: tokio::sync::Notify::new(),
+            target: AtomicUsize::new(config.connections_per_host),
+            config,
         })
+    }
+
+    fn target(&self) -> usize {
+        self.target.load(Ordering::Relaxed)
+    }
+
+    /// Sets the number of connections to keep open (the node's distance changed or is known
+    /// now); a larger pool fills in the background, a smaller one closes its surplus
+    /// connections once they have no request in flight.
+    pub(crate) fn set_target(self: &Arc<Self>, n: usize) {
+        let n = n.max(1);
+        if self.target.swap(n, Ordering::Relaxed) == n {
+            return;
+        }
+        if let Ok(conns) = self.conns.read() {
+            let open: Vec<&Connection> = conns.iter().filter(|c| !c.is_closed()).collect();
+            for c in open.iter().skip(n).filter(|c| c.in_flight() == 0) {
+                c.close("pool shrunk: the node's distance changed");
+            }
+        }
+        self.ensure_filled();
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
@@ -99,7 +123,7 @@ impl HostPool {
     pub(crate) fn pick(self: &Arc<Self>) -> Option<Connection> {
         let conns = self.conns.read().ok()?;
         let mut best: Option<&Connection> = None;
-        let mut missing = conns.len() < self.config.connections_per_host;
+        let mut missing = conns.len() < self.target();
         for c in conns.iter() {
             if c.is_closed() {
                 missing = true;
@@ -170,7 +194,8 @@ impl HostPool {
         tokio::spawn(async move {
             conn.closed().await;
             if let Some(pool) = pool.upgrade() {
-                if !pool.shut.load(Ordering::Acquire) {
+                // Not a failure when the pool closed it as surplus (it still has enough).
+                if !pool.shut.load(Ordering::Acquire) && pool.open_connections() < pool.target() {
                     tracing::debug!(addr = %pool.addr, "connection closed; refilling the pool after the back-off");
                     pool.failures.fetch_max(1, Ordering::Relaxed);
                     pool.ensure_filled();
@@ -192,7 +217,7 @@ impl HostPool {
                     break;
                 }
                 let have = pool.open_connections();
-                if have >= pool.config.connections_per_host {
+                if have >= pool.target() {
                     break;
                 }
                 let failures = pool.failures.load(Ordering::Relaxed);
@@ -231,7 +256,7 @@ impl HostPool {
     /// waiting out its back-off tries at once.
     pub(crate) fn reconnect_now(self: &Arc<Self>) {
         self.failures.store(0, Ordering::Relaxed);
-        if self.open_connections() < self.config.connections_per_host {
+        if self.open_connections() < self.target() {
             self.wake.notify_one();
         }
         self.ensure_filled();

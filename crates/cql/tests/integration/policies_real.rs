@@ -2,8 +2,15 @@
 //! Cassandra. A keyspace with replication factor 3 on a one-node cluster makes the node answer
 //! UNAVAILABLE at QUORUM, which is what the retry policies decide on.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use cql::concurrent::OnError;
-use cql::policies::{DowngradingConsistencyRetryPolicy, FallthroughRetryPolicy};
+use cql::metadata::{ClusterMetadata, Host};
+use cql::policies::{
+    DowngradingConsistencyRetryPolicy, FallthroughRetryPolicy, HostDistance, LoadBalancingPolicy,
+    RequestInfo, RoundRobinPolicy,
+};
 use cql::{Consistency, Error, ExecutionProfile, ServerErrorKind, SimpleStatement};
 
 use crate::common::{VERSIONS, builder, hosts, keyspace};
@@ -186,4 +193,72 @@ async fn execute_concurrent_keeps_input_order_and_stops_at_the_first_error_when_
         let on_node: u64 = m.hosts.iter().map(|h| h.requests).sum();
         assert!(on_node >= m.requests, "{m:?}");
     }
+}
+
+/// Rates every node `Remote` (as if the client sat in another data center).
+#[derive(Debug, Default)]
+struct AllRemote(RoundRobinPolicy);
+
+impl LoadBalancingPolicy for AllRemote {
+    fn distance(&self, _: &Host, _: &ClusterMetadata) -> HostDistance {
+        HostDistance::Remote
+    }
+    fn query_plan(&self, r: &RequestInfo<'_>, c: &ClusterMetadata) -> Vec<Arc<Host>> {
+        self.0.query_plan(r, c)
+    }
+}
+
+async fn open_connections_settle(s: &cql::Session, want: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let open: usize = s.pool_state().iter().map(|p| p.1).sum();
+        if open == want || Instant::now() > deadline {
+            return open;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pools_are_sized_by_host_distance() {
+    if !single_node() {
+        return;
+    }
+    let local = builder(cql::ProtocolVersion::V5)
+        .credentials("cassandra", "cassandra")
+        .connections_per_host(3)
+        .connections_per_remote_host(2)
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(open_connections_settle(&local, 3).await, 3);
+    let remote = builder(cql::ProtocolVersion::V5)
+        .credentials("cassandra", "cassandra")
+        .connections_per_host(3)
+        .connections_per_remote_host(2)
+        .load_balancing_policy(AllRemote::default())
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    remote
+        .refresh_metadata()
+        .await
+        .expect("metadata read: the node is rated remote now");
+    assert_eq!(open_connections_settle(&remote, 2).await, 2);
+    remote
+        .execute("SELECT release_version FROM system.local", ())
+        .await
+        .expect("served by the remote pool");
+    assert_eq!(
+        builder(cql::ProtocolVersion::V5)
+            .connections_per_remote_host(0)
+            .build()
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err("invalid configuration: connections_per_remote_host must be at least 1".to_owned())
+    );
 }
