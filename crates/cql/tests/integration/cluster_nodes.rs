@@ -191,6 +191,41 @@ async fn token_aware_routing_sends_every_insert_to_the_owner() {
     eprintln!("coordinators of 1000 inserts: {per_node:?}, misrouted: {misrouted}");
     assert_eq!(misrouted, 0);
     assert_eq!(per_node.len(), 3, "all nodes own some keys: {per_node:?}");
+    // The session's per-node request counters agree (nothing else ran on this session).
+    let metrics = s.metrics();
+    for (addr, n) in &per_node {
+        let h = metrics.host(*addr).expect("node metrics");
+        assert!(h.requests >= *n, "{addr}: {} requests < {n}", h.requests);
+        assert!(
+            h.requests <= *n + 10,
+            "{addr}: {} requests for {n} inserts",
+            h.requests
+        );
+    }
+
+    // Unbound statements with a routing key go to the owner too; the server's own trace says
+    // which node coordinated.
+    let mut traced = 0;
+    for k in 0..60i32 {
+        let key = k.to_be_bytes();
+        let stmt =
+            cql::SimpleStatement::new(format!("SELECT v FROM cluster_routing.t WHERE k = {k}"))
+                .with_routing_key(key.to_vec())
+                .with_keyspace("cluster_routing")
+                .with_tracing(k % 20 == 0);
+        let r = s.execute(&stmt, ()).await.expect("select");
+        let owner = m.token_owner(Token::of_key(&key)).expect("owner").address();
+        assert_eq!(r.coordinator(), owner, "key {k}");
+        if let Some(id) = r.tracing_id() {
+            let trace = s
+                .query_trace(id, Duration::from_secs(10))
+                .await
+                .expect("trace");
+            assert_eq!(trace.coordinator, Some(owner.ip()), "key {k}");
+            traced += 1;
+        }
+    }
+    assert_eq!(traced, 3);
 }
 
 /// Gives the right password to every node but one: stands in for a node whose credentials
