@@ -21,6 +21,7 @@ use crate::wire::{put_signed_vint, put_unsigned_vint};
 macro_rules! fixed_impl {
     ($t:ty, $pat:pat, |$v:ident, $out:ident| $write:expr) => {
         impl SerializeValue for $t {
+            #[inline]
             fn serialize(
                 &self,
                 typ: Option<&ColumnType>,
@@ -47,6 +48,7 @@ fn varint_from_i64(v: i64, out: &mut BytesMut) -> Result<(), SerializeError> {
 macro_rules! int_impl {
     ($t:ty, $variant:ident) => {
         impl SerializeValue for $t {
+            #[inline]
             fn serialize(
                 &self,
                 typ: Option<&ColumnType>,
@@ -154,6 +156,7 @@ fixed_impl!(Vec<u8>, ColumnType::Blob, |v, out| write_bytes(out, v)?);
 fixed_impl!(Bytes, ColumnType::Blob, |v, out| write_bytes(out, v)?);
 
 impl SerializeValue for str {
+    #[inline]
     fn serialize(
         &self,
         typ: Option<&ColumnType>,
@@ -173,6 +176,7 @@ impl SerializeValue for str {
 }
 
 impl SerializeValue for String {
+    #[inline]
     fn serialize(
         &self,
         typ: Option<&ColumnType>,

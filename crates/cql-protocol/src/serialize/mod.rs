@@ -128,6 +128,7 @@ where
 }
 
 /// Writes a `[value]` with the given contents.
+#[inline]
 pub fn write_bytes(out: &mut BytesMut, contents: &[u8]) -> Result<(), SerializeError> {
     let len = i32::try_from(contents.len()).map_err(|_| {
         SerializeError::invalid(

@@ -50,6 +50,7 @@ impl<'a> RowWriter<'a> {
         }
     }
 
+    #[inline]
     fn mode(&mut self, named: bool) -> Result<(), SerializeError> {
         match self.named {
             Some(n) if n != named => Err(SerializeError::invalid(
@@ -64,6 +65,7 @@ impl<'a> RowWriter<'a> {
     }
 
     /// Appends a positional value.
+    #[inline]
     pub fn value<V: SerializeValue + ?Sized>(
         &mut self,
         v: &V,
@@ -101,6 +103,7 @@ impl<'a> RowWriter<'a> {
     }
 
     /// Patches the count; returns `(count, named)`. With no values the count is removed again.
+    #[inline]
     pub fn finish(self) -> Result<(usize, bool), SerializeError> {
         if self.count == 0 {
             self.out.truncate(self.start);
@@ -137,6 +140,7 @@ pub trait SerializeRow {
     }
 }
 
+#[inline]
 fn check_count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), SerializeError> {
     match specs {
         Some(s) if s.len() != got => Err(SerializeError::WrongValueCount {
