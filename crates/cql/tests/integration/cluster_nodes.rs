@@ -366,3 +366,106 @@ async fn wrong_password_on_one_node_backs_off_and_the_others_serve() {
         other => panic!("expected NoHostAvailable, got {other:?}"),
     }
 }
+
+/// Sends node 3's advertised address to a local TCP proxy in front of node 3 (as a NAT or
+/// port mapping would), and records what it was asked to translate.
+#[derive(Debug)]
+struct ProxyNode3 {
+    proxy: SocketAddr,
+    asked: std::sync::Mutex<Vec<SocketAddr>>,
+}
+
+impl cql::policies::AddressTranslator for ProxyNode3 {
+    fn translate(&self, addr: SocketAddr) -> SocketAddr {
+        if let Ok(mut a) = self.asked.lock() {
+            a.push(addr);
+        }
+        if addr == node_addr(3) {
+            self.proxy
+        } else {
+            addr
+        }
+    }
+}
+
+/// Wraps a translator shared with the test.
+#[derive(Debug)]
+struct SharedTranslator(std::sync::Arc<ProxyNode3>);
+
+impl cql::policies::AddressTranslator for SharedTranslator {
+    fn translate(&self, addr: SocketAddr) -> SocketAddr {
+        self.0.translate(addr)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_are_reached_at_their_translated_addresses() {
+    if !three_nodes() {
+        return;
+    }
+    // A TCP proxy on 127.0.0.1:<any port> in front of node 3.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy = listener.local_addr().expect("addr");
+    let proxied = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&proxied);
+    let proxy_task = tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::spawn(async move {
+                if let Ok(mut node) = tokio::net::TcpStream::connect(node_addr(3)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut node).await;
+                }
+            });
+        }
+    });
+    let translator = std::sync::Arc::new(ProxyNode3 {
+        proxy,
+        asked: Default::default(),
+    });
+    let s = Cluster::builder()
+        .contact_points([hosts()[0].clone()])
+        .credentials("cassandra", "cassandra")
+        .address_translator(SharedTranslator(std::sync::Arc::clone(&translator)))
+        .load_balancing_policy(cql::policies::RoundRobinPolicy::new())
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    let m = s.refresh_metadata().await.expect("metadata");
+    let addrs: Vec<SocketAddr> = m.hosts().iter().map(|h| h.address()).collect();
+    let asked = translator.asked.lock().expect("lock").clone();
+    eprintln!("hosts {addrs:?}; translator asked for {asked:?}");
+    // The peers were translated (node 1, reached as a contact point, keeps its address).
+    assert!(
+        asked.contains(&node_addr(2)) && asked.contains(&node_addr(3)),
+        "{asked:?}"
+    );
+    assert!(!asked.contains(&node_addr(1)), "{asked:?}");
+    assert!(
+        addrs.contains(&proxy) && !addrs.contains(&node_addr(3)),
+        "{addrs:?}"
+    );
+    // Requests reach node 3 through the proxy: it answers with its own address.
+    let mut through_proxy = 0;
+    for _ in 0..60 {
+        let r = s
+            .execute("SELECT rpc_address FROM system.local", ())
+            .await
+            .expect("query");
+        if r.coordinator() == proxy {
+            let (ip,): (std::net::IpAddr,) = r.first_row_typed().expect("row");
+            assert_eq!(ip, node_addr(3).ip());
+            through_proxy += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let connections = proxied.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "{through_proxy} of 60 requests through the proxy, {connections} proxied connections"
+    );
+    assert!(through_proxy > 0 && connections > 0);
+    proxy_task.abort();
+}
