@@ -160,7 +160,8 @@ pub(crate) struct Counters {
     connection_errors: AtomicU64,
     other_errors: AtomicU64,
     pub(crate) latency: Histogram,
-    per_host: RwLock<HashMap<SocketAddr, Arc<HostCounters>>>,
+    /// Looked up on every attempt: a fast hasher (the addresses come from the cluster).
+    per_host: RwLock<HashMap<SocketAddr, Arc<HostCounters>, crate::fast_hash::FastBuildHasher>>,
 }
 
 impl Counters {
@@ -183,14 +184,26 @@ impl Counters {
         }
     }
 
+    /// Runs `f` on the counters of `addr`, under the read lock when the node is known (no
+    /// reference count taken).
+    fn with_host(&self, addr: SocketAddr, f: impl Fn(&HostCounters)) {
+        if let Ok(m) = self.per_host.read() {
+            if let Some(h) = m.get(&addr) {
+                f(h);
+                return;
+            }
+        }
+        f(&self.host(addr));
+    }
+
     /// An attempt was sent to `addr`.
     pub(crate) fn attempt_on(&self, addr: SocketAddr) {
-        Self::bump(&self.host(addr).requests);
+        self.with_host(addr, |h| Self::bump(&h.requests));
     }
 
     /// An attempt on `addr` failed with `e` (whether or not it is retried).
     pub(crate) fn attempt_failed(&self, addr: SocketAddr, e: &Error) {
-        Self::bump(&self.host(addr).errors);
+        self.with_host(addr, |h| Self::bump(&h.errors));
         let kind = match e {
             Error::Timeout { .. } => &self.timeouts,
             Error::Server { error, .. } => match error.kind {
