@@ -417,11 +417,15 @@ async fn writer<W: AsyncWrite + Unpin>(
         };
         out.clear();
         let mut result = encoder.push(&first, &mut out);
-        // Coalesce everything already queued into this one write. When the queue looks empty,
-        // yield once first: callers running on the other workers enqueue in the meantime, so
-        // under load one syscall carries many requests (and an idle connection pays one
-        // scheduler round trip).
-        let mut yielded = false;
+        // Coalesce everything already queued into this one write. When the queue looks empty
+        // and other requests are in flight on this connection, yield once first: their callers
+        // and others on the other workers enqueue in the meantime, so under load one syscall
+        // carries many requests. A connection with one request at a time writes at once,
+        // without the scheduler round trip.
+        let busy = inner
+            .upgrade()
+            .is_some_and(|i| i.streams.lock().is_ok_and(|s| s.in_flight() > 1));
+        let mut yielded = !busy;
         while result.is_ok() && out.len() < 1024 * 1024 {
             match rx.try_recv() {
                 Ok(more) => result = encoder.push(&more, &mut out),
