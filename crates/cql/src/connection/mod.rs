@@ -366,6 +366,10 @@ impl Drop for OrphanGuard<'_> {
     }
 }
 
+/// How many times in a row the writer yields to gather requests into one write, as long as
+/// new ones arrive in between.
+const MAX_WRITER_YIELDS: u32 = 4;
+
 /// The least a request buffer starts with: room for the values of an unprepared statement,
 /// whose size is not known before they are encoded.
 const MIN_REQUEST_BUFFER: usize = 256;
@@ -425,12 +429,18 @@ async fn writer<W: AsyncWrite + Unpin>(
         let busy = inner
             .upgrade()
             .is_some_and(|i| i.streams.lock().is_ok_and(|s| s.in_flight() > 1));
-        let mut yielded = !busy;
+        // While requests keep arriving during the yields, yield again (a few times at most).
+        let mut yields = if busy { 0 } else { MAX_WRITER_YIELDS };
+        let mut arrived = true;
         while result.is_ok() && out.len() < 1024 * 1024 {
             match rx.try_recv() {
-                Ok(more) => result = encoder.push(&more, &mut out),
-                Err(_) if !yielded => {
-                    yielded = true;
+                Ok(more) => {
+                    arrived = true;
+                    result = encoder.push(&more, &mut out);
+                }
+                Err(_) if arrived && yields < MAX_WRITER_YIELDS => {
+                    yields += 1;
+                    arrived = false;
                     tokio::task::yield_now().await;
                 }
                 Err(_) => break,
