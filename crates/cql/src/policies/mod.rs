@@ -207,12 +207,26 @@ impl LoadBalancingPolicy for DcAwareRoundRobinPolicy {
 #[derive(Debug)]
 pub struct TokenAwarePolicy<P> {
     child: P,
+    shuffle: bool,
+    next: AtomicUsize,
 }
 
 impl<P: LoadBalancingPolicy> TokenAwarePolicy<P> {
     /// Wraps `child`, which orders everything after the local replicas.
     pub fn new(child: P) -> Self {
-        TokenAwarePolicy { child }
+        TokenAwarePolicy {
+            child,
+            shuffle: false,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Spreads requests over a partition's replicas (each request starts at the next one)
+    /// instead of always trying the primary replica first (default: off).
+    #[must_use]
+    pub fn with_shuffle_replicas(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
     }
 }
 
@@ -243,6 +257,9 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
             );
         }
         let replicas = plan.len();
+        if self.shuffle {
+            rotate(&mut plan[start..replicas], &self.next);
+        }
         self.child.query_plan_into(request, cluster, plan);
         if replicas > start {
             // Drops the child's copies of the replicas, keeping the order. The replication

@@ -127,3 +127,50 @@ fn reconnection_delays() {
     assert!(within(e.delay(5), 10_000), "{:?}", e.delay(5));
     assert!(within(e.delay(u32::MAX), 10_000));
 }
+
+#[test]
+fn token_aware_shuffling_spreads_requests_over_the_replicas() {
+    let hosts: Vec<_> = (1..=3u8)
+        .map(|i| {
+            Arc::new(
+                Host::new(addr(i))
+                    .with_datacenter("dc1")
+                    .with_rack("r1")
+                    .with_tokens(vec![Token(i64::from(i) * 100)]),
+            )
+        })
+        .collect();
+    let ks = KeyspaceMetadata::new(
+        "ks2",
+        true,
+        ReplicationStrategy::NetworkTopology {
+            datacenters: [("dc1".to_owned(), 2)].into_iter().collect(),
+        },
+    );
+    let c = ClusterMetadata::new(
+        None,
+        None,
+        hosts,
+        HashMap::from([("ks2".to_owned(), ks)]),
+        Some("dc1".into()),
+    );
+    // Token 150: replicas are node 2 (token 200) then node 3 (token 300).
+    let info = RequestInfo::new(Some("ks2"), Some(Token(150)));
+    let fixed = TokenAwarePolicy::new(RoundRobinPolicy::new());
+    for _ in 0..4 {
+        let plan = last_octets(&fixed.query_plan(&info, &c));
+        assert_eq!(&plan[..2], [2, 3], "{plan:?}");
+        assert_eq!(plan.len(), 3);
+    }
+    let shuffled = TokenAwarePolicy::new(RoundRobinPolicy::new()).with_shuffle_replicas(true);
+    let mut firsts = Vec::new();
+    for _ in 0..4 {
+        let plan = last_octets(&shuffled.query_plan(&info, &c));
+        let mut head = plan[..2].to_vec();
+        head.sort_unstable();
+        assert_eq!(head, [2, 3], "replicas still first: {plan:?}");
+        assert_eq!(plan.len(), 3, "no duplicates: {plan:?}");
+        firsts.push(plan[0]);
+    }
+    assert_eq!(firsts, [2, 3, 2, 3]);
+}
