@@ -14,7 +14,7 @@ ORDER = ["insert", "select", "batch", "paged", "doc_insert", "doc_get"]
 
 def main():
     path, cores, seconds, load0, load1 = sys.argv[1:6]
-    rounds = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    rounds = sys.argv[6] if len(sys.argv) > 6 else "1"
     by = collections.defaultdict(dict)
     ir = {}
     for line in open(path):
