@@ -193,17 +193,17 @@ impl RetryPolicy for FallthroughRetryPolicy {
 pub struct NeverRetryPolicy;
 
 impl RetryPolicy for NeverRetryPolicy {
-    fn on_read_timeout(&self, _: &RetryContext, _: i32, _: i32, _: bool) -> RetryDecision {
-        RetryDecision::Rethrow
+    fn on_read_timeout(&self, c: &RetryContext, r: i32, n: i32, d: bool) -> RetryDecision {
+        FallthroughRetryPolicy.on_read_timeout(c, r, n, d)
     }
-    fn on_write_timeout(&self, _: &RetryContext, _: &WriteType, _: i32, _: i32) -> RetryDecision {
-        RetryDecision::Rethrow
+    fn on_write_timeout(&self, c: &RetryContext, w: &WriteType, r: i32, n: i32) -> RetryDecision {
+        FallthroughRetryPolicy.on_write_timeout(c, w, r, n)
     }
-    fn on_unavailable(&self, _: &RetryContext, _: i32, _: i32) -> RetryDecision {
-        RetryDecision::Rethrow
+    fn on_unavailable(&self, c: &RetryContext, r: i32, a: i32) -> RetryDecision {
+        FallthroughRetryPolicy.on_unavailable(c, r, a)
     }
-    fn on_request_error(&self, _: &RetryContext, _: &Error) -> RetryDecision {
-        RetryDecision::Rethrow
+    fn on_request_error(&self, c: &RetryContext, e: &Error) -> RetryDecision {
+        FallthroughRetryPolicy.on_request_error(c, e)
     }
     fn try_next_host_when_unsent(&self) -> bool {
         false
