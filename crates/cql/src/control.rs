@@ -40,7 +40,7 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 const SCHEMA_AGREEMENT_POLL: Duration = Duration::from_millis(200);
 
 /// Looked up on every request: a fast hasher (the addresses come from the cluster).
-pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, crate::fast_hash::FastBuildHasher>;
+pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, rustc_hash::FxBuildHasher>;
 
 /// What the session and its control task share.
 pub(crate) struct Shared {

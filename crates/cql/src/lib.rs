@@ -33,7 +33,6 @@ pub mod concurrent;
 mod connection;
 mod control;
 pub mod error;
-mod fast_hash;
 pub mod metadata;
 pub mod metrics;
 mod paging;

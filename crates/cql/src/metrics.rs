@@ -161,7 +161,7 @@ pub(crate) struct Counters {
     other_errors: AtomicU64,
     pub(crate) latency: Histogram,
     /// Looked up on every attempt: a fast hasher (the addresses come from the cluster).
-    per_host: RwLock<HashMap<SocketAddr, Arc<HostCounters>, crate::fast_hash::FastBuildHasher>>,
+    per_host: RwLock<HashMap<SocketAddr, Arc<HostCounters>, rustc_hash::FxBuildHasher>>,
 }
 
 impl Counters {

@@ -14,7 +14,7 @@ type ReplicaTable = Arc<Vec<Vec<usize>>>;
 pub(crate) struct TokenRing {
     ring: Vec<(Token, usize)>,
     /// Looked up on every routed request: a fast hasher (the names come from the cluster).
-    by_keyspace: HashMap<String, ReplicaTable, crate::fast_hash::FastBuildHasher>,
+    by_keyspace: HashMap<String, ReplicaTable, rustc_hash::FxBuildHasher>,
 }
 
 impl TokenRing {
