@@ -448,12 +448,7 @@ impl Session {
                 biased;
                 Some(result) = running.next() => match result {
                     Ok(res) => return Ok(res),
-                    Err(e) => {
-                        if running.is_empty() {
-                            return Err(e);
-                        }
-                        last_error = Some(e);
-                    }
+                    Err(e) => last_error = Some(e),
                 },
                 () = timer => {
                     if plan.has_next() {

@@ -36,6 +36,11 @@ pub(crate) async fn session(version: ProtocolVersion) -> Session {
 
 /// A fresh keyspace (SimpleStrategy RF 1) with a name unique to this test run.
 pub(crate) async fn keyspace(session: &Session, tag: &str) -> String {
+    keyspace_with_rf(session, tag, 1).await
+}
+
+/// A fresh keyspace (SimpleStrategy, replication factor `rf`) with a name unique to this run.
+pub(crate) async fn keyspace_with_rf(session: &Session, tag: &str, rf: u32) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let ks = format!(
         "it_{tag}_{}_{}",
@@ -45,7 +50,7 @@ pub(crate) async fn keyspace(session: &Session, tag: &str) -> String {
     session
         .execute(
             format!(
-                "CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
+                "CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {rf}}}"
             )
             .as_str(),
             (),

@@ -12,6 +12,7 @@ mod common;
 mod compression;
 mod concurrency;
 mod derive;
+mod fake_node;
 mod fake_server;
 mod paging;
 mod policies_real;

@@ -13,24 +13,10 @@ use cql::policies::{
 };
 use cql::{Consistency, Error, ExecutionProfile, ServerErrorKind, SimpleStatement};
 
-use crate::common::{VERSIONS, builder, hosts, keyspace};
+use crate::common::{VERSIONS, builder, hosts, keyspace, keyspace_with_rf, session};
 
 async fn rf3_table(s: &cql::Session, tag: &str) -> String {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let ks = format!(
-        "it_{tag}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    s.execute(
-        format!(
-            "CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 3}}"
-        )
-        .as_str(),
-        (),
-    )
-    .await
-    .expect("keyspace");
+    let ks = keyspace_with_rf(s, tag, 3).await;
     s.execute(
         format!("CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)").as_str(),
         (),
@@ -125,13 +111,7 @@ async fn unavailable_is_decided_by_the_retry_policy_and_profiles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_concurrent_keeps_input_order_and_stops_at_the_first_error_when_asked() {
     for v in VERSIONS {
-        let s = builder(v)
-            .credentials("cassandra", "cassandra")
-            .build()
-            .expect("config")
-            .connect()
-            .await
-            .expect("connect");
+        let s = session(v).await;
         let ks = keyspace(&s, "concurrent").await;
         s.execute(
             format!("CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)").as_str(),

@@ -16,18 +16,16 @@ use cql::policies::{
     FallthroughRetryPolicy, HostDistance, LoadBalancingPolicy, NeverRetryPolicy, RequestInfo,
     WriteType,
 };
-use cql::protocol::frame::decode_envelope;
 use cql::protocol::message::request::DecodedRequest;
-use cql::protocol::message::{
-    ErrorResponse, Response, ResponseFrame, ResultMessage, encode_response,
-};
+use cql::protocol::message::{ErrorResponse, Response, ResultMessage};
 use cql::{
     Cluster, Consistency, Error, ExecutionProfile, ProtocolVersion, ServerErrorKind,
     SimpleStatement,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+
+use crate::fake_node::{frame, listen, next_envelope, startup_answer};
 
 /// How a node answers one execution of a statement.
 #[derive(Clone, Debug)]
@@ -75,29 +73,10 @@ impl Node {
 }
 
 async fn start_node() -> (SocketAddr, Arc<Node>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let node = Arc::new(Node::default());
     let n = Arc::clone(&node);
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            tokio::spawn(serve(sock, Arc::clone(&n)));
-        }
-    });
+    let addr = listen(move |sock| serve(sock, Arc::clone(&n))).await;
     (addr, node)
-}
-
-fn frame(stream: i16, response: Response, version: ProtocolVersion) -> BytesMut {
-    let mut out = BytesMut::new();
-    let f = ResponseFrame {
-        stream,
-        tracing_id: None,
-        warnings: Vec::new(),
-        custom_payload: None,
-        response,
-    };
-    encode_response(&mut out, version, &f, None).expect("encode");
-    out
 }
 
 async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
@@ -111,19 +90,10 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
         }
     });
     let mut buf = BytesMut::new();
-    loop {
-        let env = loop {
-            match decode_envelope(&mut buf, 1 << 20) {
-                Ok(Some(env)) => break env,
-                Ok(None) => {}
-                Err(_) => return,
-            }
-            if rd.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                return;
-            }
-        };
+    let v4 = ProtocolVersion::V4;
+    while let Some(env) = next_envelope(&mut rd, &mut buf).await {
         let stream = env.stream();
-        if env.header.version != ProtocolVersion::V4 {
+        if env.header.version != v4 {
             let err = ErrorResponse {
                 code: 0x000A,
                 message: "Invalid or unsupported protocol version; supported versions are (4/v4)"
@@ -133,29 +103,21 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
             let _ = tx.send(frame(stream, Response::Error(err), env.header.version));
             continue;
         }
-        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, ProtocolVersion::V4) else {
+        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
             return;
         };
-        let v4 = ProtocolVersion::V4;
-        let (query, consistency) = match req {
-            DecodedRequest::Options => {
-                let _ = tx.send(frame(stream, Response::Supported(Default::default()), v4));
-                continue;
-            }
-            DecodedRequest::Startup(_) | DecodedRequest::Register(_) => {
-                let _ = tx.send(frame(stream, Response::Ready, v4));
-                continue;
-            }
-            DecodedRequest::Query { query, params } => (query, params.consistency),
-            _ => {
-                let _ = tx.send(frame(stream, Response::Result(ResultMessage::Void), v4));
-                continue;
-            }
+        if let Some(answer) = startup_answer(&req) {
+            let _ = tx.send(frame(stream, answer, v4));
+            continue;
+        }
+        let DecodedRequest::Query { query, params } = req else {
+            let _ = tx.send(frame(stream, Response::Result(ResultMessage::Void), v4));
+            continue;
         };
         node.seen
             .lock()
             .expect("lock")
-            .push((query.clone(), consistency));
+            .push((query.clone(), params.consistency));
         let void = || Response::Result(ResultMessage::Void);
         match node.next_answer(&query) {
             Answer::Void => {

@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use cql::protocol::frame::decode_envelope;
 use cql::protocol::message::request::DecodedRequest;
-use cql::protocol::message::{Response, ResponseFrame, ResultMessage, Rows, encode_response};
+use cql::protocol::message::{Response, ResultMessage, Rows};
 use cql::protocol::metadata::{ColumnSpec, ResultMetadata};
 use cql::{Cluster, ColumnType, ProtocolVersion};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
+
+use crate::fake_node::{frame, listen, next_envelope, startup_answer};
 
 /// The schema versions reported: by A (its own) and by A's peer rows for B and C.
 #[derive(Default)]
@@ -96,49 +96,28 @@ fn answer(query: &str, cell: &Cell) -> Response {
 }
 
 async fn start_node(cell: Arc<Cell>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            tokio::spawn(serve(sock, Arc::clone(&cell)));
-        }
-    });
-    addr
+    listen(move |sock| serve(sock, Arc::clone(&cell))).await
 }
 
 async fn serve(mut sock: tokio::net::TcpStream, cell: Arc<Cell>) {
     let v4 = ProtocolVersion::V4;
     let mut buf = BytesMut::new();
-    loop {
-        let env = loop {
-            match decode_envelope(&mut buf, 1 << 20) {
-                Ok(Some(env)) => break env,
-                Ok(None) => {}
-                Err(_) => return,
-            }
-            if sock.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                return;
-            }
-        };
+    while let Some(env) = next_envelope(&mut sock, &mut buf).await {
         let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
             return;
         };
-        let response = match req {
-            DecodedRequest::Options => Response::Supported(Default::default()),
-            DecodedRequest::Startup(_) | DecodedRequest::Register(_) => Response::Ready,
-            DecodedRequest::Query { query, .. } => answer(&query, &cell),
-            _ => Response::Result(ResultMessage::Void),
+        let response = match startup_answer(&req) {
+            Some(r) => r,
+            None => match req {
+                DecodedRequest::Query { query, .. } => answer(&query, &cell),
+                _ => Response::Result(ResultMessage::Void),
+            },
         };
-        let mut out = BytesMut::new();
-        let frame = ResponseFrame {
-            stream: env.stream(),
-            tracing_id: None,
-            warnings: Vec::new(),
-            custom_payload: None,
-            response,
-        };
-        encode_response(&mut out, v4, &frame, None).expect("encode");
-        if sock.write_all(&out).await.is_err() {
+        if sock
+            .write_all(&frame(env.stream(), response, v4))
+            .await
+            .is_err()
+        {
             return;
         }
     }
