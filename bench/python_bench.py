@@ -2,7 +2,12 @@
 
 Prints the same tab-separated line. Uses the libev event loop when the driver was built with
 it (the fastest available), else asyncio/asyncore; requests are kept `concurrency` in flight
-with execute_async callbacks (the mechanism execute_concurrent uses)."""
+with execute_async callbacks (the mechanism execute_concurrent uses).
+
+usage: python_bench.py <workload> <concurrency> <requests> [HOST:PORT]
+Without HOST:PORT: the local Cassandra (127.0.0.1:9042, cassandra/cassandra). With it: the
+canned responder of src/responder.rs in its own process (`driver-bench responder-server`), no
+authentication, and schema and token metadata off (the responder serves no schema)."""
 import resource
 import sys
 import threading
@@ -28,7 +33,14 @@ def cpu():
 def main():
     workload, concurrency, requests = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     kw = {"connection_class": Conn} if Conn else {}
-    cluster = Cluster(["127.0.0.1"], auth_provider=PlainTextAuthProvider("cassandra", "cassandra"), **kw)
+    server = "cassandra"
+    if len(sys.argv) > 4:
+        host, port = sys.argv[4].rsplit(":", 1)
+        server = "responder-proc"
+        cluster = Cluster([host], port=int(port), schema_metadata_enabled=False,
+                          token_metadata_enabled=False, **kw)
+    else:
+        cluster = Cluster(["127.0.0.1"], auth_provider=PlainTextAuthProvider("cassandra", "cassandra"), **kw)
     s = cluster.connect()
     ins = s.prepare("INSERT INTO bench.kv (k, v) VALUES (?, ?)")
     sel = s.prepare("SELECT v FROM bench.kv WHERE k = ?")
@@ -93,7 +105,7 @@ def main():
     cpu_us = (cpu() - c0) * 1e6 / requests
     lat.sort()
     q = lambda p: int(lat[min(len(lat) - 1, int(p * len(lat)))] * 1e6)
-    print(f"python\t{workload}\t{concurrency}\t{requests}\t{requests / el:.0f}\t{q(0.5)}\t{q(0.99)}\t{q(0.999)}\t{cpu_us:.1f}\t-")
+    print(f"python\t{workload}\t{concurrency}\t{requests}\t{requests / el:.0f}\t{q(0.5)}\t{q(0.99)}\t{q(0.999)}\t{cpu_us:.1f}\t-\t{server}")
     cluster.shutdown()
 
 

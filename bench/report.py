@@ -77,11 +77,19 @@ def main():
         table("cassandra", ["scylla", "python"])
     if any(k[0] == "responder" for k in by):
         print("\n## Client-bound: in-process canned CQL responder\n")
-        print("The server is a minimal protocol-v4 responder (bench/src/responder.rs, on its own thread")
+        print("The server is a minimal protocol v4/v5 responder (bench/src/responder.rs, on its own thread")
         print("in the client process) answering every request at once with pre-encoded responses. Its")
         print("thread's CPU time and allocations are subtracted, so CPU and allocs are the driver's;")
-        print("req/s is still limited by the responder sharing the 2 cores. No Python here.\n")
+        print("req/s is still limited by the responder sharing the 2 cores. `ours` negotiates v5 with it,")
+        print("`ours-v4` is pinned to v4 like the scylla crate; the scylla rows give both ratios.\n")
         table("responder", ["scylla"])
+    if any(k[0] == "responder-proc" for k in by):
+        print("\n## Client-bound against the Python driver: the responder in its own process\n")
+        print("The same canned responder as its own process (`driver-bench responder-server`), so that")
+        print("the Python driver meets the server the Rust drivers meet; ours (v5) and the Python driver")
+        print("(libev, execute_async callbacks, schema and token metadata off) in turn. CPU is the whole")
+        print("client process. At 1 in flight both wait on the loopback round trip between two processes.\n")
+        table("responder-proc", ["python"])
     if any(k[0] == "arango" for k in by):
         print("\n## ArangoDB: our client vs python-arango-async\n")
         print("Against the in-memory ArangoDB stand-in (tools/arango-testserver, its own process on the")

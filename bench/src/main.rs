@@ -4,9 +4,13 @@
 //! server.
 //!
 //! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [server]
-//! where server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
+//! where `ours` negotiates the newest protocol version the server offers (v5 with Cassandra 5 and
+//! the responder) and `ours-v4` is pinned to v4, the only version the scylla crate speaks;
+//! server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
 //! canned CQL responder of `responder.rs` (client-bound; its thread's CPU time and allocations
-//! are left out of the figures).
+//! are left out of the figures), or `proc=ADDR`: that responder in its own process
+//! (`driver-bench responder-server 127.0.0.1:0` prints its address), as the Python driver
+//! meets it.
 
 mod arango;
 mod responder;
@@ -197,9 +201,7 @@ async fn drive<D: Driver>(
 ) -> (f64, hdrhistogram::Histogram<u64>) {
     // Warm-up: a tenth of the requests, not measured.
     run_all(Arc::clone(&d), concurrency, requests / 10, None).await;
-    let hist = Arc::new(std::sync::Mutex::new(
-        latency_histogram(),
-    ));
+    let hist = Arc::new(std::sync::Mutex::new(latency_histogram()));
     let t0 = Instant::now();
     run_all(d, concurrency, requests, Some(Arc::clone(&hist))).await;
     let el = t0.elapsed().as_secs_f64();
@@ -308,6 +310,7 @@ async fn main() {
     }
     match &args[1..] {
         [cmd, listen] if cmd == "arango-server" => return arango::serve(listen).await,
+        [cmd, listen] if cmd == "responder-server" => return responder::serve(listen).await,
         [cmd, url] if cmd == "arango-setup" => return arango::setup(url).await,
         [cmd, w, conc, n, url] if cmd == "arango" => {
             let workload = if w == "doc_insert" {
@@ -342,10 +345,12 @@ async fn main() {
     }
     let (driver, workload, conc, n, server) = match &args[..] {
         [_, d, w, c, n] => (d, w, c, n, "cassandra"),
-        [_, d, w, c, n, s] if s == "cassandra" || s == "responder" => (d, w, c, n, s.as_str()),
+        [_, d, w, c, n, s] if s == "cassandra" || s == "responder" || s.starts_with("proc=") => {
+            (d, w, c, n, s.as_str())
+        }
         _ => {
             eprintln!(
-                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder] | setup"
+                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
             );
             std::process::exit(2);
         }
@@ -359,6 +364,16 @@ async fn main() {
     let concurrency: usize = conc.parse().expect("concurrency");
     let requests: usize = n.parse().expect("requests");
     let responder = (server == "responder").then(responder::Responder::start);
+    // `proc=ADDR`: a responder in its own process (`driver-bench responder-server`), the set-up
+    // the Python driver is measured in; the whole process is the client then.
+    let proc_addr: Option<std::net::SocketAddr> = server
+        .strip_prefix("proc=")
+        .map(|a| a.parse().expect("proc=ADDR: a socket address"));
+    let server = if proc_addr.is_some() {
+        "responder-proc"
+    } else {
+        server
+    };
     let responder_cpu = || {
         responder
             .as_ref()
@@ -367,16 +382,15 @@ async fn main() {
     let (cpu0, alloc0, rcpu0);
     let (elapsed, hist) = if driver == "ours" || driver == "ours-v4" {
         let b = cql::Cluster::builder().request_timeout(Duration::from_secs(30));
-        let b = match &responder {
-            Some(r) => b
-                .contact_points([r.addr.to_string()])
-                .protocol_version(cql::ProtocolVersion::V4),
-            None => b
+        let b = match (&responder, proc_addr) {
+            (Some(r), _) => b.contact_points([r.addr.to_string()]),
+            (None, Some(a)) => b.contact_points([a.to_string()]),
+            (None, None) => b
                 .contact_points(["127.0.0.1"])
                 .credentials("cassandra", "cassandra"),
         };
         // `ours-v4`: pinned to protocol v4 like the scylla crate (ours negotiates v5 with
-        // Cassandra 4+ otherwise).
+        // Cassandra 4+ and with the responder otherwise).
         let b = if driver == "ours-v4" {
             b.protocol_version(cql::ProtocolVersion::V4)
         } else {
@@ -393,9 +407,10 @@ async fn main() {
         drive(d, concurrency, requests).await
     } else {
         let b = scylla::client::session_builder::SessionBuilder::new();
-        let b = match &responder {
-            Some(r) => b.known_node_addr(r.addr).fetch_schema_metadata(false),
-            None => b
+        let b = match (&responder, proc_addr) {
+            (Some(r), _) => b.known_node_addr(r.addr).fetch_schema_metadata(false),
+            (None, Some(a)) => b.known_node_addr(a).fetch_schema_metadata(false),
+            (None, None) => b
                 .known_node("127.0.0.1:9042")
                 .user("cassandra", "cassandra"),
         };

@@ -1,5 +1,6 @@
-//! A minimal CQL v4 responder for the client-bound runs: it answers every request at once with
-//! canned responses, so the measured cost is the client's.
+//! A minimal CQL responder (protocol v4 and v5) for the client-bound runs: it answers every
+//! request at once with canned responses, so the measured cost is the client's. A v5 connection
+//! switches to segments (with CRCs, uncompressed) after READY, as the v5 specification says.
 //!
 //! It runs on its own OS thread (a current-thread tokio runtime), so that the bench can subtract
 //! the thread's CPU time from the process total, and marks that thread so the counting allocator
@@ -22,13 +23,12 @@ use cql_protocol::message::{
     ErrorResponse, Prepared, Response, ResponseFrame, ResultMessage, Rows, encode_response,
 };
 use cql_protocol::metadata::{ColumnSpec, PreparedMetadata, ResultMetadata};
+use cql_protocol::segment::{self, MAX_PAYLOAD_LEN};
 use cql_protocol::types::ColumnType;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::PAGED_ROWS;
-
-const V4: ProtocolVersion = ProtocolVersion::V4;
 
 /// The responder thread: its address and a handle to read its CPU clock.
 pub struct Responder {
@@ -52,11 +52,7 @@ impl Responder {
                     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
                     tx.send(listener.local_addr().expect("addr"))
                         .expect("send addr");
-                    let canned = Arc::new(Canned::new());
-                    while let Ok((sock, _)) = listener.accept().await {
-                        let _ = sock.set_nodelay(true);
-                        tokio::spawn(serve(sock, Arc::clone(&canned)));
-                    }
+                    accept_loop(listener).await;
                 });
             })
             .expect("spawn responder");
@@ -77,6 +73,25 @@ impl Responder {
             libc::clock_gettime(clock, &mut ts);
             ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
         }
+    }
+}
+
+/// The responder as its own process (`driver-bench responder-server ADDR`), for clients that
+/// cannot share a process with it (the Python driver): prints the address it listens on.
+pub async fn serve(listen: &str) {
+    let listener = TcpListener::bind(listen).await.expect("bind");
+    println!("{}", listener.local_addr().expect("addr"));
+    accept_loop(listener).await;
+}
+
+async fn accept_loop(listener: TcpListener) {
+    let canned = Arc::new([
+        Canned::new(ProtocolVersion::V4),
+        Canned::new(ProtocolVersion::V5),
+    ]);
+    while let Ok((sock, _)) = listener.accept().await {
+        let _ = sock.set_nodelay(true);
+        tokio::spawn(serve_connection(sock, Arc::clone(&canned)));
     }
 }
 
@@ -114,7 +129,7 @@ fn rows(
 }
 
 /// One complete envelope with stream id 0, patched per request.
-fn envelope(response: Response) -> Bytes {
+fn envelope(version: ProtocolVersion, response: Response) -> Bytes {
     let mut out = BytesMut::new();
     let frame = ResponseFrame {
         stream: 0,
@@ -123,7 +138,7 @@ fn envelope(response: Response) -> Bytes {
         custom_payload: None,
         response,
     };
-    encode_response(&mut out, V4, &frame, None).expect("encode canned response");
+    encode_response(&mut out, version, &frame, None).expect("encode canned response");
     out.freeze()
 }
 
@@ -174,8 +189,9 @@ struct Statement {
     executed_no_metadata: Bytes,
 }
 
-/// Pre-encoded answers.
+/// Pre-encoded answers for one protocol version.
 struct Canned {
+    version: ProtocolVersion,
     supported: Bytes,
     ready: Bytes,
     void: Bytes,
@@ -185,10 +201,14 @@ struct Canned {
 }
 
 impl Canned {
-    fn new() -> Canned {
+    fn new(version: ProtocolVersion) -> Canned {
+        let envelope = |r| envelope(version, r);
         let mut supported = HashMap::new();
         supported.insert("CQL_VERSION".to_owned(), vec!["3.4.6".to_owned()]);
-        supported.insert("PROTOCOL_VERSIONS".to_owned(), vec!["4/v4".to_owned()]);
+        supported.insert(
+            "PROTOCOL_VERSIONS".to_owned(),
+            vec!["4/v4".to_owned(), "5/v5".to_owned()],
+        );
         supported.insert("COMPRESSION".to_owned(), vec![]);
         let kv = |n: &str, t| spec("bench.kv", n, t);
         let mut value_row = BytesMut::new();
@@ -207,7 +227,7 @@ impl Canned {
         let prepared = |i: u8, binds: Vec<ColumnSpec>, result: Vec<ColumnSpec>| {
             envelope(Response::Result(ResultMessage::Prepared(Prepared {
                 id: Bytes::from(vec![i; 16]),
-                result_metadata_id: None,
+                result_metadata_id: version.is_v5_or_later().then(|| Bytes::from(vec![i; 16])),
                 metadata: PreparedMetadata {
                     flags: 0,
                     pk_indexes: vec![0],
@@ -248,6 +268,7 @@ impl Canned {
             ),
         ];
         Canned {
+            version,
             supported: envelope(Response::Supported(supported)),
             ready: envelope(Response::Ready),
             void,
@@ -274,7 +295,7 @@ impl Canned {
             spec("bench.paged", "k", ColumnType::Int),
             spec("bench.paged", "v", ColumnType::Text),
         ];
-        let env = envelope(rows(cols, end - start, raw.freeze(), paging));
+        let env = envelope(self.version, rows(cols, end - start, raw.freeze(), paging));
         pages.insert(key, env.clone());
         env
     }
@@ -330,9 +351,9 @@ impl Canned {
             for n in &names {
                 cell(&mut raw, local_value(n).as_deref());
             }
-            envelope(rows(cols, 1, raw.freeze(), None))
+            envelope(self.version, rows(cols, 1, raw.freeze(), None))
         } else {
-            envelope(rows(cols, 0, Bytes::new(), None))
+            envelope(self.version, rows(cols, 0, Bytes::new(), None))
         }
     }
 
@@ -343,7 +364,11 @@ impl Canned {
             DecodedRequest::Prepare { query, .. } => {
                 match self.statements.iter().find(|(q, _)| *q == query) {
                     Some((_, s)) => s.prepared.clone(),
-                    None => error(0x2200, format!("the responder does not know {query}")),
+                    None => error(
+                        self.version,
+                        0x2200,
+                        format!("the responder does not know {query}"),
+                    ),
                 }
             }
             DecodedRequest::Execute { id, params, .. } => {
@@ -354,7 +379,7 @@ impl Canned {
                     Some((_, s)) if params.skip_metadata() => s.executed_no_metadata.clone(),
                     Some((_, s)) => s.executed.clone(),
                     // 0x2500 Unprepared would need the id echoed; unknown ids do not happen here.
-                    None => error(0x2200, "unknown statement id".into()),
+                    None => error(self.version, 0x2200, "unknown statement id".into()),
                 }
             }
             DecodedRequest::Query { query, params } => {
@@ -370,9 +395,12 @@ impl Canned {
                 } else if lower.contains(" system.") || lower.contains(" system_schema.") {
                     self.system(&query)
                 } else if let Some(ks) = lower.trim().strip_prefix("use ") {
-                    envelope(Response::Result(ResultMessage::SetKeyspace(
-                        ks.trim_matches('"').to_owned(),
-                    )))
+                    envelope(
+                        self.version,
+                        Response::Result(ResultMessage::SetKeyspace(
+                            ks.trim_matches('"').to_owned(),
+                        )),
+                    )
                 } else {
                     self.void.clone()
                 }
@@ -382,51 +410,88 @@ impl Canned {
     }
 }
 
-fn error(code: i32, message: String) -> Bytes {
+fn error(version: ProtocolVersion, code: i32, message: String) -> Bytes {
     let kind = if code == 0x000A {
         cql_protocol::message::ErrorKind::ProtocolError
     } else {
         cql_protocol::message::ErrorKind::Invalid
     };
-    envelope(Response::Error(ErrorResponse {
-        code,
-        message,
-        kind,
-    }))
+    envelope(
+        version,
+        Response::Error(ErrorResponse {
+            code,
+            message,
+            kind,
+        }),
+    )
 }
 
-async fn serve(mut sock: TcpStream, canned: Arc<Canned>) {
+/// One connection: envelopes until READY, then (v5) segments both ways.
+async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
     let mut inbound = BytesMut::with_capacity(64 * 1024);
+    // v5 after READY: envelope bytes unwrapped from segments.
+    let mut unwrapped = BytesMut::new();
+    let mut framed = false;
     let mut out = BytesMut::with_capacity(64 * 1024);
+    // v5 after READY: answers gathered for the next self-contained segment.
+    let mut payload = BytesMut::with_capacity(64 * 1024);
     loop {
         match sock.read_buf(&mut inbound).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         loop {
-            let env = match decode_envelope(&mut inbound, DEFAULT_MAX_BODY_LEN) {
+            let source = if framed {
+                loop {
+                    match segment::decode_segment(&mut inbound, None) {
+                        Ok(Some(seg)) => unwrapped.extend_from_slice(&seg.payload),
+                        Ok(None) => break,
+                        Err(_) => return,
+                    }
+                }
+                &mut unwrapped
+            } else {
+                &mut inbound
+            };
+            let env = match decode_envelope(source, DEFAULT_MAX_BODY_LEN) {
                 Ok(Some(env)) => env,
                 Ok(None) => break,
                 Err(_) => return,
             };
             let stream = env.stream();
-            let answer = if env.header.version != V4 {
-                // Like a v4-only server: the client falls back to v4.
-                error(
-                    0x000A,
-                    "Invalid or unsupported protocol version; supported versions are (4/v4)".into(),
-                )
-            } else {
-                match DecodedRequest::decode(env.opcode(), &env.body, V4) {
-                    Ok(req) => canned.answer(req),
-                    Err(e) => error(0x000A, e.to_string()),
-                }
+            let version = env.header.version;
+            let (answer, starts_framing) = match canned.iter().find(|c| c.version == version) {
+                None => (
+                    // Like a v4/v5 server: the client falls back.
+                    error(
+                        ProtocolVersion::V4,
+                        0x000A,
+                        "Invalid or unsupported protocol version; supported versions are (4/v4, 5/v5)"
+                            .into(),
+                    ),
+                    false,
+                ),
+                Some(canned) => match DecodedRequest::decode(env.opcode(), &env.body, version) {
+                    Ok(req) => {
+                        let startup = matches!(req, DecodedRequest::Startup(_));
+                        (canned.answer(req), startup && version.is_v5_or_later())
+                    }
+                    Err(e) => (error(version, 0x000A, e.to_string()), false),
+                },
             };
-            let at = out.len();
-            out.extend_from_slice(&answer);
-            out[at] = 0x80 | env.header.version.as_u8();
-            out[at + 2..at + 4].copy_from_slice(&stream.to_be_bytes());
+            let dst = if framed { &mut payload } else { &mut out };
+            if framed && !dst.is_empty() && dst.len() + answer.len() > MAX_PAYLOAD_LEN {
+                seal(&mut payload, &mut out);
+            }
+            let dst = if framed { &mut payload } else { &mut out };
+            let at = dst.len();
+            dst.extend_from_slice(&answer);
+            dst[at] = 0x80 | version.as_u8();
+            dst[at + 2..at + 4].copy_from_slice(&stream.to_be_bytes());
+            // READY itself goes out as a bare envelope; everything after it in segments.
+            framed |= starts_framing;
         }
+        seal(&mut payload, &mut out);
         if !out.is_empty() {
             if sock.write_all(&out).await.is_err() {
                 return;
@@ -434,4 +499,14 @@ async fn serve(mut sock: TcpStream, canned: Arc<Canned>) {
             out.clear();
         }
     }
+}
+
+/// Wraps the gathered v5 answers into segments at the end of `out`: one self-contained segment,
+/// or a large answer alone cut over several.
+fn seal(payload: &mut BytesMut, out: &mut BytesMut) {
+    if payload.is_empty() {
+        return;
+    }
+    segment::encode_segments(out, payload, None).expect("segment of canned answers");
+    payload.clear();
 }
