@@ -4,7 +4,8 @@
 //! handed to the writer through a channel, and the caller waits on a oneshot for the response
 //! envelope. The writer drains everything queued and writes it in one syscall. The reader
 //! decodes envelopes and completes the waiting request by stream id; the caller decodes the
-//! body. Events (stream -1) go to the session's event channel.
+//! body. Events (stream -1) go to the session's event channel. A third task, the sweeper, fails
+//! requests whose deadline passed (see `streams`).
 
 mod handshake;
 pub(crate) mod io;
@@ -23,7 +24,7 @@ use cql_protocol::message::{
     ErrorDecodeOptions, Request, Response, ResponseFrame, decode_response, encode_request,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 pub use tls::TlsConfig;
 
@@ -67,6 +68,8 @@ struct Inner {
     epoch: Instant,
     max_body: usize,
     keyspace: Mutex<Option<String>>,
+    /// Wakes the sweeper when a request is due before its next planned look.
+    sweeper: Notify,
 }
 
 /// Options of one request on the wire.
@@ -162,6 +165,7 @@ impl Connection {
             epoch: Instant::now(),
             max_body: config.max_frame_body,
             keyspace: Mutex::new(None),
+            sweeper: Notify::new(),
         });
         let decoder = done.decoder;
         tokio::spawn(writer(
@@ -169,6 +173,11 @@ impl Connection {
             from_callers,
             Encoder::new(done.framing),
             Arc::downgrade(&inner),
+            closed_rx.clone(),
+        ));
+        tokio::spawn(sweeper(
+            Arc::clone(&inner),
+            config.request_timeout,
             closed_rx.clone(),
         ));
         tokio::spawn(reader(
@@ -234,15 +243,12 @@ impl Connection {
                 stream,
                 armed: true,
             };
-            let result = tokio::time::timeout(opts.timeout, rx).await;
-            guard.armed = result.is_err();
+            // The sweeper answers with `Error::Timeout` once the deadline passes.
+            let result = rx.await;
+            guard.armed = false;
             match result {
-                Ok(Ok(reply)) => reply,
-                Ok(Err(_)) => Err(self.closed_error(true)),
-                Err(_) => Err(Error::Timeout {
-                    addr: self.inner.addr,
-                    timeout: opts.timeout,
-                }),
+                Ok(reply) => reply,
+                Err(_) => Err(self.closed_error(true)),
             }
         }
     }
@@ -257,12 +263,15 @@ impl Connection {
             return Err(self.closed_error(false));
         }
         let (tx, rx) = oneshot::channel();
-        let stream = inner
+        let (stream, wake_sweeper) = inner
             .streams
             .lock()
             .map_err(|_| self.closed_error(false))?
-            .allocate(tx)
+            .allocate(tx, Instant::now(), opts.timeout)
             .ok_or(Error::Busy { addr: inner.addr })?;
+        if wake_sweeper {
+            inner.sweeper.notify_one();
+        }
         // Sized from the request (a batch's values are known), so encoding does not grow it.
         let mut buf = BytesMut::with_capacity(
             (cql_protocol::frame::HEADER_LEN + request.size_hint()).max(MIN_REQUEST_BUFFER),
@@ -465,6 +474,41 @@ async fn writer<W: AsyncWrite + Unpin>(
         }
     }
     let _ = wr.shutdown().await;
+}
+
+/// Fails requests whose deadline passed: looks at the stream table at the earliest deadline
+/// (or `idle` after the last look when nothing is in flight), earlier when a new request is due
+/// first. Their ids stay orphaned until the late responses come; too many such ids close the
+/// connection.
+async fn sweeper(inner: Arc<Inner>, idle: Duration, mut closed: watch::Receiver<bool>) {
+    loop {
+        let Ok(found) = inner
+            .streams
+            .lock()
+            .map(|mut s| s.expire(Instant::now(), idle))
+        else {
+            return;
+        };
+        for (tx, timeout) in found.waiters {
+            let _ = tx.send(Err(Error::Timeout {
+                addr: inner.addr,
+                timeout,
+            }));
+        }
+        if inner
+            .streams
+            .lock()
+            .is_ok_and(|s| s.orphans() > MAX_ORPHANS)
+        {
+            inner.shutdown("too many requests timed out without a response");
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(found.next.into()) => {}
+            _ = inner.sweeper.notified() => {}
+            _ = closed.wait_for(|c| *c) => return,
+        }
+    }
 }
 
 async fn reader<R: AsyncRead + Unpin>(

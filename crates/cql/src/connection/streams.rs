@@ -1,9 +1,16 @@
-//! Stream ids of one connection: allocation, recycling and orphans.
+//! Stream ids of one connection: allocation, recycling, deadlines and orphans.
 //!
-//! A request takes a free id and registers where its response goes. The id returns to the free
-//! list only when the response (or the connection's end) arrives, never when the caller gives up
-//! waiting: a late response for a timed-out request must not be delivered to a newer request
-//! that reused the id. Such ids are *orphaned*: the response is dropped when it comes.
+//! A request takes a free id and registers where its response goes and by when it must come.
+//! The id returns to the free list only when the response (or the connection's end) arrives,
+//! never when the caller gives up waiting: a late response for a timed-out request must not be
+//! delivered to a newer request that reused the id. Such ids are *orphaned*: the response is
+//! dropped when it comes.
+//!
+//! Deadlines are enforced by the connection's sweeper ([`StreamTable::expire`]), not by a timer
+//! per request: registering and clearing a runtime timer for every request cost more than the
+//! rest of the table's work together, and it took a lock shared by all worker threads.
+
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -13,8 +20,20 @@ pub(crate) const MAX_STREAMS: usize = 32768;
 
 pub(crate) enum Slot<T> {
     Free,
-    Waiting(oneshot::Sender<T>),
+    Waiting {
+        tx: oneshot::Sender<T>,
+        deadline: Instant,
+        timeout: Duration,
+    },
     Orphaned,
+}
+
+/// What [`StreamTable::expire`] found.
+pub(crate) struct Expired<T> {
+    /// The waiters whose deadline passed, with their timeouts; their ids are orphaned.
+    pub(crate) waiters: Vec<(oneshot::Sender<T>, Duration)>,
+    /// When the sweeper must look again.
+    pub(crate) next: Instant,
 }
 
 /// The table of stream ids; guarded by the connection's mutex.
@@ -24,6 +43,11 @@ pub(crate) struct StreamTable<T> {
     in_flight: usize,
     orphans: usize,
     limit: usize,
+    /// One past the highest id handed out: the sweeper scans no further.
+    high: usize,
+    /// When the sweeper will look next (`None` before its first look): a request due earlier
+    /// must wake it.
+    sweep_at: Option<Instant>,
 }
 
 impl<T> StreamTable<T> {
@@ -43,15 +67,54 @@ impl<T> StreamTable<T> {
             in_flight: 0,
             orphans: 0,
             limit,
+            high: 0,
+            sweep_at: None,
         }
     }
 
-    /// Takes a free id for a request whose response goes to `tx`; `None` when all are in use.
-    pub(crate) fn allocate(&mut self, tx: oneshot::Sender<T>) -> Option<i16> {
+    /// Takes a free id for a request whose response goes to `tx` within `timeout` from `now`;
+    /// `None` when all are in use. The flag says whether the sweeper must be woken: this
+    /// deadline comes before its next look.
+    pub(crate) fn allocate(
+        &mut self,
+        tx: oneshot::Sender<T>,
+        now: Instant,
+        timeout: Duration,
+    ) -> Option<(i16, bool)> {
         let id = self.free.pop()?;
-        self.slots[id as usize] = Slot::Waiting(tx);
+        let deadline = deadline(now, timeout);
+        self.slots[id as usize] = Slot::Waiting {
+            tx,
+            deadline,
+            timeout,
+        };
         self.in_flight += 1;
-        Some(id)
+        self.high = self.high.max(id as usize + 1);
+        let wake = self.sweep_at.is_some_and(|at| deadline < at);
+        Some((id, wake))
+    }
+
+    /// The sweeper's look at `now`: waiters past their deadline are taken (their ids orphaned
+    /// until their responses come), and the next look is planned at the earliest deadline left,
+    /// or `idle` from now when nothing waits.
+    pub(crate) fn expire(&mut self, now: Instant, idle: Duration) -> Expired<T> {
+        let mut waiters = Vec::new();
+        let mut next = deadline(now, idle);
+        for slot in &mut self.slots[..self.high] {
+            let Slot::Waiting { deadline, .. } = slot else {
+                continue;
+            };
+            if *deadline > now {
+                next = next.min(*deadline);
+                continue;
+            }
+            if let Slot::Waiting { tx, timeout, .. } = std::mem::replace(slot, Slot::Orphaned) {
+                waiters.push((tx, timeout));
+                self.orphans += 1;
+            }
+        }
+        self.sweep_at = Some(next);
+        Expired { waiters, next }
     }
 
     /// The response for `id` arrived: returns where to send it (`None` for an orphan or an id
@@ -60,7 +123,7 @@ impl<T> StreamTable<T> {
         let slot = self.slots.get_mut(usize::try_from(id).ok()?)?;
         match std::mem::replace(slot, Slot::Free) {
             Slot::Free => None,
-            Slot::Waiting(tx) => {
+            Slot::Waiting { tx, .. } => {
                 self.in_flight -= 1;
                 self.free.push(id);
                 Some(tx)
@@ -78,7 +141,7 @@ impl<T> StreamTable<T> {
     /// The id stays taken until the response arrives.
     pub(crate) fn orphan(&mut self, id: i16) {
         if let Some(slot) = usize::try_from(id).ok().and_then(|i| self.slots.get_mut(i)) {
-            if matches!(slot, Slot::Waiting(_)) {
+            if matches!(slot, Slot::Waiting { .. }) {
                 *slot = Slot::Orphaned;
                 self.orphans += 1;
             }
@@ -92,7 +155,7 @@ impl<T> StreamTable<T> {
             match was {
                 Slot::Free => return,
                 Slot::Orphaned => self.orphans -= 1,
-                Slot::Waiting(_) => {}
+                Slot::Waiting { .. } => {}
             }
             self.in_flight -= 1;
             self.free.push(id);
@@ -103,7 +166,7 @@ impl<T> StreamTable<T> {
     pub(crate) fn drain(&mut self) -> Vec<oneshot::Sender<T>> {
         let mut out = Vec::new();
         for slot in &mut self.slots {
-            if let Slot::Waiting(tx) = std::mem::replace(slot, Slot::Free) {
+            if let Slot::Waiting { tx, .. } = std::mem::replace(slot, Slot::Free) {
                 out.push(tx);
             }
         }
@@ -125,20 +188,81 @@ impl<T> StreamTable<T> {
     }
 }
 
+/// `now + timeout`, or a year from now for timeouts too long to add.
+fn deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn alloc<T>(t: &mut StreamTable<T>, tx: oneshot::Sender<T>) -> Option<i16> {
+        t.allocate(tx, Instant::now(), MINUTE).map(|(id, _)| id)
+    }
+
+    #[test]
+    fn expire_takes_overdue_waiters_and_plans_the_next_look() {
+        let mut t = StreamTable::<u8>::new(8);
+        let t0 = Instant::now();
+        let (a, _ra) = oneshot::channel();
+        let (b, _rb) = oneshot::channel();
+        let (c, _rc) = oneshot::channel();
+        let (short, _) = t.allocate(a, t0, Duration::from_millis(10)).expect("id");
+        t.allocate(b, t0, Duration::from_millis(30)).expect("id");
+        t.allocate(c, t0, MINUTE).expect("id");
+
+        let found = t.expire(t0 + Duration::from_millis(20), MINUTE);
+        assert_eq!(found.waiters.len(), 1);
+        assert_eq!(found.waiters[0].1, Duration::from_millis(10));
+        assert_eq!(found.next, t0 + Duration::from_millis(30));
+        // The expired id stays taken until its late response comes, which is dropped.
+        assert_eq!(t.orphans(), 1);
+        assert_eq!(t.in_flight(), 3);
+        assert!(t.complete(short).is_none());
+        assert_eq!(t.in_flight(), 2);
+
+        // Nothing waits: the next look is `idle` from now.
+        let mut t = StreamTable::<u8>::new(8);
+        let found = t.expire(t0, Duration::from_secs(5));
+        assert!(found.waiters.is_empty());
+        assert_eq!(found.next, t0 + Duration::from_secs(5));
+    }
+
+    #[test]
+    fn allocate_wakes_the_sweeper_only_for_an_earlier_deadline() {
+        let mut t = StreamTable::<u8>::new(8);
+        let t0 = Instant::now();
+        let (a, _ra) = oneshot::channel();
+        // Before the sweeper's first look nobody needs waking: that look will see it.
+        assert_eq!(t.allocate(a, t0, MINUTE), Some((0, false)));
+        assert_eq!(t.expire(t0, MINUTE).next, t0 + MINUTE);
+        let (b, _rb) = oneshot::channel();
+        let (c, _rc) = oneshot::channel();
+        assert_eq!(
+            t.allocate(b, t0 + Duration::from_secs(1), MINUTE),
+            Some((1, false))
+        );
+        assert_eq!(t.allocate(c, t0, Duration::from_secs(1)), Some((2, true)));
+        // Timeouts too long to add to an instant do not overflow.
+        let (d, _rd) = oneshot::channel();
+        assert_eq!(t.allocate(d, t0, Duration::MAX), Some((3, false)));
+    }
 
     #[test]
     fn ids_are_recycled_lowest_first() {
         let mut t = StreamTable::<u8>::new(4);
         let (a, _ra) = oneshot::channel();
         let (b, _rb) = oneshot::channel();
-        assert_eq!(t.allocate(a), Some(0));
-        assert_eq!(t.allocate(b), Some(1));
+        assert_eq!(alloc(&mut t, a), Some(0));
+        assert_eq!(alloc(&mut t, b), Some(1));
         assert!(t.complete(0).is_some());
         let (c, _rc) = oneshot::channel();
-        assert_eq!(t.allocate(c), Some(0));
+        assert_eq!(alloc(&mut t, c), Some(0));
         assert_eq!(t.in_flight(), 2);
     }
 
@@ -149,10 +273,10 @@ mod tests {
         for _ in 0..2 {
             let (tx, rx) = oneshot::channel();
             keep.push(rx);
-            assert!(t.allocate(tx).is_some());
+            assert!(alloc(&mut t, tx).is_some());
         }
         let (tx, _rx) = oneshot::channel();
-        assert_eq!(t.allocate(tx), None);
+        assert_eq!(alloc(&mut t, tx), None);
         assert!(t.complete(-1).is_none());
         assert!(t.complete(5).is_none());
         assert_eq!(t.in_flight(), 2);
@@ -162,15 +286,15 @@ mod tests {
     fn orphaned_id_is_not_reused_before_its_response() {
         let mut t = StreamTable::<u8>::new(1);
         let (tx, _rx) = oneshot::channel();
-        let id = t.allocate(tx).expect("id");
+        let id = alloc(&mut t, tx).expect("id");
         t.orphan(id);
         assert_eq!(t.orphans(), 1);
         let (tx2, _rx2) = oneshot::channel();
-        assert_eq!(t.allocate(tx2), None, "orphan must keep its id");
+        assert_eq!(alloc(&mut t, tx2), None, "orphan must keep its id");
         assert!(t.complete(id).is_none(), "late response is dropped");
         assert_eq!(t.orphans(), 0);
         let (tx3, _rx3) = oneshot::channel();
-        assert_eq!(t.allocate(tx3), Some(id));
+        assert_eq!(alloc(&mut t, tx3), Some(id));
     }
 
     #[test]
@@ -178,12 +302,12 @@ mod tests {
         let mut t = StreamTable::<u8>::new(8);
         for _ in 0..3 {
             let (tx, _rx) = oneshot::channel();
-            t.allocate(tx);
+            alloc(&mut t, tx);
         }
         t.orphan(1);
         assert_eq!(t.drain().len(), 2);
         assert_eq!(t.in_flight(), 0);
         let (tx, _rx) = oneshot::channel();
-        assert_eq!(t.allocate(tx), Some(0));
+        assert_eq!(alloc(&mut t, tx), Some(0));
     }
 }
