@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use cql_protocol::message::{Query, QueryParameters, Request};
 
 use crate::cluster::Config;
@@ -22,7 +23,9 @@ use crate::metadata::HostState;
 pub(crate) struct HostPool {
     addr: SocketAddr,
     config: Arc<Config>,
-    conns: RwLock<Vec<Connection>>,
+    /// Read on every request, replaced when a connection opens: a lock-free snapshot, so that
+    /// callers on different threads do not contend on a lock's counter.
+    conns: ArcSwap<Vec<Connection>>,
     /// A refill task is running.
     filling: AtomicBool,
     /// Consecutive failed connection attempts.
@@ -61,7 +64,7 @@ impl HostPool {
     ) -> Arc<Self> {
         Arc::new(Self {
             addr,
-            conns: RwLock::new(Vec::new()),
+            conns: ArcSwap::from_pointee(Vec::new()),
             filling: AtomicBool::new(false),
             failures: AtomicU32::new(0),
             attempts: AtomicU64::new(0),
@@ -88,11 +91,10 @@ impl HostPool {
         if self.target.swap(n, Ordering::Relaxed) == n {
             return;
         }
-        if let Ok(conns) = self.conns.read() {
-            let open: Vec<&Connection> = conns.iter().filter(|c| !c.is_closed()).collect();
-            for c in open.iter().skip(n).filter(|c| c.in_flight() == 0) {
-                c.close("pool shrunk: the node's distance changed");
-            }
+        let conns = self.conns.load();
+        let open: Vec<&Connection> = conns.iter().filter(|c| !c.is_closed()).collect();
+        for c in open.iter().skip(n).filter(|c| c.in_flight() == 0) {
+            c.close("pool shrunk: the node's distance changed");
         }
         self.ensure_filled();
     }
@@ -109,10 +111,7 @@ impl HostPool {
     }
 
     pub(crate) fn open_connections(&self) -> usize {
-        self.conns
-            .read()
-            .map(|c| c.iter().filter(|c| !c.is_closed()).count())
-            .unwrap_or(0)
+        self.conns.load().iter().filter(|c| !c.is_closed()).count()
     }
 
     pub(crate) fn connection_attempts(&self) -> u64 {
@@ -121,7 +120,7 @@ impl HostPool {
 
     /// The least busy open connection, if any; starts a refill when connections are missing.
     pub(crate) fn pick(self: &Arc<Self>) -> Option<Connection> {
-        let conns = self.conns.read().ok()?;
+        let conns = self.conns.load();
         let mut best: Option<&Connection> = None;
         let mut missing = conns.len() < self.target();
         for c in conns.iter() {
@@ -158,10 +157,12 @@ impl HostPool {
                 if self.state.set_up(true) {
                     tracing::info!(addr = %self.addr, "node is up");
                 }
-                if let Ok(mut conns) = self.conns.write() {
-                    conns.retain(|c| !c.is_closed());
+                self.conns.rcu(|old| {
+                    let mut conns: Vec<Connection> =
+                        old.iter().filter(|c| !c.is_closed()).cloned().collect();
                     conns.push(conn.clone());
-                }
+                    conns
+                });
                 self.watch(&conn);
                 Ok(conn)
             }
@@ -237,7 +238,7 @@ impl HostPool {
 
     /// Runs `USE ks` on every open connection (after a `USE` statement succeeded on one).
     pub(crate) async fn use_keyspace_everywhere(&self, ks: &str) -> Result<(), Error> {
-        let conns: Vec<Connection> = self.conns.read().map(|c| c.clone()).unwrap_or_default();
+        let conns = self.conns.load_full();
         for c in conns.iter().filter(|c| !c.is_closed()) {
             if c.keyspace().as_deref() != Some(ks) {
                 use_keyspace(c, ks, self.config.request_timeout).await?;
@@ -248,8 +249,7 @@ impl HostPool {
 
     /// Any open connection, without starting a refill (for the control connection).
     pub(crate) fn any_open(&self) -> Option<Connection> {
-        let conns = self.conns.read().ok()?;
-        conns.iter().find(|c| !c.is_closed()).cloned()
+        self.conns.load().iter().find(|c| !c.is_closed()).cloned()
     }
 
     /// Forgets earlier failures (the node was reported up) and refills now: a refill task
@@ -264,10 +264,8 @@ impl HostPool {
 
     pub(crate) fn shutdown(&self) {
         self.shut.store(true, Ordering::Release);
-        if let Ok(conns) = self.conns.read() {
-            for c in conns.iter() {
-                c.close("session closed");
-            }
+        for c in self.conns.load().iter() {
+            c.close("session closed");
         }
     }
 }
