@@ -74,7 +74,7 @@ impl ExecutionProfile {
         self
     }
 
-    /// Rows per page.
+    /// Rows per page; zero or less turns paging off (every row in one response).
     pub fn page_size(mut self, rows: i32) -> Self {
         self.page_size = Some(rows);
         self

@@ -914,7 +914,8 @@ fn params<'a>(
         values,
         value_specs: specs,
         skip_metadata,
-        page_size: o.page_size,
+        // Zero or less: unpaged, no page size on the wire.
+        page_size: o.page_size.filter(|&n| n > 0),
         paging_state,
         serial_consistency: o.serial_consistency,
         default_timestamp: o.timestamp,

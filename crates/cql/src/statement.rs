@@ -51,7 +51,9 @@ macro_rules! statement_options {
             self.options.serial_consistency = Some(c);
             self
         }
-        /// Sets the number of rows per page.
+        /// Sets the number of rows per page. Zero or less turns paging off: the server
+        /// returns every row in one response (the reference driver's `fetch_size=None`),
+        /// which also spares it the paging machinery for single-row reads and writes.
         #[must_use]
         pub fn with_page_size(mut self, rows: i32) -> Self {
             self.options.page_size = Some(rows);

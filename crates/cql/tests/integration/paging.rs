@@ -1,4 +1,5 @@
-//! Paging over 10,000 rows: the stream and manual resumption give the same rows.
+//! Paging over 10,000 rows: the stream and manual resumption give the same rows; page size 0
+//! turns paging off.
 
 use cql::{Consistency, SimpleStatement};
 
@@ -110,5 +111,20 @@ async fn stream_and_manual_paging_give_the_same_10000_rows() {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert_eq!(r, manual[100..200].to_vec());
+
+        // Page size 0: paging off, every row in one response, no paging state.
+        let unpaged = SimpleStatement::new(format!("SELECT part, seq, payload FROM {ks}.p"))
+            .with_page_size(0)
+            .with_consistency(Consistency::One);
+        let all = s.execute(&unpaged, ()).await.expect("unpaged");
+        assert_eq!(all.rows_count(), 10_000, "{v:?}");
+        assert!(all.paging_state().is_none());
+        let mut rows: Vec<(i32, i32, String)> = all
+            .rows_typed()
+            .expect("typed")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        rows.sort();
+        assert_eq!(rows, sorted, "{v:?}");
     }
 }
