@@ -397,7 +397,13 @@ async fn main() {
             b
         };
         let s = b.build().expect("config").connect().await.expect("connect");
-        let stmt = s.prepare(query_for(workload)).await.expect("prepare");
+        // Unpaged, like the peer's `execute_unpaged`: a page size makes Cassandra run its
+        // paging machinery even for one row.
+        let stmt = s
+            .prepare(query_for(workload))
+            .await
+            .expect("prepare")
+            .with_page_size(0);
         let d = Arc::new(Ours { s, stmt, workload });
         (cpu0, alloc0, rcpu0) = (
             cpu_seconds(),
