@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use crate::error::{Error, ServerErrorKind};
 
@@ -20,30 +22,77 @@ const SUB: usize = 1 << SUB_BITS;
 const MAX_EXP: u32 = 40;
 const BUCKETS: usize = LINEAR as usize + (MAX_EXP - SUB_BITS) as usize * SUB;
 
-/// A lock-free latency histogram in microseconds: log-linear buckets (16 per power of two),
-/// so every percentile read from it is within 6.25% of the recorded value.
-pub(crate) struct Histogram {
+/// Hot figures are kept in this many stripes, one per thread (modulo), so that worker threads
+/// recording at once do not fight over the same cache lines; reads add the stripes up.
+const STRIPES: usize = 8;
+
+/// The stripe of the current thread.
+fn stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static MINE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+    }
+    MINE.try_with(|s| *s).unwrap_or(0)
+}
+
+/// An atomic counter on a cache line of its own.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+/// A counter split over [`STRIPES`] cache lines.
+#[derive(Debug, Default)]
+pub(crate) struct StripedCounter([Padded; STRIPES]);
+
+impl StripedCounter {
+    pub(crate) fn bump(&self) {
+        self.0[stripe()].0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn load(&self) -> u64 {
+        self.0.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// One stripe of a [`Histogram`].
+#[repr(align(128))]
+struct HistogramStripe {
     buckets: Box<[AtomicU64]>,
     count: AtomicU64,
     sum: AtomicU64,
     max: AtomicU64,
 }
 
+/// A lock-free latency histogram in microseconds: log-linear buckets (16 per power of two),
+/// so every percentile read from it is within 6.25% of the recorded value. Striped by thread.
+pub(crate) struct Histogram {
+    stripes: Box<[HistogramStripe]>,
+}
+
 impl Default for Histogram {
     fn default() -> Self {
         Histogram {
-            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-            count: AtomicU64::new(0),
-            sum: AtomicU64::new(0),
-            max: AtomicU64::new(0),
+            stripes: (0..STRIPES)
+                .map(|_| HistogramStripe {
+                    buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+                    count: AtomicU64::new(0),
+                    sum: AtomicU64::new(0),
+                    max: AtomicU64::new(0),
+                })
+                .collect(),
         }
     }
 }
 
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count: u64 = self
+            .stripes
+            .iter()
+            .map(|s| s.count.load(Ordering::Relaxed))
+            .sum();
         f.debug_struct("Histogram")
-            .field("count", &self.count.load(Ordering::Relaxed))
+            .field("count", &count)
             .finish_non_exhaustive()
     }
 }
@@ -75,20 +124,24 @@ fn bucket_high(i: usize) -> u64 {
 impl Histogram {
     pub(crate) fn record(&self, d: Duration) {
         let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
-        self.buckets[bucket_of(micros)].fetch_add(1, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum.fetch_add(micros, Ordering::Relaxed);
-        self.max.fetch_max(micros, Ordering::Relaxed);
+        let s = &self.stripes[stripe()];
+        s.buckets[bucket_of(micros)].fetch_add(1, Ordering::Relaxed);
+        s.count.fetch_add(1, Ordering::Relaxed);
+        s.sum.fetch_add(micros, Ordering::Relaxed);
+        s.max.fetch_max(micros, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self) -> LatencySnapshot {
-        let counts: Vec<u64> = self
-            .buckets
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect();
+        let mut counts = vec![0u64; BUCKETS];
+        let (mut sum, mut max) = (0u64, 0u64);
+        for s in self.stripes.iter() {
+            for (c, b) in counts.iter_mut().zip(s.buckets.iter()) {
+                *c += b.load(Ordering::Relaxed);
+            }
+            sum = sum.saturating_add(s.sum.load(Ordering::Relaxed));
+            max = max.max(s.max.load(Ordering::Relaxed));
+        }
         let total: u64 = counts.iter().sum();
-        let max = self.max.load(Ordering::Relaxed);
         let at = |q: f64| -> Duration {
             if total == 0 {
                 return Duration::ZERO;
@@ -103,7 +156,6 @@ impl Histogram {
             }
             Duration::from_micros(max)
         };
-        let sum = self.sum.load(Ordering::Relaxed);
         LatencySnapshot {
             count: total,
             mean: Duration::from_micros(sum.checked_div(total).unwrap_or(0)),
@@ -139,14 +191,14 @@ pub struct LatencySnapshot {
 /// Counters of one node.
 #[derive(Debug, Default)]
 pub(crate) struct HostCounters {
-    requests: AtomicU64,
+    requests: StripedCounter,
     errors: AtomicU64,
 }
 
 /// Live counters of a session; cheap to update from any task.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) requests: AtomicU64,
+    pub(crate) requests: StripedCounter,
     pub(crate) errors: AtomicU64,
     pub(crate) timeouts: AtomicU64,
     pub(crate) reprepares: AtomicU64,
@@ -160,9 +212,12 @@ pub(crate) struct Counters {
     connection_errors: AtomicU64,
     other_errors: AtomicU64,
     pub(crate) latency: Histogram,
-    /// Looked up on every attempt: a fast hasher (the addresses come from the cluster).
-    per_host: RwLock<HashMap<SocketAddr, Arc<HostCounters>, rustc_hash::FxBuildHasher>>,
+    /// Looked up on every attempt: a lock-free snapshot (replaced when a node is first seen)
+    /// and a fast hasher (the addresses come from the cluster).
+    per_host: ArcSwap<HostMap>,
 }
+
+type HostMap = HashMap<SocketAddr, Arc<HostCounters>, rustc_hash::FxBuildHasher>;
 
 impl Counters {
     pub(crate) fn bump(counter: &AtomicU64) {
@@ -170,35 +225,30 @@ impl Counters {
     }
 
     fn host(&self, addr: SocketAddr) -> Arc<HostCounters> {
-        if let Some(h) = self
-            .per_host
-            .read()
-            .ok()
-            .and_then(|m| m.get(&addr).cloned())
-        {
-            return h;
+        if let Some(h) = self.per_host.load().get(&addr) {
+            return Arc::clone(h);
         }
-        match self.per_host.write() {
-            Ok(mut m) => Arc::clone(m.entry(addr).or_default()),
-            Err(_) => Arc::default(),
-        }
+        let mut found = None;
+        self.per_host.rcu(|m| {
+            let mut m = HostMap::clone(m);
+            found = Some(Arc::clone(m.entry(addr).or_default()));
+            m
+        });
+        found.unwrap_or_default()
     }
 
-    /// Runs `f` on the counters of `addr`, under the read lock when the node is known (no
-    /// reference count taken).
+    /// Runs `f` on the counters of `addr` (no reference count taken when the node is known).
     fn with_host(&self, addr: SocketAddr, f: impl Fn(&HostCounters)) {
-        if let Ok(m) = self.per_host.read() {
-            if let Some(h) = m.get(&addr) {
-                f(h);
-                return;
-            }
+        if let Some(h) = self.per_host.load().get(&addr) {
+            f(h);
+            return;
         }
         f(&self.host(addr));
     }
 
     /// An attempt was sent to `addr`.
     pub(crate) fn attempt_on(&self, addr: SocketAddr) {
-        self.with_host(addr, |h| Self::bump(&h.requests));
+        self.with_host(addr, |h| h.requests.bump());
     }
 
     /// An attempt on `addr` failed with `e` (whether or not it is retried).
@@ -226,7 +276,7 @@ impl Counters {
                 let h = self.host(address);
                 HostMetrics {
                     address,
-                    requests: load(&h.requests),
+                    requests: h.requests.load(),
                     errors: load(&h.errors),
                     open_connections: open,
                     connection_attempts: attempts,
@@ -234,22 +284,20 @@ impl Counters {
             })
             .collect();
         // Nodes that served requests but have no pool any more.
-        if let Ok(m) = self.per_host.read() {
-            for (addr, h) in m.iter() {
-                if !hosts.iter().any(|x| x.address == *addr) {
-                    hosts.push(HostMetrics {
-                        address: *addr,
-                        requests: load(&h.requests),
-                        errors: load(&h.errors),
-                        open_connections: 0,
-                        connection_attempts: 0,
-                    });
-                }
+        for (addr, h) in self.per_host.load().iter() {
+            if !hosts.iter().any(|x| x.address == *addr) {
+                hosts.push(HostMetrics {
+                    address: *addr,
+                    requests: h.requests.load(),
+                    errors: load(&h.errors),
+                    open_connections: 0,
+                    connection_attempts: 0,
+                });
             }
         }
         hosts.sort_by_key(|h| h.address);
         Metrics {
-            requests: load(&self.requests),
+            requests: self.requests.load(),
             errors: load(&self.errors),
             timeouts: load(&self.timeouts),
             read_timeouts: load(&self.read_timeouts),

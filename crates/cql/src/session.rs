@@ -403,7 +403,7 @@ impl Session {
         F: AsyncAttempt,
     {
         let counters = &self.inner.counters;
-        Counters::bump(&counters.requests);
+        counters.requests.bump();
         let start = Instant::now();
         let (conns, errors) = self.plan_connections(r.lb, info);
         let speculate = r.opts.idempotent && conns.len() > 1;
