@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use bytes::Bytes;
@@ -17,7 +18,7 @@ use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
 use crate::cluster::Config;
 use crate::connection::{Connection, SendOptions};
-use crate::control::{self, Shared};
+use crate::control::{self, Pools, Shared};
 use crate::error::Error;
 use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
@@ -26,7 +27,7 @@ use crate::policies::{
     LoadBalancingPolicy, RequestInfo, RetryContext, RetryDecision, RetryPolicy,
     SpeculativeExecutionPolicy, WriteType,
 };
-use crate::pool::quote_identifier;
+use crate::pool::{HostPool, quote_identifier};
 use crate::result::QueryResult;
 use crate::statement::{
     BatchItem, BatchStatement, BoundStatement, Consistency, Prepared, PreparedStatement,
@@ -123,35 +124,71 @@ struct Resolved<'s> {
     speculative: &'s dyn SpeculativeExecutionPolicy,
 }
 
-/// The connections of a query plan not tried yet, shared by the executions of one request
-/// (speculative executions take the next node), and the errors of the nodes tried.
-struct QueryPlan {
-    conns: Mutex<std::vec::IntoIter<Connection>>,
-    errors: Mutex<Vec<(SocketAddr, Error)>>,
+/// The nodes of a query plan not tried yet, shared by the executions of one request
+/// (speculative executions take the next node), and the errors of the nodes tried. Only the
+/// first node's connection is picked up front; the others are picked when reached, so a plan
+/// over a large cluster costs one pick when the first node answers.
+struct QueryPlan<'a> {
+    pools: &'a ArcSwap<Pools>,
+    state: Mutex<PlanState>,
 }
 
-impl QueryPlan {
+struct PlanState {
+    first: Option<Connection>,
+    rest: std::vec::IntoIter<SocketAddr>,
+    errors: Vec<(SocketAddr, Error)>,
+}
+
+impl QueryPlan<'_> {
     fn next(&self) -> Option<Connection> {
-        self.conns.lock().ok()?.next()
+        let mut state = self.state.lock().ok()?;
+        if let Some(c) = state.first.take() {
+            return Some(c);
+        }
+        let pools = self.pools.load();
+        while let Some(addr) = state.rest.next() {
+            let Some(pool) = pools.get(&addr) else {
+                continue;
+            };
+            match pool.pick() {
+                Some(c) => return Some(c),
+                None => state.errors.push((addr, no_connection(pool))),
+            }
+        }
+        None
     }
 
+    /// Whether nodes are left to try (some may turn out to have no open connection).
     fn has_next(&self) -> bool {
-        self.conns.lock().is_ok_and(|c| c.len() > 0)
+        self.state
+            .lock()
+            .is_ok_and(|s| s.first.is_some() || s.rest.len() > 0)
     }
 
     fn failed(&self, addr: SocketAddr, e: Error) {
-        if let Ok(mut errors) = self.errors.lock() {
-            errors.push((addr, e));
+        if let Ok(mut state) = self.state.lock() {
+            state.errors.push((addr, e));
         }
     }
 
     fn no_host_available(&self) -> Error {
         Error::NoHostAvailable(
-            self.errors
+            self.state
                 .lock()
-                .map(|mut e| std::mem::take(&mut *e))
+                .map(|mut s| std::mem::take(&mut s.errors))
                 .unwrap_or_default(),
         )
+    }
+}
+
+/// Why a node of the plan could not be tried.
+fn no_connection(pool: &HostPool) -> Error {
+    Error::ConnectionClosed {
+        addr: pool.addr(),
+        reason: pool
+            .last_error()
+            .unwrap_or_else(|| "no open connection".to_owned()),
+        in_flight: false,
     }
 }
 
@@ -290,11 +327,9 @@ impl Session {
 
     /// Connections in query-plan order: the load-balancing policy's nodes that have an open
     /// connection.
-    fn plan_connections(
-        &self,
-        lb: &dyn LoadBalancingPolicy,
-        info: &RequestInfo<'_>,
-    ) -> (Vec<Connection>, Vec<(SocketAddr, Error)>) {
+    /// The query plan of a request: the load-balancing policy's nodes, the first one with an
+    /// open connection picked now.
+    fn query_plan(&self, lb: &dyn LoadBalancingPolicy, info: &RequestInfo<'_>) -> QueryPlan<'_> {
         thread_local! {
             /// The policy's plan, reused from request to request (emptied after each).
             static PLAN: std::cell::RefCell<Vec<Arc<crate::metadata::Host>>> =
@@ -302,14 +337,17 @@ impl Session {
         }
         let metadata = self.inner.shared.metadata.load();
         let pools = self.inner.shared.pools.load();
-        let mut errors = Vec::new();
-        let mut connections = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
+        let mut state = PlanState {
+            first: None,
+            rest: Vec::new().into_iter(),
+            errors: Vec::new(),
+        };
+        let mut plan = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
             hosts.clear();
             lb.query_plan_into(info, &metadata, hosts);
-            let mut out = Vec::with_capacity(hosts.len());
             if hosts.is_empty() {
                 for h in metadata.hosts().iter().filter(|h| !h.is_up()) {
-                    errors.push((
+                    state.errors.push((
                         h.address(),
                         Error::ConnectionClosed {
                             addr: h.address(),
@@ -322,34 +360,35 @@ impl Session {
                     ));
                 }
             }
+            let mut rest = Vec::new();
             for host in hosts.drain(..) {
-                let Some(pool) = pools.get(&host.address()) else {
+                let addr = host.address();
+                if state.first.is_some() {
+                    rest.push(addr);
+                    continue;
+                }
+                let Some(pool) = pools.get(&addr) else {
                     continue;
                 };
                 match pool.pick() {
-                    Some(c) => out.push(c),
-                    None => errors.push((
-                        pool.addr(),
-                        Error::ConnectionClosed {
-                            addr: pool.addr(),
-                            reason: pool
-                                .last_error()
-                                .unwrap_or_else(|| "no open connection".to_owned()),
-                            in_flight: false,
-                        },
-                    )),
+                    Some(c) => state.first = Some(c),
+                    None => state.errors.push((addr, no_connection(pool))),
                 }
             }
-            out
+            state.rest = rest.into_iter();
         };
         // A policy that plans with another session's requests on this thread (re-entrantly)
         // gets a Vec of its own.
-        let out = PLAN
-            .try_with(|p| p.try_borrow_mut().ok().map(|mut p| connections(&mut p)))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| connections(&mut Vec::new()));
-        (out, errors)
+        let reused = PLAN
+            .try_with(|p| p.try_borrow_mut().ok().map(|mut p| plan(&mut p)).is_some())
+            .unwrap_or(false);
+        if !reused {
+            plan(&mut Vec::new());
+        }
+        QueryPlan {
+            pools: &self.inner.shared.pools,
+            state: Mutex::new(state),
+        }
     }
 
     fn resolve(&self, opts: Option<&StatementOptions>) -> Result<Resolved<'_>, Error> {
@@ -405,12 +444,12 @@ impl Session {
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();
-        let (conns, errors) = self.plan_connections(r.lb, info);
-        let speculate = r.opts.idempotent && conns.len() > 1;
-        let plan = QueryPlan {
-            conns: Mutex::new(conns.into_iter()),
-            errors: Mutex::new(errors),
-        };
+        let plan = self.query_plan(r.lb, info);
+        let speculate = r.opts.idempotent
+            && plan
+                .state
+                .lock()
+                .is_ok_and(|s| s.first.is_some() && s.rest.len() > 0);
         let result = match r.speculative.next_execution(1) {
             Some(delay) if speculate => self.run_speculative(r, &plan, &attempt, delay).await,
             _ => self.execution(r, &plan, &attempt).await,
@@ -428,7 +467,7 @@ impl Session {
     async fn run_speculative<F: AsyncAttempt>(
         &self,
         r: &Resolved<'_>,
-        plan: &QueryPlan,
+        plan: &QueryPlan<'_>,
         attempt: &F,
         first_delay: Duration,
     ) -> Result<QueryResult, Error> {
@@ -475,7 +514,7 @@ impl Session {
     async fn execution<F: AsyncAttempt>(
         &self,
         r: &Resolved<'_>,
-        plan: &QueryPlan,
+        plan: &QueryPlan<'_>,
         attempt: &F,
     ) -> Result<QueryResult, Error> {
         let counters = &self.inner.counters;
@@ -653,8 +692,8 @@ impl Session {
     pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
         let query = query.into();
         let r = self.resolve(None)?;
-        let (conns, mut errors) = self.plan_connections(r.lb, &RequestInfo::default());
-        for conn in conns {
+        let plan = self.query_plan(r.lb, &RequestInfo::default());
+        while let Some(conn) = plan.next() {
             match self.prepare_on(&conn, &query, &r.opts).await {
                 Ok(p) => {
                     return Ok(PreparedStatement {
@@ -662,11 +701,11 @@ impl Session {
                         options: StatementOptions::default(),
                     });
                 }
-                Err(e) if e.is_connection() => errors.push((conn.addr(), e)),
+                Err(e) if e.is_connection() => plan.failed(conn.addr(), e),
                 Err(e) => return Err(e),
             }
         }
-        Err(Error::NoHostAvailable(errors))
+        Err(plan.no_host_available())
     }
 
     async fn prepare_on(
