@@ -225,20 +225,22 @@ impl Canned {
             envelope(r)
         };
         let prepared = |i: u8, binds: Vec<ColumnSpec>, result: Vec<ColumnSpec>| {
-            envelope(Response::Result(ResultMessage::Prepared(Prepared {
-                id: Bytes::from(vec![i; 16]),
-                result_metadata_id: version.is_v5_or_later().then(|| Bytes::from(vec![i; 16])),
-                metadata: PreparedMetadata {
-                    flags: 0,
-                    pk_indexes: vec![0],
-                    columns: binds,
+            envelope(Response::Result(ResultMessage::Prepared(Box::new(
+                Prepared {
+                    id: Bytes::from(vec![i; 16]),
+                    result_metadata_id: version.is_v5_or_later().then(|| Bytes::from(vec![i; 16])),
+                    metadata: PreparedMetadata {
+                        flags: 0,
+                        pk_indexes: vec![0],
+                        columns: binds,
+                    },
+                    result_metadata: ResultMetadata {
+                        columns_count: result.len(),
+                        columns: result,
+                        ..Default::default()
+                    },
                 },
-                result_metadata: ResultMetadata {
-                    columns_count: result.len(),
-                    columns: result,
-                    ..Default::default()
-                },
-            })))
+            ))))
         };
         let void = envelope(Response::Result(ResultMessage::Void));
         let statements = vec![

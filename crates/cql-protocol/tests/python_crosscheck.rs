@@ -258,7 +258,7 @@ fn rows_result() -> ResultMessage {
 }
 
 fn prepared(v5: bool) -> ResultMessage {
-    ResultMessage::Prepared(Prepared {
+    ResultMessage::Prepared(Box::new(Prepared {
         id: Bytes::from_static(&[1, 2, 3]),
         result_metadata_id: v5.then(|| Bytes::from_static(&[7, 7])),
         metadata: PreparedMetadata {
@@ -274,7 +274,7 @@ fn prepared(v5: bool) -> ResultMessage {
             columns: vec![ColumnSpec::new("ks", "t", "v", ColumnType::Text)],
             ..Default::default()
         },
-    })
+    }))
 }
 
 /// (case name, version, compression, frame, expected Python summary).

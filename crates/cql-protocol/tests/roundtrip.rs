@@ -509,7 +509,7 @@ fn response(v5: bool) -> BoxedStrategy<Response> {
         )
             .prop_map(
                 move |(id, rid, columns, pk_indexes, result_metadata, flags)| {
-                    Response::Result(ResultMessage::Prepared(Prepared {
+                    Response::Result(ResultMessage::Prepared(Box::new(Prepared {
                         id: id.into(),
                         result_metadata_id: v5.then(|| rid.into()),
                         metadata: PreparedMetadata {
@@ -518,7 +518,7 @@ fn response(v5: bool) -> BoxedStrategy<Response> {
                             columns,
                         },
                         result_metadata,
-                    }))
+                    })))
                 }
             ),
         schema_change().prop_map(|s| Response::Result(ResultMessage::SchemaChange(s))),

@@ -68,8 +68,9 @@ pub enum ResultMessage {
     Rows(Rows),
     /// The keyspace now in use.
     SetKeyspace(String),
-    /// A prepared statement.
-    Prepared(Prepared),
+    /// A prepared statement. Boxed: it is the largest variant, and results are moved through
+    /// several layers of a driver on every request, while PREPARE answers are rare.
+    Prepared(Box<Prepared>),
     /// A schema change.
     SchemaChange(SchemaChange),
 }
@@ -109,12 +110,12 @@ impl ResultMessage {
                 };
                 let metadata = PreparedMetadata::decode(r)?;
                 let result_metadata = ResultMetadata::decode(r, body, version)?;
-                ResultMessage::Prepared(Prepared {
+                ResultMessage::Prepared(Box::new(Prepared {
                     id,
                     result_metadata_id,
                     metadata,
                     result_metadata,
-                })
+                }))
             }
             0x0005 => ResultMessage::SchemaChange(SchemaChange::decode(r)?),
             other => return Err(ProtocolError::UnknownResultKind(other)),
