@@ -481,8 +481,7 @@ async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
                     Err(e) => (error(version, 0x000A, e.to_string()), false),
                 },
             };
-            let dst = if framed { &mut payload } else { &mut out };
-            if framed && !dst.is_empty() && dst.len() + answer.len() > MAX_PAYLOAD_LEN {
+            if framed && !payload.is_empty() && payload.len() + answer.len() > MAX_PAYLOAD_LEN {
                 seal(&mut payload, &mut out);
             }
             let dst = if framed { &mut payload } else { &mut out };

@@ -54,11 +54,10 @@ impl StripedCounter {
     }
 }
 
-/// One stripe of a [`Histogram`].
+/// One stripe of a [`Histogram`] (its count is the sum of its buckets).
 #[repr(align(128))]
 struct HistogramStripe {
     buckets: Box<[AtomicU64]>,
-    count: AtomicU64,
     sum: AtomicU64,
     max: AtomicU64,
 }
@@ -75,7 +74,6 @@ impl Default for Histogram {
             stripes: (0..STRIPES)
                 .map(|_| HistogramStripe {
                     buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-                    count: AtomicU64::new(0),
                     sum: AtomicU64::new(0),
                     max: AtomicU64::new(0),
                 })
@@ -89,7 +87,8 @@ impl std::fmt::Debug for Histogram {
         let count: u64 = self
             .stripes
             .iter()
-            .map(|s| s.count.load(Ordering::Relaxed))
+            .flat_map(|s| s.buckets.iter())
+            .map(|b| b.load(Ordering::Relaxed))
             .sum();
         f.debug_struct("Histogram")
             .field("count", &count)
@@ -126,7 +125,6 @@ impl Histogram {
         let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let s = &self.stripes[stripe()];
         s.buckets[bucket_of(micros)].fetch_add(1, Ordering::Relaxed);
-        s.count.fetch_add(1, Ordering::Relaxed);
         s.sum.fetch_add(micros, Ordering::Relaxed);
         s.max.fetch_max(micros, Ordering::Relaxed);
     }

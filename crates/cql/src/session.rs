@@ -165,6 +165,13 @@ impl QueryPlan<'_> {
             .is_ok_and(|s| s.first.is_some() || s.rest.len() > 0)
     }
 
+    /// Whether another node follows the first: speculative executions have somewhere to go.
+    fn has_alternatives(&self) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.first.is_some() && s.rest.len() > 0)
+    }
+
     fn failed(&self, addr: SocketAddr, e: Error) {
         if let Ok(mut state) = self.state.lock() {
             state.errors.push((addr, e));
@@ -325,8 +332,6 @@ impl Session {
         self.inner.counters.snapshot(self.pool_state())
     }
 
-    /// Connections in query-plan order: the load-balancing policy's nodes that have an open
-    /// connection.
     /// The query plan of a request: the load-balancing policy's nodes, the first one with an
     /// open connection picked now.
     fn query_plan(&self, lb: &dyn LoadBalancingPolicy, info: &RequestInfo<'_>) -> QueryPlan<'_> {
@@ -445,11 +450,7 @@ impl Session {
         counters.requests.bump();
         let start = Instant::now();
         let plan = self.query_plan(r.lb, info);
-        let speculate = r.opts.idempotent
-            && plan
-                .state
-                .lock()
-                .is_ok_and(|s| s.first.is_some() && s.rest.len() > 0);
+        let speculate = r.opts.idempotent && plan.has_alternatives();
         let result = match r.speculative.next_execution(1) {
             Some(delay) if speculate => self.run_speculative(r, &plan, &attempt, delay).await,
             _ => self.execution(r, &plan, &attempt).await,

@@ -482,11 +482,10 @@ async fn writer<W: AsyncWrite + Unpin>(
 /// connection.
 async fn sweeper(inner: Arc<Inner>, idle: Duration, mut closed: watch::Receiver<bool>) {
     loop {
-        let Ok(found) = inner
-            .streams
-            .lock()
-            .map(|mut s| s.expire(Instant::now(), idle))
-        else {
+        let Ok((found, too_many_orphans)) = inner.streams.lock().map(|mut s| {
+            let found = s.expire(Instant::now(), idle);
+            (found, s.orphans() > MAX_ORPHANS)
+        }) else {
             return;
         };
         for (tx, timeout) in found.waiters {
@@ -495,11 +494,7 @@ async fn sweeper(inner: Arc<Inner>, idle: Duration, mut closed: watch::Receiver<
                 timeout,
             }));
         }
-        if inner
-            .streams
-            .lock()
-            .is_ok_and(|s| s.orphans() > MAX_ORPHANS)
-        {
+        if too_many_orphans {
             inner.shutdown("too many requests timed out without a response");
             return;
         }
