@@ -58,6 +58,8 @@ pub(crate) struct Config {
     pub(crate) connections_per_remote_host: usize,
     pub(crate) max_requests_per_connection: usize,
     pub(crate) max_frame_body: usize,
+    pub(crate) max_request_size: usize,
+    pub(crate) unresponsive_timeout: Option<Duration>,
     pub(crate) application_name: Option<String>,
     pub(crate) load_balancing: Arc<dyn LoadBalancingPolicy>,
     pub(crate) reconnection: Arc<dyn ReconnectionPolicy>,
@@ -93,6 +95,8 @@ impl std::fmt::Debug for Config {
             connections_per_remote_host,
             max_requests_per_connection,
             max_frame_body,
+            max_request_size,
+            unresponsive_timeout,
             application_name,
             load_balancing,
             reconnection,
@@ -127,6 +131,8 @@ impl std::fmt::Debug for Config {
             .field("connections_per_remote_host", connections_per_remote_host)
             .field("max_requests_per_connection", max_requests_per_connection)
             .field("max_frame_body", max_frame_body)
+            .field("max_request_size", max_request_size)
+            .field("unresponsive_timeout", unresponsive_timeout)
             .field("application_name", application_name)
             .field("load_balancing", load_balancing)
             .field("reconnection", reconnection)
@@ -163,6 +169,9 @@ impl Default for Config {
             connections_per_remote_host: 1,
             max_requests_per_connection: 32768,
             max_frame_body: 256 * 1024 * 1024,
+            // Cassandra's native_transport_max_frame_size default.
+            max_request_size: 16 * 1024 * 1024,
+            unresponsive_timeout: Some(Duration::from_secs(2)),
             application_name: None,
             load_balancing: crate::policies::default_load_balancing(),
             reconnection: Arc::new(ExponentialReconnectionPolicy::new(
@@ -305,7 +314,10 @@ impl ClusterBuilder {
         self
     }
 
-    /// Default time allowed for a request (default 12 s); statements may override it.
+    /// Default time allowed for a request (default 12 s); statements and execution profiles
+    /// may override it. It bounds the whole call: retries, attempts on other nodes and
+    /// speculative executions share it (each attempt gets what is left), so a call returns
+    /// [`Error::Timeout`] within this time however many nodes it tried.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.config.request_timeout = timeout;
         self
@@ -461,6 +473,27 @@ impl ClusterBuilder {
     /// protocol error before any allocation.
     pub fn max_frame_body(mut self, bytes: usize) -> Self {
         self.config.max_frame_body = bytes;
+        self
+    }
+
+    /// The largest request sent (default 16 MiB, Cassandra's default
+    /// `native_transport_max_frame_size`; set it to the server's). A larger request fails with
+    /// [`Error::RequestTooLarge`] before it is sent and before its frame is built when its size
+    /// is known from its parts (prepared statements, batches of them).
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.config.max_request_size = bytes;
+        self
+    }
+
+    /// A node that hangs with its connection open (a stopped process, a stalled network) is
+    /// detected this quickly (default 2 s; `None`: only by request timeouts and heartbeats):
+    /// when a connection's requests have waited this long and nothing came from the node
+    /// meanwhile, it sends a heartbeat, and no answer within the same time closes the
+    /// connection. Its requests fail with [`Error::ConnectionClosed`] (retried on other nodes
+    /// when the statement is idempotent) and the node gets no new requests until a new
+    /// connection to it works. A node that is only slow still answers the heartbeat.
+    pub fn unresponsive_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.unresponsive_timeout = timeout;
         self
     }
 

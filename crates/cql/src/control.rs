@@ -426,13 +426,15 @@ impl Shared {
                         }
                     }
                     _ => {
-                        // Trust our own connections over gossip: only a node we cannot reach
-                        // is taken out of query plans.
+                        // Our own connections decide, but they are checked now: a node that
+                        // hangs with its connections open is what gossip saw first. Those that
+                        // do not answer a heartbeat close, and a node left with none is down.
                         let reachable = pool.as_ref().is_some_and(|p| p.open_connections() > 0);
                         if !reachable {
                             state.set_up(false);
                         }
                         if let Some(p) = pool {
+                            p.probe("the cluster reported the node down");
                             p.ensure_filled();
                         }
                     }
@@ -451,10 +453,7 @@ async fn query(conn: &Connection, cql: &str, timeout: Duration) -> Result<QueryR
             query: cql,
             params: QueryParameters::default(),
         }),
-        SendOptions {
-            tracing: false,
-            timeout,
-        },
+        SendOptions::timeout(timeout),
     );
     let frame = sent.await?;
     QueryResult::from_response(conn.addr(), frame, None)
@@ -551,10 +550,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver
         };
         let sent = conn.send(
             &Request::Register(&register),
-            SendOptions {
-                tracing: false,
-                timeout: shared.config.request_timeout,
-            },
+            SendOptions::timeout(shared.config.request_timeout),
         );
         if let Err(e) = sent.await {
             tracing::warn!(addr = %conn.addr(), error = %e, "control connection: REGISTER failed");

@@ -102,6 +102,23 @@ pub enum Error {
         in_flight: bool,
     },
 
+    /// The request is larger than the server accepts (see
+    /// [`ClusterBuilder::max_request_size`](crate::ClusterBuilder::max_request_size)); it was
+    /// not sent.
+    #[error("request of {size} bytes to {addr} exceeds the limit of {limit} bytes; not sent")]
+    RequestTooLarge {
+        /// The node.
+        addr: SocketAddr,
+        /// The request's size (or the least it would be).
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// The session was shut down; it sends nothing any more.
+    #[error("session is shut down")]
+    Shutdown,
+
     /// All stream ids of the connection are in use.
     #[error("connection to {addr} has no free stream id (too many requests in flight)")]
     Busy {

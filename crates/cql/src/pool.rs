@@ -4,12 +4,17 @@
 //! the fewest requests in flight. A broken connection is replaced in the background; failed
 //! attempts back off exponentially (base doubling up to a cap, with jitter), and an
 //! authentication failure backs off like any other, so a wrong password never turns into a
-//! reconnection storm.
+//! reconnection storm. After the cluster reports a node up, failed attempts are retried at the
+//! policy's first delay for a while instead: the node's CQL port often opens some seconds after
+//! gossip sees it.
+//!
+//! A pool that is shut down adds no connection any more: attempts in progress are abandoned
+//! (their sockets closed) and one that completes at that moment is closed instead of joining.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use cql_protocol::message::{Query, QueryParameters, Request};
@@ -36,6 +41,12 @@ pub(crate) struct HostPool {
     keyspace: Arc<RwLock<Option<String>>>,
     events: Option<EventSender>,
     shut: AtomicBool,
+    /// Taken to add a connection and to shut down: a connection joins only an open pool.
+    joining: Mutex<()>,
+    /// Becomes `true` at shutdown: ends connection attempts and back-off waits in progress.
+    shut_signal: tokio::sync::watch::Sender<bool>,
+    /// Until when failed attempts retry at the policy's first delay (the node was reported up).
+    fast_until: Mutex<Option<Instant>>,
     /// The node's up/down flag, shared with the cluster metadata.
     state: Arc<HostState>,
     /// Cuts a refill task's back-off short (the node was reported up).
@@ -72,6 +83,9 @@ impl HostPool {
             keyspace,
             events,
             shut: AtomicBool::new(false),
+            joining: Mutex::new(()),
+            shut_signal: tokio::sync::watch::Sender::new(false),
+            fast_until: Mutex::new(None),
             state,
             wake: tokio::sync::Notify::new(),
             target: AtomicUsize::new(config.connections_per_host),
@@ -103,9 +117,10 @@ impl HostPool {
         self.addr
     }
 
-    /// Opens the first connection now (errors are returned), the rest in the background.
+    /// Opens the first connection now (errors are returned, including a keyspace that cannot
+    /// be used), the rest in the background.
     pub(crate) async fn open_first(self: &Arc<Self>) -> Result<Connection, Error> {
-        let conn = self.connect_one().await?;
+        let conn = self.connect_one(true).await?;
         self.ensure_filled();
         Ok(conn)
     }
@@ -140,32 +155,50 @@ impl HostPool {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
-    async fn connect_one(self: &Arc<Self>) -> Result<Connection, Error> {
+    /// Opens one connection and adds it to the pool. With `strict`, a keyspace that cannot be
+    /// used fails the attempt; otherwise the connection joins without it (the keyspace was
+    /// dropped: statements naming their keyspace still work, and the others get the server's
+    /// error instead of a node that can never be reconnected to).
+    async fn connect_one(self: &Arc<Self>, strict: bool) -> Result<Connection, Error> {
+        let mut shut = self.shut_signal.subscribe();
+        if *shut.borrow_and_update() {
+            return Err(Error::Shutdown);
+        }
         self.attempts.fetch_add(1, Ordering::Relaxed);
-        let result = async {
+        let attempt = async {
             let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
             let ks = self.keyspace.read().ok().and_then(|k| k.clone());
             if let Some(ks) = ks {
-                use_keyspace(&conn, &ks, self.config.request_timeout).await?;
+                match use_keyspace(&conn, &ks, self.config.request_timeout).await {
+                    Ok(()) => {}
+                    Err(e) if !strict && matches!(e, Error::Server { .. }) => {
+                        tracing::warn!(addr = %self.addr, keyspace = %ks, error = %e,
+                            "the session's keyspace cannot be used; connection opened without it");
+                    }
+                    Err(e) => {
+                        conn.close("the session's keyspace cannot be used");
+                        return Err(e);
+                    }
+                }
             }
             Ok::<_, Error>(conn)
-        }
-        .await;
+        };
+        // Dropping the attempt at shutdown closes its socket.
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = shut.wait_for(|s| *s) => Err(Error::Shutdown),
+        };
+        let result = result.and_then(|conn| self.join(conn));
         match result {
             Ok(conn) => {
                 self.failures.store(0, Ordering::Relaxed);
                 if self.state.set_up(true) {
                     tracing::info!(addr = %self.addr, "node is up");
                 }
-                self.conns.rcu(|old| {
-                    let mut conns: Vec<Connection> =
-                        old.iter().filter(|c| !c.is_closed()).cloned().collect();
-                    conns.push(conn.clone());
-                    conns
-                });
                 self.watch(&conn);
                 Ok(conn)
             }
+            Err(Error::Shutdown) => Err(Error::Shutdown),
             Err(e) => {
                 let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
                 if self.open_connections() == 0 && self.state.set_up(false) {
@@ -184,6 +217,22 @@ impl HostPool {
         }
     }
 
+    /// Adds a new connection, unless the pool was shut down meanwhile: then it is closed.
+    fn join(&self, conn: Connection) -> Result<Connection, Error> {
+        let _guard = self.joining.lock().map_err(|_| Error::Shutdown)?;
+        if self.shut.load(Ordering::Acquire) {
+            conn.close("session closed");
+            return Err(Error::Shutdown);
+        }
+        self.conns.rcu(|old| {
+            let mut conns: Vec<Connection> =
+                old.iter().filter(|c| !c.is_closed()).cloned().collect();
+            conns.push(conn.clone());
+            conns
+        });
+        Ok(conn)
+    }
+
     /// Refills the pool when `conn` closes (a node that stopped or crashed): the reconnection
     /// attempts start then, and a node that cannot be reached is marked down, instead of both
     /// waiting for a request to pick this pool or for the cluster's event. A closed connection
@@ -191,9 +240,10 @@ impl HostPool {
     /// drops them is not reconnected to in a tight loop.
     fn watch(self: &Arc<Self>, conn: &Connection) {
         let pool = Arc::downgrade(self);
-        let conn = conn.clone();
+        // Not the connection itself: a pool that is dropped closes its connections.
+        let closed = conn.closed_signal();
         tokio::spawn(async move {
-            conn.closed().await;
+            closed.await;
             if let Some(pool) = pool.upgrade() {
                 // Not a failure when the pool closed it as surplus (it still has enough).
                 if !pool.shut.load(Ordering::Acquire) && pool.open_connections() < pool.target() {
@@ -212,6 +262,7 @@ impl HostPool {
             return;
         }
         let pool = Arc::clone(self);
+        let mut shut = self.shut_signal.subscribe();
         tokio::spawn(async move {
             loop {
                 if pool.shut.load(Ordering::Acquire) {
@@ -224,16 +275,31 @@ impl HostPool {
                 let failures = pool.failures.load(Ordering::Relaxed);
                 if failures > 0 {
                     tokio::select! {
-                        () = tokio::time::sleep(pool.config.reconnection.delay(failures)) => {}
+                        () = tokio::time::sleep(pool.backoff(failures)) => {}
                         () = pool.wake.notified() => {
                             tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
                         }
+                        _ = shut.wait_for(|s| *s) => break,
                     }
                 }
-                let _ = pool.connect_one().await;
+                let _ = pool.connect_one(false).await;
             }
             pool.filling.store(false, Ordering::Release);
         });
+    }
+
+    /// The wait before the next attempt after `failures` failed ones: the policy's, or its
+    /// first delay while the node was reported up recently.
+    fn backoff(&self, failures: u32) -> Duration {
+        let fast = self
+            .fast_until
+            .lock()
+            .ok()
+            .and_then(|u| *u)
+            .is_some_and(|until| Instant::now() < until);
+        self.config
+            .reconnection
+            .delay(if fast { 1 } else { failures })
     }
 
     /// Runs `USE ks` on every open connection (after a `USE` statement succeeded on one).
@@ -255,6 +321,9 @@ impl HostPool {
     /// Forgets earlier failures (the node was reported up) and refills now: a refill task
     /// waiting out its back-off tries at once.
     pub(crate) fn reconnect_now(self: &Arc<Self>) {
+        if let Ok(mut until) = self.fast_until.lock() {
+            *until = Some(Instant::now() + FAST_RECONNECT_WINDOW);
+        }
         self.failures.store(0, Ordering::Relaxed);
         if self.open_connections() < self.target() {
             self.wake.notify_one();
@@ -262,13 +331,35 @@ impl HostPool {
         self.ensure_filled();
     }
 
+    /// Checks that the node still answers on every open connection (in the background);
+    /// those that get no answer close.
+    pub(crate) fn probe(&self, why: &'static str) {
+        let timeout = self
+            .config
+            .unresponsive_timeout
+            .unwrap_or(self.config.connect_timeout);
+        for c in self.conns.load().iter().filter(|c| !c.is_closed()) {
+            c.probe(timeout, why);
+        }
+    }
+
+    /// Closes every connection and adds none any more (attempts in progress are abandoned).
     pub(crate) fn shutdown(&self) {
-        self.shut.store(true, Ordering::Release);
-        for c in self.conns.load().iter() {
+        let conns = {
+            let _guard = self.joining.lock();
+            self.shut.store(true, Ordering::Release);
+            self.conns.swap(Arc::new(Vec::new()))
+        };
+        self.shut_signal.send_replace(true);
+        for c in conns.iter() {
             c.close("session closed");
         }
     }
 }
+
+/// How long after the cluster reported a node up failed attempts retry at the policy's first
+/// delay, before backing off again.
+const FAST_RECONNECT_WINDOW: Duration = Duration::from_secs(60);
 
 pub(crate) async fn use_keyspace(
     conn: &Connection,
@@ -281,10 +372,7 @@ pub(crate) async fn use_keyspace(
             query: &query,
             params: QueryParameters::default(),
         }),
-        SendOptions {
-            tracing: false,
-            timeout,
-        },
+        SendOptions::timeout(timeout),
     );
     sent.await?;
     conn.set_keyspace(Some(ks.to_owned()));

@@ -5,12 +5,16 @@
 //! envelope. The writer drains everything queued and writes it in one syscall. The reader
 //! decodes envelopes and completes the waiting request by stream id; the caller decodes the
 //! body. Events (stream -1) go to the session's event channel. A third task, the sweeper, fails
-//! requests whose deadline passed (see `streams`).
+//! requests whose deadline passed and probes a node that stopped answering (see `watchdog`).
+//!
+//! The connection closes when the last [`Connection`] handle is dropped, when it is closed, or
+//! when the node fails it; its tasks end then and the socket is shut.
 
 mod handshake;
 pub(crate) mod io;
 mod streams;
 mod tls;
+mod watchdog;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -38,10 +42,27 @@ type Reply = Result<Envelope, Error>;
 /// A server-pushed event (protocol stream -1), still encoded.
 pub(crate) type EventSender = mpsc::UnboundedSender<Envelope>;
 
-/// A live connection; cheap to clone.
+/// A live connection; cheap to clone. Dropping the last clone closes it.
 #[derive(Clone)]
 pub(crate) struct Connection {
-    inner: Arc<Inner>,
+    inner: Arc<Handle>,
+}
+
+/// What the users of a connection hold; the tasks hold [`Inner`] itself, so a connection
+/// nobody holds any more closes instead of heartbeating forever.
+struct Handle(Arc<Inner>);
+
+impl std::ops::Deref for Handle {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.0.shutdown("no longer used");
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -67,16 +88,35 @@ struct Inner {
     last_read: AtomicU64,
     epoch: Instant,
     max_body: usize,
+    /// The largest request envelope sent (the server's frame size limit).
+    max_request: usize,
     keyspace: Mutex<Option<String>>,
     /// Wakes the sweeper when a request is due before its next planned look.
     sweeper: Notify,
+    /// A heartbeat is checking whether the node still answers.
+    probing: AtomicBool,
 }
 
 /// Options of one request on the wire.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SendOptions {
     pub(crate) tracing: bool,
+    /// What a timeout error reports: the time the caller allowed.
     pub(crate) timeout: Duration,
+    /// When the request fails with a timeout; `None`: `timeout` from when it is queued. A
+    /// call's later attempts get the deadline of the call, so the call ends within its timeout.
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl SendOptions {
+    /// No tracing, `timeout` from when the request is queued.
+    pub(crate) fn timeout(timeout: Duration) -> Self {
+        Self {
+            tracing: false,
+            timeout,
+            deadline: None,
+        }
+    }
 }
 
 impl Connection {
@@ -164,8 +204,10 @@ impl Connection {
             last_read: AtomicU64::new(0),
             epoch: Instant::now(),
             max_body: config.max_frame_body,
+            max_request: config.max_request_size,
             keyspace: Mutex::new(None),
             sweeper: Notify::new(),
+            probing: AtomicBool::new(false),
         });
         let decoder = done.decoder;
         tokio::spawn(writer(
@@ -175,9 +217,10 @@ impl Connection {
             Arc::downgrade(&inner),
             closed_rx.clone(),
         ));
-        tokio::spawn(sweeper(
+        tokio::spawn(watchdog::sweeper(
             Arc::clone(&inner),
             config.request_timeout,
+            config.unresponsive_timeout,
             closed_rx.clone(),
         ));
         tokio::spawn(reader(
@@ -188,11 +231,17 @@ impl Connection {
             events,
             closed_rx,
         ));
-        let conn = Connection { inner };
         if let Some(interval) = config.heartbeat_interval {
-            tokio::spawn(heartbeat(Arc::downgrade(&conn.inner), interval));
+            let closed = inner.closed_tx.subscribe();
+            tokio::spawn(watchdog::heartbeat(
+                Arc::downgrade(&inner),
+                interval,
+                closed,
+            ));
         }
-        Ok(conn)
+        Ok(Connection {
+            inner: Arc::new(Handle(inner)),
+        })
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
@@ -225,108 +274,32 @@ impl Connection {
         }
     }
 
-    /// Encodes `request` and queues it for the writer; the returned future waits for the
-    /// response envelope. The request is encoded before the future exists, so the future
-    /// borrows nothing from it.
-    pub(crate) fn send_raw(
-        &self,
-        request: &Request<'_>,
-        opts: SendOptions,
-    ) -> impl std::future::Future<Output = Result<Envelope, Error>> + Send + '_ {
-        let queued = self.enqueue(request, opts);
-        async move {
-            let (stream, rx) = queued?;
-            // From here on the request may be on the wire: if the caller stops waiting, the id
-            // is orphaned until the response arrives.
-            let mut guard = OrphanGuard {
-                conn: self,
-                stream,
-                armed: true,
-            };
-            // The sweeper answers with `Error::Timeout` once the deadline passes.
-            let result = rx.await;
-            guard.armed = false;
-            match result {
-                Ok(reply) => reply,
-                Err(_) => Err(self.closed_error(true)),
-            }
-        }
-    }
-
-    fn enqueue(
-        &self,
-        request: &Request<'_>,
-        opts: SendOptions,
-    ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
-        let inner = &self.inner;
-        if self.is_closed() {
-            return Err(self.closed_error(false));
-        }
-        let (tx, rx) = oneshot::channel();
-        let (stream, wake_sweeper) = inner
-            .streams
-            .lock()
-            .map_err(|_| self.closed_error(false))?
-            .allocate(tx, Instant::now(), opts.timeout)
-            .ok_or(Error::Busy { addr: inner.addr })?;
-        if wake_sweeper {
-            inner.sweeper.notify_one();
-        }
-        // Sized from the request (a batch's values are known), so encoding does not grow it.
-        let mut buf = BytesMut::with_capacity(
-            (cql_protocol::frame::HEADER_LEN + request.size_hint()).max(MIN_REQUEST_BUFFER),
-        );
-        let mut flags = Flags::empty();
-        flags.set(Flags::TRACING, opts.tracing);
-        if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
-            self.release(stream);
-            return Err(Error::Serialize(e.to_string()));
-        }
-        if inner.to_writer.send(buf).is_err() {
-            self.release(stream);
-            return Err(self.closed_error(false));
-        }
-        Ok((stream, rx))
-    }
-
     /// Sends a request and decodes the response; a server ERROR becomes `Err`.
     pub(crate) fn send(
         &self,
         request: &Request<'_>,
         opts: SendOptions,
     ) -> impl std::future::Future<Output = Result<ResponseFrame, Error>> + Send + '_ {
-        let raw = self.send_raw(request, opts);
-        async move {
-            let env = raw.await?;
-            decode_checked(self.inner.addr, &env, self.inner.max_body)
-        }
+        self.inner.send(request, opts)
     }
 
-    fn release(&self, stream: i16) {
-        if let Ok(mut s) = self.inner.streams.lock() {
-            s.release_unsent(stream);
-        }
-    }
-
-    fn closed_error(&self, in_flight: bool) -> Error {
-        let reason = self
-            .inner
-            .close_reason
-            .lock()
-            .ok()
-            .and_then(|r| r.clone())
-            .unwrap_or_else(|| "connection closed".to_owned());
-        Error::ConnectionClosed {
-            addr: self.inner.addr,
-            reason,
-            in_flight,
-        }
+    /// Checks now that the node still answers (a heartbeat within `timeout`), closing the
+    /// connection if it does not; in the background, at most one at a time.
+    pub(crate) fn probe(&self, timeout: Duration, why: &'static str) {
+        watchdog::probe(&self.inner.0, timeout, why);
     }
 
     /// Completes when the connection is closed (at once if it already is).
     pub(crate) async fn closed(&self) {
+        self.closed_signal().await;
+    }
+
+    /// Like [`closed`](Self::closed), without holding the connection open meanwhile.
+    pub(crate) fn closed_signal(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.inner.closed_tx.subscribe();
-        let _ = rx.wait_for(|c| *c).await;
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
     }
 
     /// Closes the connection: waiting requests fail, the tasks end.
@@ -354,7 +327,7 @@ pub(crate) fn decode_checked(
 }
 
 struct OrphanGuard<'a> {
-    conn: &'a Connection,
+    inner: &'a Inner,
     stream: i16,
     armed: bool,
 }
@@ -362,13 +335,13 @@ struct OrphanGuard<'a> {
 impl Drop for OrphanGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            if let Ok(mut s) = self.conn.inner.streams.lock() {
+            if let Ok(mut s) = self.inner.streams.lock() {
                 s.orphan(self.stream);
                 // Too many requests whose responses never came: the connection is suspect.
                 if s.orphans() > MAX_ORPHANS {
                     drop(s);
-                    self.conn
-                        .close("too many requests timed out without a response");
+                    self.inner
+                        .shutdown("too many requests timed out without a response");
                 }
             }
         }
@@ -388,19 +361,139 @@ const MIN_REQUEST_BUFFER: usize = 256;
 const MAX_ORPHANS: usize = streams::MAX_STREAMS / 4;
 
 impl Inner {
-    fn shutdown(&self, reason: &str) {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            return;
+    /// Encodes `request` and queues it for the writer; the returned future waits for the
+    /// response envelope. The request is encoded before the future exists, so the future
+    /// borrows nothing from it.
+    fn send_raw(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> impl std::future::Future<Output = Result<Envelope, Error>> + Send + '_ {
+        let queued = self.enqueue(request, opts);
+        async move {
+            let (stream, rx) = queued?;
+            // From here on the request may be on the wire: if the caller stops waiting, the id
+            // is orphaned until the response arrives.
+            let mut guard = OrphanGuard {
+                inner: self,
+                stream,
+                armed: true,
+            };
+            // The sweeper answers with `Error::Timeout` once the deadline passes.
+            let result = rx.await;
+            guard.armed = false;
+            match result {
+                Ok(reply) => reply,
+                Err(_) => Err(self.closed_error(true)),
+            }
         }
-        if let Ok(mut r) = self.close_reason.lock() {
-            *r = Some(reason.to_owned());
+    }
+
+    fn enqueue(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
+        let inner = self;
+        let size = cql_protocol::frame::HEADER_LEN + request.size_hint();
+        if size > inner.max_request {
+            return Err(self.too_large(size));
         }
-        let _ = self.closed_tx.send(true);
-        let waiters = self
-            .streams
+        let (tx, rx) = oneshot::channel();
+        let now = Instant::now();
+        let deadline = opts
+            .deadline
+            .unwrap_or_else(|| streams::deadline(now, opts.timeout));
+        let (stream, wake_sweeper) = {
+            let mut table = inner.streams.lock().map_err(|_| self.closed_error(false))?;
+            // Checked under the table's lock, which `shutdown` takes to drain it: a request is
+            // either drained (and failed) or refused here, never left waiting.
+            if inner.closed.load(Ordering::Acquire) {
+                return Err(self.closed_error(false));
+            }
+            table
+                .allocate(tx, now, deadline, opts.timeout)
+                .ok_or(Error::Busy { addr: inner.addr })?
+        };
+        if wake_sweeper {
+            inner.sweeper.notify_one();
+        }
+        // Sized from the request (a batch's values are known), so encoding does not grow it.
+        let mut buf = BytesMut::with_capacity(size.max(MIN_REQUEST_BUFFER));
+        let mut flags = Flags::empty();
+        flags.set(Flags::TRACING, opts.tracing);
+        if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
+            self.release(stream);
+            return Err(Error::Serialize(e.to_string()));
+        }
+        // The hint leaves out the values of an unprepared statement.
+        if buf.len() > inner.max_request {
+            self.release(stream);
+            return Err(self.too_large(buf.len()));
+        }
+        if inner.to_writer.send(buf).is_err() {
+            self.release(stream);
+            return Err(self.closed_error(false));
+        }
+        Ok((stream, rx))
+    }
+
+    /// Sends a request and decodes the response; a server ERROR becomes `Err`.
+    fn send(
+        &self,
+        request: &Request<'_>,
+        opts: SendOptions,
+    ) -> impl std::future::Future<Output = Result<ResponseFrame, Error>> + Send + '_ {
+        let raw = self.send_raw(request, opts);
+        async move {
+            let env = raw.await?;
+            decode_checked(self.addr, &env, self.max_body)
+        }
+    }
+
+    fn release(&self, stream: i16) {
+        if let Ok(mut s) = self.streams.lock() {
+            s.release_unsent(stream);
+        }
+    }
+
+    fn too_large(&self, size: usize) -> Error {
+        Error::RequestTooLarge {
+            addr: self.addr,
+            size,
+            limit: self.max_request,
+        }
+    }
+
+    fn closed_error(&self, in_flight: bool) -> Error {
+        let reason = self
+            .close_reason
             .lock()
-            .map(|mut s| s.drain())
-            .unwrap_or_default();
+            .ok()
+            .and_then(|r| r.clone())
+            .unwrap_or_else(|| "connection closed".to_owned());
+        Error::ConnectionClosed {
+            addr: self.addr,
+            reason,
+            in_flight,
+        }
+    }
+
+    fn shutdown(&self, reason: &str) {
+        let waiters = {
+            let Ok(mut table) = self.streams.lock() else {
+                return;
+            };
+            if self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            if let Ok(mut r) = self.close_reason.lock() {
+                *r = Some(reason.to_owned());
+            }
+            self.closed.store(true, Ordering::Release);
+            table.drain()
+        };
+        let _ = self.closed_tx.send(true);
         for tx in waiters {
             let _ = tx.send(Err(Error::ConnectionClosed {
                 addr: self.addr,
@@ -476,36 +569,6 @@ async fn writer<W: AsyncWrite + Unpin>(
     let _ = wr.shutdown().await;
 }
 
-/// Fails requests whose deadline passed: looks at the stream table at the earliest deadline
-/// (or `idle` after the last look when nothing is in flight), earlier when a new request is due
-/// first. Their ids stay orphaned until the late responses come; too many such ids close the
-/// connection.
-async fn sweeper(inner: Arc<Inner>, idle: Duration, mut closed: watch::Receiver<bool>) {
-    loop {
-        let Ok((found, too_many_orphans)) = inner.streams.lock().map(|mut s| {
-            let found = s.expire(Instant::now(), idle);
-            (found, s.orphans() > MAX_ORPHANS)
-        }) else {
-            return;
-        };
-        for (tx, timeout) in found.waiters {
-            let _ = tx.send(Err(Error::Timeout {
-                addr: inner.addr,
-                timeout,
-            }));
-        }
-        if too_many_orphans {
-            inner.shutdown("too many requests timed out without a response");
-            return;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep_until(found.next.into()) => {}
-            _ = inner.sweeper.notified() => {}
-            _ = closed.wait_for(|c| *c) => return,
-        }
-    }
-}
-
 async fn reader<R: AsyncRead + Unpin>(
     mut rd: R,
     mut buf: BytesMut,
@@ -563,36 +626,5 @@ fn dispatch(inner: &Inner, env: Envelope, events: Option<&EventSender>) {
         .and_then(|mut s| s.complete(stream));
     if let Some(tx) = waiter {
         let _ = tx.send(Ok(env));
-    }
-}
-
-async fn heartbeat(inner: std::sync::Weak<Inner>, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        if strong.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let idle_ms = u64::try_from(strong.epoch.elapsed().as_millis())
-            .unwrap_or(u64::MAX)
-            .saturating_sub(strong.last_read.load(Ordering::Relaxed));
-        if idle_ms < u64::try_from(interval.as_millis()).unwrap_or(u64::MAX) {
-            continue;
-        }
-        let conn = Connection { inner: strong };
-        let opts = SendOptions {
-            tracing: false,
-            timeout: interval.min(Duration::from_secs(30)),
-        };
-        let sent = conn.send(&Request::Options, opts);
-        if let Err(e) = sent.await {
-            tracing::warn!(addr = %conn.addr(), error = %e, "heartbeat failed; closing the connection");
-            conn.close(&format!("heartbeat failed: {e}"));
-            return;
-        }
     }
 }

@@ -22,6 +22,8 @@ pub(crate) enum Slot<T> {
     Free,
     Waiting {
         tx: oneshot::Sender<T>,
+        /// When the request was queued: the connection's watchdog looks at the oldest.
+        sent: Instant,
         deadline: Instant,
         timeout: Duration,
     },
@@ -34,9 +36,13 @@ pub(crate) struct Expired<T> {
     pub(crate) waiters: Vec<(oneshot::Sender<T>, Duration)>,
     /// When the sweeper must look again.
     pub(crate) next: Instant,
+    /// When the oldest request still waiting was queued (`None`: nothing waits).
+    pub(crate) oldest: Option<Instant>,
 }
 
-/// The table of stream ids; guarded by the connection's mutex.
+/// The table of stream ids; guarded by the connection's mutex. Slots are made as ids are first
+/// needed: most connections never have more than a few hundred requests in flight, and a full
+/// table is over a megabyte.
 pub(crate) struct StreamTable<T> {
     slots: Vec<Slot<T>>,
     free: Vec<i16>,
@@ -54,16 +60,9 @@ impl<T> StreamTable<T> {
     /// A table with ids `0..limit` (at most [`MAX_STREAMS`]).
     pub(crate) fn new(limit: usize) -> Self {
         let limit = limit.clamp(1, MAX_STREAMS);
-        let mut slots = Vec::with_capacity(limit);
-        slots.resize_with(limit, || Slot::Free);
-        // Low ids first: popped from the end.
-        let free = (0..limit)
-            .rev()
-            .map(|i| i16::try_from(i).unwrap_or(i16::MAX))
-            .collect();
         Self {
-            slots,
-            free,
+            slots: Vec::new(),
+            free: Vec::new(),
             in_flight: 0,
             orphans: 0,
             limit,
@@ -72,19 +71,29 @@ impl<T> StreamTable<T> {
         }
     }
 
-    /// Takes a free id for a request whose response goes to `tx` within `timeout` from `now`;
-    /// `None` when all are in use. The flag says whether the sweeper must be woken: this
-    /// deadline comes before its next look.
+    /// Takes a free id for a request queued at `now` whose response goes to `tx` by
+    /// `deadline` (`timeout` is what a timeout error reports); `None` when all are in use. The
+    /// flag says whether the sweeper must be woken: this deadline comes before its next look.
     pub(crate) fn allocate(
         &mut self,
         tx: oneshot::Sender<T>,
         now: Instant,
+        deadline: Instant,
         timeout: Duration,
     ) -> Option<(i16, bool)> {
-        let id = self.free.pop()?;
-        let deadline = deadline(now, timeout);
+        // Recycled ids first (the lowest on top), then a new slot while under the limit.
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None if self.slots.len() < self.limit => {
+                let id = i16::try_from(self.slots.len()).ok()?;
+                self.slots.push(Slot::Free);
+                id
+            }
+            None => return None,
+        };
         self.slots[id as usize] = Slot::Waiting {
             tx,
+            sent: now,
             deadline,
             timeout,
         };
@@ -100,12 +109,14 @@ impl<T> StreamTable<T> {
     pub(crate) fn expire(&mut self, now: Instant, idle: Duration) -> Expired<T> {
         let mut waiters = Vec::new();
         let mut next = deadline(now, idle);
+        let mut oldest: Option<Instant> = None;
         for slot in &mut self.slots[..self.high] {
-            let Slot::Waiting { deadline, .. } = slot else {
+            let Slot::Waiting { deadline, sent, .. } = slot else {
                 continue;
             };
             if *deadline > now {
                 next = next.min(*deadline);
+                oldest = Some(oldest.map_or(*sent, |o| o.min(*sent)));
                 continue;
             }
             if let Slot::Waiting { tx, timeout, .. } = std::mem::replace(slot, Slot::Orphaned) {
@@ -114,7 +125,11 @@ impl<T> StreamTable<T> {
             }
         }
         self.sweep_at = Some(next);
-        Expired { waiters, next }
+        Expired {
+            waiters,
+            next,
+            oldest,
+        }
     }
 
     /// The response for `id` arrived: returns where to send it (`None` for an orphan or an id
@@ -164,16 +179,16 @@ impl<T> StreamTable<T> {
 
     /// Ends every waiting request (the connection closed); their senders are dropped.
     pub(crate) fn drain(&mut self) -> Vec<oneshot::Sender<T>> {
-        let mut out = Vec::new();
-        for slot in &mut self.slots {
-            if let Slot::Waiting { tx, .. } = std::mem::replace(slot, Slot::Free) {
-                out.push(tx);
-            }
-        }
-        self.free = (0..self.limit)
-            .rev()
-            .map(|i| i16::try_from(i).unwrap_or(i16::MAX))
+        let out = self
+            .slots
+            .drain(..)
+            .filter_map(|slot| match slot {
+                Slot::Waiting { tx, .. } => Some(tx),
+                _ => None,
+            })
             .collect();
+        self.free = Vec::new();
+        self.high = 0;
         self.in_flight = 0;
         self.orphans = 0;
         out
@@ -189,7 +204,7 @@ impl<T> StreamTable<T> {
 }
 
 /// `now + timeout`, or a year from now for timeouts too long to add.
-fn deadline(now: Instant, timeout: Duration) -> Instant {
+pub(crate) fn deadline(now: Instant, timeout: Duration) -> Instant {
     now.checked_add(timeout)
         .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
         .unwrap_or(now)
@@ -202,7 +217,16 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     fn alloc<T>(t: &mut StreamTable<T>, tx: oneshot::Sender<T>) -> Option<i16> {
-        t.allocate(tx, Instant::now(), MINUTE).map(|(id, _)| id)
+        at(t, tx, Instant::now(), MINUTE).map(|(id, _)| id)
+    }
+
+    fn at<T>(
+        t: &mut StreamTable<T>,
+        tx: oneshot::Sender<T>,
+        now: Instant,
+        timeout: Duration,
+    ) -> Option<(i16, bool)> {
+        t.allocate(tx, now, deadline(now, timeout), timeout)
     }
 
     #[test]
@@ -212,9 +236,9 @@ mod tests {
         let (a, _ra) = oneshot::channel();
         let (b, _rb) = oneshot::channel();
         let (c, _rc) = oneshot::channel();
-        let (short, _) = t.allocate(a, t0, Duration::from_millis(10)).expect("id");
-        t.allocate(b, t0, Duration::from_millis(30)).expect("id");
-        t.allocate(c, t0, MINUTE).expect("id");
+        let (short, _) = at(&mut t, a, t0, Duration::from_millis(10)).expect("id");
+        at(&mut t, b, t0, Duration::from_millis(30)).expect("id");
+        at(&mut t, c, t0, MINUTE).expect("id");
 
         let found = t.expire(t0 + Duration::from_millis(20), MINUTE);
         assert_eq!(found.waiters.len(), 1);
@@ -239,18 +263,18 @@ mod tests {
         let t0 = Instant::now();
         let (a, _ra) = oneshot::channel();
         // Before the sweeper's first look nobody needs waking: that look will see it.
-        assert_eq!(t.allocate(a, t0, MINUTE), Some((0, false)));
+        assert_eq!(at(&mut t, a, t0, MINUTE), Some((0, false)));
         assert_eq!(t.expire(t0, MINUTE).next, t0 + MINUTE);
         let (b, _rb) = oneshot::channel();
         let (c, _rc) = oneshot::channel();
         assert_eq!(
-            t.allocate(b, t0 + Duration::from_secs(1), MINUTE),
+            at(&mut t, b, t0 + Duration::from_secs(1), MINUTE),
             Some((1, false))
         );
-        assert_eq!(t.allocate(c, t0, Duration::from_secs(1)), Some((2, true)));
+        assert_eq!(at(&mut t, c, t0, Duration::from_secs(1)), Some((2, true)));
         // Timeouts too long to add to an instant do not overflow.
         let (d, _rd) = oneshot::channel();
-        assert_eq!(t.allocate(d, t0, Duration::MAX), Some((3, false)));
+        assert_eq!(at(&mut t, d, t0, Duration::MAX), Some((3, false)));
     }
 
     #[test]
@@ -309,5 +333,49 @@ mod tests {
         assert_eq!(t.in_flight(), 0);
         let (tx, _rx) = oneshot::channel();
         assert_eq!(alloc(&mut t, tx), Some(0));
+    }
+
+    #[test]
+    fn slots_are_made_on_demand_up_to_the_limit() {
+        let mut t = StreamTable::<u8>::new(MAX_STREAMS);
+        assert_eq!(
+            t.slots.capacity(),
+            0,
+            "nothing allocated before the first request"
+        );
+        let mut keep = Vec::new();
+        for want in 0..3 {
+            let (tx, rx) = oneshot::channel();
+            keep.push(rx);
+            assert_eq!(alloc(&mut t, tx), Some(want));
+        }
+        assert_eq!(t.slots.len(), 3);
+        let mut t = StreamTable::<u8>::new(3);
+        for _ in 0..3 {
+            let (tx, rx) = oneshot::channel();
+            keep.push(rx);
+            assert!(alloc(&mut t, tx).is_some());
+        }
+        let (tx, _rx) = oneshot::channel();
+        assert_eq!(alloc(&mut t, tx), None, "the limit holds");
+    }
+
+    #[test]
+    fn expire_reports_when_the_oldest_waiting_request_was_sent() {
+        let mut t = StreamTable::<u8>::new(8);
+        let t0 = Instant::now();
+        assert_eq!(t.expire(t0, MINUTE).oldest, None);
+        let (a, _ra) = oneshot::channel();
+        let (b, _rb) = oneshot::channel();
+        let (c, _rc) = oneshot::channel();
+        at(&mut t, a, t0, Duration::from_millis(5)).expect("id");
+        let (second, _) = at(&mut t, b, t0 + Duration::from_secs(1), MINUTE).expect("id");
+        at(&mut t, c, t0 + Duration::from_secs(2), MINUTE).expect("id");
+        // The first one expired: it no longer counts as waiting.
+        let found = t.expire(t0 + Duration::from_secs(3), MINUTE);
+        assert_eq!(found.oldest, Some(t0 + Duration::from_secs(1)));
+        assert!(t.complete(second).is_some());
+        let found = t.expire(t0 + Duration::from_secs(3), MINUTE);
+        assert_eq!(found.oldest, Some(t0 + Duration::from_secs(2)));
     }
 }

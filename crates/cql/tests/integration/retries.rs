@@ -312,25 +312,32 @@ async fn overload_moves_on_but_a_server_error_is_retried_only_when_idempotent() 
     assert!(ha.requests >= 3 && hb.requests >= 2, "{m:?}");
 }
 
+/// The request timeout bounds the whole call, retries included: a node that stays silent
+/// uses it up, and the call fails by then, idempotent or not (speculative executions are what
+/// sends an idempotent statement to another node before the time is up).
 #[tokio::test]
-async fn a_client_timeout_is_retried_on_the_next_node_only_for_idempotent_statements() {
+async fn a_client_timeout_ends_the_call_within_its_timeout() {
     let f = two_nodes().await;
     let s = f.session(f.builder()).await;
     let q = "INSERT INTO ks.t (k, v) VALUES (7, 7)";
     f.a.1.on(q, [Answer::Silent, Answer::Silent]);
-    let short = SimpleStatement::new(q).with_timeout(Duration::from_millis(200));
-    let e = s.execute(&short, ()).await.expect_err("not idempotent");
-    assert!(
-        matches!(e, Error::Timeout { addr, .. } if addr == f.a.0),
-        "{e}"
-    );
-    assert!(f.b.1.received(q).is_empty());
-
-    let r = s
-        .execute(&short.with_idempotent(true), ())
-        .await
-        .expect("next node");
-    assert_eq!(r.coordinator(), f.b.0);
+    let timeout = Duration::from_millis(1500);
+    let short = SimpleStatement::new(q).with_timeout(timeout);
+    for statement in [short.clone(), short.with_idempotent(true)] {
+        let started = std::time::Instant::now();
+        let e = s.execute(&statement, ()).await.expect_err("silent node");
+        let took = started.elapsed();
+        assert!(
+            matches!(e, Error::Timeout { addr, timeout: t } if addr == f.a.0 && t == timeout),
+            "{e}"
+        );
+        // Per attempt, the idempotent one would have had a second full timeout on b.
+        assert!(
+            took >= timeout && took < timeout + Duration::from_millis(1200),
+            "{took:?}"
+        );
+    }
+    assert!(f.b.1.received(q).is_empty(), "no time was left for b");
     assert_eq!(s.metrics().timeouts, 2);
 }
 

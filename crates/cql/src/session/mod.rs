@@ -1,0 +1,566 @@
+//! `Session`: executes statements on the cluster (the reference driver's `Session`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use cql_protocol::ProtocolVersion;
+use cql_protocol::serialize::{SerializeRow, SerializedValues};
+
+use crate::cluster::Config;
+use crate::control::{self, Shared};
+use crate::error::Error;
+use crate::metadata::{ClusterMetadata, Token};
+use crate::metrics::{Counters, Metrics};
+use crate::paging::RowStream;
+use crate::policies::RequestInfo;
+use crate::pool::quote_identifier;
+use crate::result::QueryResult;
+use crate::statement::{
+    BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
+    StatementOptions,
+};
+use crate::tracing_info::{self, QueryTrace};
+
+mod attempt;
+mod plan;
+mod run;
+
+use attempt::{BatchAttempt, ExecuteAttempt, QueryAttempt};
+
+/// Anything [`Session::execute`] accepts: a CQL string, a [`SimpleStatement`], a
+/// [`PreparedStatement`] (values given separately) or a [`BoundStatement`].
+#[derive(Debug, Clone, Copy)]
+pub enum Statement<'a> {
+    /// CQL text with default options.
+    Text(&'a str),
+    /// A simple statement.
+    Simple(&'a SimpleStatement),
+    /// A prepared statement.
+    Prepared(&'a PreparedStatement),
+    /// A bound statement (its values are already serialized; the values argument is ignored).
+    Bound(&'a BoundStatement),
+}
+
+impl<'a> From<&'a str> for Statement<'a> {
+    fn from(s: &'a str) -> Self {
+        Statement::Text(s)
+    }
+}
+impl<'a> From<&'a String> for Statement<'a> {
+    fn from(s: &'a String) -> Self {
+        Statement::Text(s)
+    }
+}
+impl<'a> From<&'a SimpleStatement> for Statement<'a> {
+    fn from(s: &'a SimpleStatement) -> Self {
+        Statement::Simple(s)
+    }
+}
+impl<'a> From<&'a PreparedStatement> for Statement<'a> {
+    fn from(s: &'a PreparedStatement) -> Self {
+        Statement::Prepared(s)
+    }
+}
+impl<'a> From<&'a BoundStatement> for Statement<'a> {
+    fn from(s: &'a BoundStatement) -> Self {
+        Statement::Bound(s)
+    }
+}
+
+impl Statement<'_> {
+    fn options(&self) -> Option<&StatementOptions> {
+        match self {
+            Statement::Text(_) => None,
+            Statement::Simple(s) => Some(&s.options),
+            Statement::Prepared(p) => Some(&p.options),
+            Statement::Bound(b) => Some(&b.statement.options),
+        }
+    }
+}
+
+/// A session: connection pools to the cluster's nodes and the statements that run on them.
+/// Cheap to clone; all clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+#[derive(Debug)]
+struct SessionInner {
+    config: Arc<Config>,
+    shared: Arc<Shared>,
+    version: ProtocolVersion,
+    counters: Arc<Counters>,
+    control: tokio::task::AbortHandle,
+    metrics_task: Option<tokio::task::AbortHandle>,
+    /// Set by `shutdown`: calls are refused from then on.
+    shut: AtomicBool,
+    /// Calls running now; `shutdown` waits for them.
+    calls: AtomicUsize,
+    calls_done: tokio::sync::Notify,
+}
+
+impl SessionInner {
+    /// Stops the background tasks and closes every connection; no pool adds one afterwards.
+    fn close(&self) {
+        self.shut.store(true, Ordering::Release);
+        self.control.abort();
+        if let Some(t) = &self.metrics_task {
+            t.abort();
+        }
+        for p in self.shared.pools.load().values() {
+            p.shutdown();
+        }
+    }
+}
+
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// A call in progress: counted for `shutdown`, which waits until none is left.
+struct CallGuard<'a>(&'a SessionInner);
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.calls_done.notify_waiters();
+        }
+    }
+}
+
+/// `now + timeout`, saturating (a timeout too long to add means no deadline in practice).
+fn deadline(now: Instant, timeout: Duration) -> Instant {
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+impl Session {
+    pub(crate) async fn connect(config: Arc<Config>) -> Result<Session, Error> {
+        let addrs = config.resolve_contact_points()?;
+        let (shared, events) = Shared::new(Arc::clone(&config), &addrs);
+        let mut pools = HashMap::new();
+        let mut errors = Vec::new();
+        let mut version: Option<ProtocolVersion> = None;
+        for addr in addrs {
+            let pool = shared.new_pool(addr);
+            match pool.open_first().await {
+                Ok(conn) => {
+                    version.get_or_insert(conn.version());
+                }
+                Err(e) => {
+                    // Keep the node: its pool retries in the background with back-off.
+                    pool.ensure_filled();
+                    errors.push((addr, e));
+                }
+            }
+            pools.insert(addr, pool);
+        }
+        let Some(version) = version else {
+            for p in pools.values() {
+                p.shutdown();
+            }
+            return Err(Error::NoHostAvailable(errors));
+        };
+        shared.pools.store(Arc::new(pools.into_iter().collect()));
+        // Metadata is read in the background by the control task; wait a little for the first
+        // read so that the first requests can already be routed by token.
+        let mut generation = shared.generation.subscribe();
+        let control = tokio::spawn(control::run(Arc::clone(&shared), events)).abort_handle();
+        let _ = tokio::time::timeout(config.metadata_wait, generation.wait_for(|g| *g > 0)).await;
+        let counters = Arc::new(Counters::default());
+        let metrics_task = config.metrics_interval.map(|every| {
+            let (shared, counters) = (Arc::clone(&shared), Arc::clone(&counters));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    counters.snapshot(pool_state(&shared)).emit();
+                }
+            })
+            .abort_handle()
+        });
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                config,
+                shared,
+                version,
+                counters,
+                control,
+                metrics_task,
+                shut: AtomicBool::new(false),
+                calls: AtomicUsize::new(0),
+                calls_done: tokio::sync::Notify::new(),
+            }),
+        })
+    }
+
+    /// Counts a call in, or refuses it after `shutdown`.
+    fn begin_call(&self) -> Result<CallGuard<'_>, Error> {
+        let inner = &*self.inner;
+        inner.calls.fetch_add(1, Ordering::SeqCst);
+        let guard = CallGuard(inner);
+        // Sequentially consistent with `shutdown`'s store and load: either it sees this call
+        // or this call sees it.
+        if inner.shut.load(Ordering::SeqCst) {
+            return Err(Error::Shutdown);
+        }
+        Ok(guard)
+    }
+
+    /// The current snapshot of the cluster's metadata: nodes (address, data center, rack,
+    /// host id, version, tokens, up/down), keyspaces and the token ring. Lock-free; the
+    /// snapshot does not change, later changes make a new one.
+    pub fn cluster_metadata(&self) -> Arc<ClusterMetadata> {
+        self.inner.shared.metadata.load_full()
+    }
+
+    /// Reads the cluster's metadata again now and returns the new snapshot (it is also
+    /// re-read on every topology and schema change event).
+    pub async fn refresh_metadata(&self) -> Result<Arc<ClusterMetadata>, Error> {
+        let _call = self.begin_call()?;
+        self.inner.shared.refresh_now().await
+    }
+
+    /// Waits until every node that is up reports the same schema version; `Ok(false)` when
+    /// they still differ after `timeout`. Statements that change the schema already wait (see
+    /// [`ClusterBuilder::max_schema_agreement_wait`](crate::ClusterBuilder::max_schema_agreement_wait)).
+    pub async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
+        let _call = self.begin_call()?;
+        self.inner.shared.wait_for_schema_agreement(timeout).await
+    }
+
+    /// The protocol version negotiated with the cluster.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// The keyspace in use, if any.
+    pub fn keyspace(&self) -> Option<String> {
+        self.inner
+            .shared
+            .keyspace
+            .read()
+            .ok()
+            .and_then(|k| k.clone())
+    }
+
+    /// Nodes this session has pools for, with their open connection count and the total of
+    /// connection attempts made so far.
+    pub fn pool_state(&self) -> Vec<(SocketAddr, usize, u64)> {
+        pool_state(&self.inner.shared)
+    }
+
+    /// The node the control connection (events, metadata reads) is on now; `None` while it
+    /// moves to another node.
+    pub fn control_host(&self) -> Option<SocketAddr> {
+        self.inner.shared.control_host()
+    }
+
+    /// The last error of each node's pool that failed to open a connection (kept after later
+    /// successes until the next failure), e.g. an authentication failure.
+    pub fn pool_errors(&self) -> Vec<(SocketAddr, String)> {
+        let mut out: Vec<_> = self
+            .inner
+            .shared
+            .pools
+            .load()
+            .values()
+            .filter_map(|p| p.last_error().map(|e| (p.addr(), e)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A snapshot of the session's metrics: counters, latency percentiles, per-node figures.
+    pub fn metrics(&self) -> Metrics {
+        self.inner.counters.snapshot(self.pool_state())
+    }
+
+    /// Executes a statement with values: `()` for none, a tuple or `Vec` for positional
+    /// values, a map for named ones. Returns the first page of rows (see
+    /// [`execute_page`](Self::execute_page) and [`execute_stream`](Self::execute_stream)).
+    pub async fn execute<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<QueryResult, Error> {
+        self.execute_page(statement, values, None).await
+    }
+
+    /// Executes one page, starting at `paging_state` (from a previous page's
+    /// [`QueryResult::paging_state`]); resumable across processes.
+    pub async fn execute_page<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+        paging_state: Option<Bytes>,
+    ) -> Result<QueryResult, Error> {
+        let statement = statement.into();
+        let r = self.resolve(statement.options())?;
+        // An empty state is no state: the server refuses one (it means the first page).
+        let paging_state = paging_state.as_deref().filter(|p| !p.is_empty());
+        let values: &(dyn SerializeRow + Sync) = &values;
+        let r = match statement {
+            Statement::Text(q) => {
+                self.run(
+                    &r,
+                    &RequestInfo::default(),
+                    QueryAttempt {
+                        query: q,
+                        values,
+                        paging_state,
+                    },
+                )
+                .await
+            }
+            Statement::Simple(s) => {
+                let session_keyspace;
+                let keyspace = match (&s.routing_key, &s.keyspace) {
+                    (None, _) => None,
+                    (Some(_), Some(ks)) => Some(&**ks),
+                    (Some(_), None) => {
+                        session_keyspace = self.keyspace();
+                        session_keyspace.as_deref()
+                    }
+                };
+                let token = s.routing_key.as_deref().map(Token::of_key);
+                self.run(
+                    &r,
+                    &RequestInfo::new(keyspace, token),
+                    QueryAttempt {
+                        query: &s.query,
+                        values,
+                        paging_state,
+                    },
+                )
+                .await
+            }
+            Statement::Prepared(p) => {
+                // Serialized once: for the routing key, and for every attempt.
+                let bound = SerializedValues::from_row(values, Some(&p.prepared.bind_markers))
+                    .map_err(|e| Error::Serialize(e.to_string()))?;
+                self.run(
+                    &r,
+                    &routing_info(&p.prepared, &bound),
+                    ExecuteAttempt {
+                        prepared: &p.prepared,
+                        values: &bound,
+                        paging_state,
+                    },
+                )
+                .await
+            }
+            Statement::Bound(b) => {
+                self.run(
+                    &r,
+                    &routing_info(&b.statement.prepared, &b.values),
+                    ExecuteAttempt {
+                        prepared: &b.statement.prepared,
+                        values: &b.values,
+                        paging_state,
+                    },
+                )
+                .await
+            }
+        }?;
+        self.after_result(&r).await?;
+        Ok(r)
+    }
+
+    /// Executes a statement and streams all its rows, fetching the next page in the
+    /// background while the current one is consumed.
+    pub async fn execute_stream<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<RowStream, Error> {
+        let statement = statement.into();
+        let owned = match statement {
+            Statement::Text(q) => OwnedStatement::Simple(SimpleStatement::new(q)),
+            Statement::Simple(s) => OwnedStatement::Simple(s.clone()),
+            Statement::Prepared(p) => OwnedStatement::Bound(p.bind(&values)?),
+            Statement::Bound(b) => OwnedStatement::Bound(b.clone()),
+        };
+        let values = match &owned {
+            OwnedStatement::Simple(_) => Some(
+                cql_protocol::serialize::SerializedValues::from_row(&values, None)
+                    .map_err(|e| Error::Serialize(e.to_string()))?,
+            ),
+            OwnedStatement::Bound(_) => None,
+        };
+        Ok(RowStream::start(self.clone(), owned, values))
+    }
+
+    /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
+    pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
+        let query = query.into();
+        let _call = self.begin_call()?;
+        let r = self.resolve(None)?;
+        let deadline = deadline(Instant::now(), r.opts.timeout.unwrap_or_default());
+        let plan = self.query_plan(r.lb, &RequestInfo::default());
+        while let Some(conn) = plan.next() {
+            match self.prepare_on(&conn, &query, &r.opts, deadline).await {
+                Ok(p) => {
+                    return Ok(PreparedStatement {
+                        prepared: Arc::new(p),
+                        options: StatementOptions::default(),
+                    });
+                }
+                Err(e) if e.is_connection() => plan.failed(conn.addr(), e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(plan.no_host_available())
+    }
+
+    /// Executes a batch.
+    pub async fn batch(&self, batch: &BatchStatement) -> Result<QueryResult, Error> {
+        let r = self.resolve(Some(&batch.options))?;
+        // Routed by the first prepared statement of the batch.
+        let info = batch
+            .items
+            .iter()
+            .find_map(|i| match i {
+                BatchItem::Prepared(p, v) => Some(routing_info(p, v)),
+                BatchItem::Simple(..) => None,
+            })
+            .unwrap_or_default();
+        self.run(&r, &info, BatchAttempt { batch }).await
+    }
+
+    /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
+    /// it, up to `max_wait`).
+    pub async fn query_trace(
+        &self,
+        tracing_id: uuid::Uuid,
+        max_wait: Duration,
+    ) -> Result<QueryTrace, Error> {
+        let _call = self.begin_call()?;
+        tracing_info::fetch(self, tracing_id, max_wait).await
+    }
+
+    /// Switches every connection to `keyspace` (like running `USE keyspace`).
+    pub async fn use_keyspace(&self, keyspace: &str) -> Result<(), Error> {
+        self.execute(format!("USE {}", quote_identifier(keyspace)).as_str(), ())
+            .await
+            .map(|_| ())
+    }
+
+    async fn after_result(&self, r: &QueryResult) -> Result<(), Error> {
+        if let Some(ks) = r.set_keyspace() {
+            if let Ok(mut k) = self.inner.shared.keyspace.write() {
+                *k = Some(ks.to_owned());
+            }
+            let pools = self.inner.shared.pools.load_full();
+            for p in pools.values() {
+                p.use_keyspace_everywhere(ks).await?;
+            }
+        }
+        if let Some(change) = r.schema_change() {
+            self.after_schema_change(change).await;
+        }
+        Ok(())
+    }
+
+    /// Waits for schema agreement, then reads the changed keyspace's schema again so that the
+    /// change shows in [`cluster_metadata`](Self::cluster_metadata). The statement succeeded
+    /// either way: failures here are logged, not returned.
+    async fn after_schema_change(&self, change: &cql_protocol::message::SchemaChange) {
+        use cql_protocol::message::response::SchemaChangeTarget as T;
+        let wait = self.inner.config.max_schema_agreement_wait;
+        if wait.is_zero() {
+            return;
+        }
+        let shared = &self.inner.shared;
+        match shared.wait_for_schema_agreement(wait).await {
+            Ok(true) => {
+                let refreshed = match &change.target {
+                    T::Keyspace { keyspace }
+                    | T::Table { keyspace, .. }
+                    | T::Type { keyspace, .. }
+                    | T::Function { keyspace, .. }
+                    | T::Aggregate { keyspace, .. } => shared.refresh_keyspace(keyspace).await,
+                    _ => shared.refresh_now().await.map(|_| ()),
+                };
+                if let Err(e) = refreshed {
+                    tracing::warn!(error = %e, "cannot read the schema after a schema change");
+                }
+            }
+            Ok(false) => {
+                tracing::warn!(?wait, "nodes did not agree on the schema version in time");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot check schema agreement"),
+        }
+    }
+
+    /// Shuts the session down, gracefully: new calls fail with [`Error::Shutdown`] at once,
+    /// calls in progress finish (or fail) within their timeouts, at most the session's
+    /// request timeout is waited for them; then every connection closes and no pool opens
+    /// one again. Every clone of the session is shut down. Dropping the last clone closes
+    /// everything too, without the wait.
+    pub async fn shutdown(&self) {
+        let inner = &*self.inner;
+        inner.shut.store(true, Ordering::SeqCst);
+        let until = tokio::time::Instant::now() + inner.config.request_timeout;
+        loop {
+            let done = inner.calls_done.notified();
+            if inner.calls.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(until, done).await.is_err() {
+                tracing::warn!(
+                    calls = inner.calls.load(Ordering::Acquire),
+                    "shutdown: calls still running after the request timeout; closing anyway"
+                );
+                break;
+            }
+        }
+        inner.close();
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.shut.load(Ordering::Acquire)
+    }
+}
+
+fn pool_state(shared: &Shared) -> Vec<(SocketAddr, usize, u64)> {
+    let mut out: Vec<_> = shared
+        .pools
+        .load()
+        .values()
+        .map(|p| (p.addr(), p.open_connections(), p.connection_attempts()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The keyspace and token of a prepared statement with its values, for token-aware routing.
+fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> RequestInfo<'a> {
+    let keyspace = prepared
+        .bind_markers
+        .first()
+        .map(|c| c.table.keyspace.as_str());
+    let token: Option<Token> = if prepared.pk_indexes.is_empty() || values.is_named() {
+        None
+    } else {
+        crate::token::token_of_values(values.as_bytes(), values.len(), &prepared.pk_indexes).ok()
+    };
+    RequestInfo::new(keyspace, token)
+}
+
+/// A statement owned by a row stream.
+#[derive(Debug, Clone)]
+pub(crate) enum OwnedStatement {
+    Simple(SimpleStatement),
+    Bound(BoundStatement),
+}

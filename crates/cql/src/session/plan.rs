@@ -1,0 +1,158 @@
+//! Query plans: the nodes a request may go to, in the load-balancing policy's order.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+
+use super::Session;
+use crate::connection::Connection;
+use crate::control::Pools;
+use crate::error::Error;
+use crate::policies::{LoadBalancingPolicy, RequestInfo};
+use crate::pool::HostPool;
+
+/// The nodes of a query plan not tried yet, shared by the executions of one request
+/// (speculative executions take the next node), and the errors of the nodes tried. Only the
+/// first node's connection is picked up front; the others are picked when reached, so a plan
+/// over a large cluster costs one pick when the first node answers.
+pub(super) struct QueryPlan<'a> {
+    pools: &'a ArcSwap<Pools>,
+    state: Mutex<PlanState>,
+}
+
+struct PlanState {
+    first: Option<Connection>,
+    rest: std::vec::IntoIter<SocketAddr>,
+    errors: Vec<(SocketAddr, Error)>,
+}
+
+impl QueryPlan<'_> {
+    pub(super) fn next(&self) -> Option<Connection> {
+        let mut state = self.state.lock().ok()?;
+        if let Some(c) = state.first.take() {
+            return Some(c);
+        }
+        let pools = self.pools.load();
+        while let Some(addr) = state.rest.next() {
+            let Some(pool) = pools.get(&addr) else {
+                continue;
+            };
+            match pool.pick() {
+                Some(c) => return Some(c),
+                None => state.errors.push((addr, no_connection(pool))),
+            }
+        }
+        None
+    }
+
+    /// Whether nodes are left to try (some may turn out to have no open connection).
+    pub(super) fn has_next(&self) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.first.is_some() || s.rest.len() > 0)
+    }
+
+    /// Whether another node follows the first: speculative executions have somewhere to go.
+    pub(super) fn has_alternatives(&self) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.first.is_some() && s.rest.len() > 0)
+    }
+
+    pub(super) fn failed(&self, addr: SocketAddr, e: Error) {
+        if let Ok(mut state) = self.state.lock() {
+            state.errors.push((addr, e));
+        }
+    }
+
+    pub(super) fn no_host_available(&self) -> Error {
+        Error::NoHostAvailable(
+            self.state
+                .lock()
+                .map(|mut s| std::mem::take(&mut s.errors))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// Why a node of the plan could not be tried.
+fn no_connection(pool: &HostPool) -> Error {
+    Error::ConnectionClosed {
+        addr: pool.addr(),
+        reason: pool
+            .last_error()
+            .unwrap_or_else(|| "no open connection".to_owned()),
+        in_flight: false,
+    }
+}
+
+impl Session {
+    /// The query plan of a request: the load-balancing policy's nodes, the first one with an
+    /// open connection picked now.
+    pub(super) fn query_plan(
+        &self,
+        lb: &dyn LoadBalancingPolicy,
+        info: &RequestInfo<'_>,
+    ) -> QueryPlan<'_> {
+        thread_local! {
+            /// The policy's plan, reused from request to request (emptied after each).
+            static PLAN: std::cell::RefCell<Vec<Arc<crate::metadata::Host>>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let metadata = self.inner.shared.metadata.load();
+        let pools = self.inner.shared.pools.load();
+        let mut state = PlanState {
+            first: None,
+            rest: Vec::new().into_iter(),
+            errors: Vec::new(),
+        };
+        let mut plan = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
+            hosts.clear();
+            lb.query_plan_into(info, &metadata, hosts);
+            if hosts.is_empty() {
+                for h in metadata.hosts().iter().filter(|h| !h.is_up()) {
+                    state.errors.push((
+                        h.address(),
+                        Error::ConnectionClosed {
+                            addr: h.address(),
+                            reason: pools
+                                .get(&h.address())
+                                .and_then(|p| p.last_error())
+                                .unwrap_or_else(|| "the node is down".to_owned()),
+                            in_flight: false,
+                        },
+                    ));
+                }
+            }
+            let mut rest = Vec::new();
+            for host in hosts.drain(..) {
+                let addr = host.address();
+                if state.first.is_some() {
+                    rest.push(addr);
+                    continue;
+                }
+                let Some(pool) = pools.get(&addr) else {
+                    continue;
+                };
+                match pool.pick() {
+                    Some(c) => state.first = Some(c),
+                    None => state.errors.push((addr, no_connection(pool))),
+                }
+            }
+            state.rest = rest.into_iter();
+        };
+        // A policy that plans with another session's requests on this thread (re-entrantly)
+        // gets a Vec of its own.
+        let reused = PLAN
+            .try_with(|p| p.try_borrow_mut().ok().map(|mut p| plan(&mut p)).is_some())
+            .unwrap_or(false);
+        if !reused {
+            plan(&mut Vec::new());
+        }
+        QueryPlan {
+            pools: &self.inner.shared.pools,
+            state: Mutex::new(state),
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Running a request: the query plan under the retry policy, speculative executions, and the
+//! call's deadline, which every attempt shares.
+
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::Session;
+use super::attempt::AsyncAttempt;
+use super::plan::QueryPlan;
+use crate::error::Error;
+use crate::metrics::Counters;
+use crate::policies::{
+    LoadBalancingPolicy, RequestInfo, RetryContext, RetryDecision, RetryPolicy,
+    SpeculativeExecutionPolicy, WriteType,
+};
+use crate::result::QueryResult;
+use crate::statement::{Consistency, StatementOptions};
+
+/// The settings and policies of one request, resolved from the statement, its execution
+/// profile and the cluster's defaults.
+pub(super) struct Resolved<'s> {
+    pub(super) opts: StatementOptions,
+    pub(super) lb: &'s dyn LoadBalancingPolicy,
+    pub(super) retry: &'s dyn RetryPolicy,
+    pub(super) speculative: &'s dyn SpeculativeExecutionPolicy,
+}
+
+/// What to do after a failed attempt.
+enum Next {
+    /// The request was not sent: try the next node.
+    Unsent,
+    /// The retry policy's decision (already vetoed for non-idempotent statements).
+    Policy(RetryDecision),
+}
+
+impl Session {
+    pub(super) fn resolve(&self, opts: Option<&StatementOptions>) -> Result<Resolved<'_>, Error> {
+        let c = &*self.inner.config;
+        let mut o = opts.cloned().unwrap_or_default();
+        let profile =
+            match o.execution_profile.as_deref() {
+                None => None,
+                Some(name) => Some(c.profiles.get(name).ok_or_else(|| {
+                    Error::Config(format!("no execution profile named {name:?}"))
+                })?),
+            };
+        if let Some(p) = profile {
+            o.consistency = o.consistency.or(p.consistency);
+            o.serial_consistency = o.serial_consistency.or(p.serial_consistency);
+            o.page_size = o.page_size.or(p.page_size);
+            o.timeout = o.timeout.or(p.request_timeout);
+        }
+        o.consistency.get_or_insert(c.default_consistency);
+        if o.serial_consistency.is_none() {
+            o.serial_consistency = c.default_serial_consistency;
+        }
+        o.page_size.get_or_insert(c.default_page_size);
+        o.timeout.get_or_insert(c.request_timeout);
+        if o.timestamp.is_none() {
+            o.timestamp = c.timestamp_generator.as_ref().map(|g| g.next_timestamp());
+        }
+        Ok(Resolved {
+            opts: o,
+            lb: profile
+                .and_then(|p| p.load_balancing.as_deref())
+                .unwrap_or(&*c.load_balancing),
+            retry: profile
+                .and_then(|p| p.retry.as_deref())
+                .unwrap_or(&*c.retry),
+            speculative: profile
+                .and_then(|p| p.speculative.as_deref())
+                .unwrap_or(&*c.speculative),
+        })
+    }
+
+    /// Runs `attempt` along the query plan under the retry policy, with speculative
+    /// executions when the statement is idempotent and the policy asks for them.
+    pub(super) async fn run<F>(
+        &self,
+        r: &Resolved<'_>,
+        info: &RequestInfo<'_>,
+        attempt: F,
+    ) -> Result<QueryResult, Error>
+    where
+        F: AsyncAttempt,
+    {
+        let _call = self.begin_call()?;
+        let counters = &self.inner.counters;
+        counters.requests.bump();
+        let start = Instant::now();
+        let deadline = super::deadline(start, r.opts.timeout.unwrap_or_default());
+        let plan = self.query_plan(r.lb, info);
+        let speculate = r.opts.idempotent && plan.has_alternatives();
+        let result = match r.speculative.next_execution(1) {
+            Some(delay) if speculate => {
+                self.run_speculative(r, &plan, &attempt, delay, deadline)
+                    .await
+            }
+            _ => self.execution(r, &plan, &attempt, deadline).await,
+        };
+        counters.latency.record(start.elapsed());
+        if result.is_err() {
+            Counters::bump(&counters.errors);
+        }
+        result
+    }
+
+    /// The first execution, and more on the next nodes of the plan each time the
+    /// speculative execution policy's delay passes without an answer; the first success wins
+    /// (the others are dropped, their late answers discarded by their connections).
+    async fn run_speculative<F: AsyncAttempt>(
+        &self,
+        r: &Resolved<'_>,
+        plan: &QueryPlan<'_>,
+        attempt: &F,
+        first_delay: Duration,
+        deadline: Instant,
+    ) -> Result<QueryResult, Error> {
+        let mut running = FuturesUnordered::new();
+        running.push(self.execution(r, plan, attempt, deadline));
+        let mut started = 1u32;
+        let mut next_at = Some(tokio::time::Instant::now() + first_delay);
+        let mut last_error = None;
+        loop {
+            let timer = async {
+                match next_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                Some(result) = running.next() => match result {
+                    Ok(res) => return Ok(res),
+                    Err(e) => last_error = Some(e),
+                },
+                () = timer => {
+                    if plan.has_next() {
+                        Counters::bump(&self.inner.counters.speculative_executions);
+                        tracing::debug!(execution = started + 1, "starting a speculative execution");
+                        running.push(self.execution(r, plan, attempt, deadline));
+                        started += 1;
+                        next_at = r
+                            .speculative
+                            .next_execution(started)
+                            .map(|d| tokio::time::Instant::now() + d);
+                    } else {
+                        next_at = None;
+                    }
+                }
+            }
+            if running.is_empty() {
+                return Err(last_error.unwrap_or_else(|| plan.no_host_available()));
+            }
+        }
+    }
+
+    /// One execution: attempts on the nodes of the plan, as the retry policy decides, until
+    /// the call's deadline.
+    async fn execution<F: AsyncAttempt>(
+        &self,
+        r: &Resolved<'_>,
+        plan: &QueryPlan<'_>,
+        attempt: &F,
+        deadline: Instant,
+    ) -> Result<QueryResult, Error> {
+        let counters = &self.inner.counters;
+        let Some(mut conn) = plan.next() else {
+            return Err(plan.no_host_available());
+        };
+        let mut retry_num = 0u32;
+        let mut downgraded: Option<StatementOptions> = None;
+        loop {
+            let opts = downgraded.as_ref().unwrap_or(&r.opts);
+            counters.attempt_on(conn.addr());
+            let e = match attempt.call(self, &conn, opts, deadline).await {
+                Ok(res) => return Ok(res),
+                Err(e) => e,
+            };
+            counters.attempt_failed(conn.addr(), &e);
+            let consistency = opts.consistency.unwrap_or_default();
+            let (same_host, new_consistency, delay) = match decide(r, &e, retry_num, consistency) {
+                Next::Unsent => (false, None, Duration::ZERO),
+                Next::Policy(RetryDecision::RetrySameHost { consistency, delay }) => {
+                    (true, consistency, delay)
+                }
+                Next::Policy(RetryDecision::RetryNextHost { consistency, delay }) => {
+                    (false, consistency, delay)
+                }
+                Next::Policy(RetryDecision::Ignore) => {
+                    Counters::bump(&counters.ignores);
+                    tracing::debug!(addr = %conn.addr(), error = %e, "error ignored by the retry policy");
+                    return Ok(QueryResult::void(conn.addr()));
+                }
+                Next::Policy(_) => return Err(e),
+            };
+            if !e.is_unsent() {
+                retry_num += 1;
+                Counters::bump(&counters.retries);
+            }
+            tracing::debug!(
+                addr = %conn.addr(), error = %e, same_host, retry = retry_num,
+                consistency = ?new_consistency, "retrying"
+            );
+            if let Some(c) = new_consistency {
+                let mut o = r.opts.clone();
+                o.consistency = Some(c);
+                downgraded = Some(o);
+            }
+            // No time left for another attempt: this one's error is the call's.
+            if Instant::now() + delay >= deadline {
+                return Err(e);
+            }
+            if !same_host {
+                plan.failed(conn.addr(), e);
+                Counters::bump(&counters.retries_on_next_host);
+                conn = match plan.next() {
+                    Some(c) => c,
+                    None => return Err(plan.no_host_available()),
+                };
+            }
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// What the retry policy says about a failed attempt, vetoed when the statement is not
+/// idempotent and a write may have happened.
+fn decide(r: &Resolved<'_>, e: &Error, retry_num: u32, consistency: Consistency) -> Next {
+    if e.is_unsent() {
+        return if r.retry.try_next_host_when_unsent() {
+            Next::Unsent
+        } else {
+            Next::Policy(RetryDecision::Rethrow)
+        };
+    }
+    let ctx = RetryContext::new(retry_num, r.opts.idempotent, consistency);
+    let policy = r.retry;
+    use crate::error::ServerErrorKind as K;
+    let (decision, maybe_executed) = match e {
+        Error::Server { error, .. } => match &error.kind {
+            K::ReadTimeout {
+                received,
+                block_for,
+                data_present,
+                ..
+            } => (
+                policy.on_read_timeout(&ctx, *block_for, *received, *data_present),
+                false,
+            ),
+            K::WriteTimeout {
+                received,
+                block_for,
+                write_type,
+                ..
+            } => (
+                policy.on_write_timeout(&ctx, write_type, *block_for, *received),
+                *write_type != WriteType::BatchLog,
+            ),
+            K::Unavailable {
+                required, alive, ..
+            } => (policy.on_unavailable(&ctx, *required, *alive), false),
+            // Refused before execution.
+            K::Overloaded | K::IsBootstrapping => (policy.on_request_error(&ctx, e), false),
+            K::ServerError | K::TruncateError => (policy.on_request_error(&ctx, e), true),
+            _ => (RetryDecision::Rethrow, true),
+        },
+        Error::Timeout { .. } | Error::ConnectionClosed { .. } => {
+            (policy.on_request_error(&ctx, e), true)
+        }
+        _ => (RetryDecision::Rethrow, true),
+    };
+    let retries = matches!(
+        decision,
+        RetryDecision::RetrySameHost { .. } | RetryDecision::RetryNextHost { .. }
+    );
+    if retries && maybe_executed && !r.opts.idempotent {
+        return Next::Policy(RetryDecision::Rethrow);
+    }
+    Next::Policy(decision)
+}
