@@ -391,3 +391,30 @@ pub(crate) fn quote_identifier(name: &str) -> String {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After the cluster reports a node up, failed attempts retry at the policy's first delay,
+    /// not at the back-off reached before: the node's CQL port may open some seconds later.
+    #[tokio::test]
+    async fn a_node_reported_up_is_retried_at_the_first_delay() {
+        let config = Arc::new(Config::default());
+        let (first, long) = (config.reconnection.delay(1), config.reconnection.delay(10));
+        assert!(long > first * 4, "{first:?} {long:?}");
+        // Nothing listens on port 1: every attempt fails at once.
+        let addr: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        let pool = HostPool::new(
+            addr,
+            config,
+            Arc::new(RwLock::new(None)),
+            None,
+            crate::metadata::HostState::new(),
+        );
+        assert!(pool.backoff(10) > first * 4, "backs off before the event");
+        pool.reconnect_now();
+        assert!(pool.backoff(10) <= first * 2, "{:?}", pool.backoff(10));
+        pool.shutdown();
+    }
+}

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use cql::Cluster;
 use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 
+mod hung;
+
 use super::{
     create_keyspace, ddl, hosts, node_addr, node_of, session, three_nodes, wait_schema_agreement,
 };
