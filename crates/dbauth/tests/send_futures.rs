@@ -10,8 +10,8 @@
 //! the trait objects the driver holds.
 //!
 //! Each future is checked as returned and, with `send_nested!`, awaited inside another async
-//! block, which is what `tokio::spawn(async move { .. })` compiles (higher-ranked lifetime
-//! errors show up only there).
+//! block, which is what `tokio::spawn(async move { .. })` compiles (some higher-ranked
+//! lifetime errors show up only there).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -9,8 +9,8 @@
 //! checked in crates/dbauth/tests/send_futures.rs.
 //!
 //! Each future is checked as returned and, with `send_nested!`, awaited inside another async
-//! block, which is what `tokio::spawn(async move { .. })` compiles (higher-ranked lifetime
-//! errors show up only there).
+//! block, which is what `tokio::spawn(async move { .. })` compiles (some higher-ranked
+//! lifetime errors show up only there).
 
 use arango::{ArangoClient, Collection, Cursor, Database, DbAuth, Secret, Transaction};
 use serde::{Deserialize, Serialize};

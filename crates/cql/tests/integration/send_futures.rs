@@ -4,13 +4,15 @@
 //!
 //! How the list was gathered (keep it complete when adding API): every `pub async fn` and every
 //! pub fn returning a future of a public type in crates/cql/src, from
-//! `grep -rn 'pub async fn\|-> impl .*Future\|BoxFuture\|Pin<Box<dyn' crates/cql/src` (the
-//! `pub(crate)` ones left out), plus `RowStream`, a public `Stream`. The authentication traits
-//! the driver calls are checked in crates/dbauth/tests/send_futures.rs.
+//! `grep -rn 'pub async fn\|-> impl .*Future\|BoxFuture\|Pin<Box<dyn\|Future for\|Stream for' crates/cql/src`
+//! (the `pub(crate)` ones left out): the async fns, `ExecuteConcurrent` (a hand-written future,
+//! returned by `execute_concurrent` and `execute_concurrent_with_args`) and `RowStream` (a
+//! `Stream`). The authentication traits the driver calls are checked in
+//! crates/dbauth/tests/send_futures.rs.
 //!
 //! Each future is checked as returned and, with `send_nested!`, awaited inside another async
-//! block, which is what `tokio::spawn(async move { .. })` compiles: higher-ranked lifetime
-//! errors ("implementation of FnOnce is not general enough") show up only there.
+//! block, which is what `tokio::spawn(async move { .. })` compiles: some higher-ranked
+//! lifetime errors ("implementation of FnOnce is not general enough") show up only there.
 
 use std::time::Duration;
 
