@@ -1,7 +1,19 @@
 //! Running many statements at once with a bound on how many are in flight (the reference
 //! driver's `execute_concurrent` and `execute_concurrent_with_args`).
+//!
+//! Both return [`ExecuteConcurrent`], a hand-written future rather than an `async fn`: an async
+//! fn keeps the iterator as `<I as IntoIterator>::IntoIter` in its state, and proving such a
+//! future `Send` inside another async block (`tokio::spawn(async move { .. })`) makes the
+//! compiler re-prove `Iterator` for the caller's iterator under erased lifetimes, which fails
+//! for closures such as `.map(|q| (*q, ()))` ("implementation of FnOnce is not general
+//! enough"). In a named type the iterator type is resolved where the method is called.
 
-use futures_util::stream::{self, StreamExt};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use futures_util::stream::{FuturesOrdered, StreamExt};
 
 use cql_protocol::serialize::SerializeRow;
 
@@ -25,6 +37,9 @@ impl Session {
     /// Executes `(statement, values)` pairs with at most `concurrency` of them in flight
     /// (at least 1), and returns their results in input order.
     ///
+    /// The returned future is `Send` (it can be given to `tokio::spawn`) when the iterator,
+    /// the statements and the values are.
+    ///
     /// ```no_run
     /// # async fn demo(session: cql::Session) -> Result<(), cql::Error> {
     /// use cql::concurrent::OnError;
@@ -35,50 +50,180 @@ impl Session {
     /// assert!(results.iter().all(Result::is_ok));
     /// # Ok(()) }
     /// ```
-    pub async fn execute_concurrent<'s, I, S, V>(
-        &self,
+    pub fn execute_concurrent<'a, 's, I, S, V>(
+        &'a self,
         statements: I,
         concurrency: usize,
         on_error: OnError,
-    ) -> Vec<Result<QueryResult, Error>>
+    ) -> ExecuteConcurrent<
+        'a,
+        I::IntoIter,
+        S,
+        V,
+        impl Future<Output = Result<QueryResult, Error>> + use<'a, 's, I, S, V>,
+    >
     where
         I: IntoIterator<Item = (S, V)>,
         S: Into<Statement<'s>>,
         V: SerializeRow + Sync,
     {
-        let iter = statements.into_iter();
-        let mut out = Vec::with_capacity(iter.size_hint().0);
-        let mut results = stream::iter(iter)
-            .map(|(statement, values)| async move { self.execute(statement, values).await })
-            .buffered(concurrency.max(1));
-        while let Some(result) = results.next().await {
-            let failed = result.is_err();
-            out.push(result);
-            if failed && on_error == OnError::Stop {
-                break;
-            }
-        }
-        out
+        ExecuteConcurrent::new(
+            self,
+            statements.into_iter(),
+            Session::execute,
+            concurrency,
+            on_error,
+        )
     }
 
     /// Executes one prepared statement with each set of values, at most `concurrency` at a
-    /// time; results in input order.
-    pub async fn execute_concurrent_with_args<I, V>(
-        &self,
-        statement: &PreparedStatement,
+    /// time; results in input order. The future is `Send` when the iterator and the values
+    /// are.
+    pub fn execute_concurrent_with_args<'a, I, V>(
+        &'a self,
+        statement: &'a PreparedStatement,
         values: I,
         concurrency: usize,
         on_error: OnError,
-    ) -> Vec<Result<QueryResult, Error>>
+    ) -> ExecuteConcurrent<
+        'a,
+        WithStatement<'a, I::IntoIter>,
+        &'a PreparedStatement,
+        V,
+        impl Future<Output = Result<QueryResult, Error>> + use<'a, I, V>,
+    >
     where
         I: IntoIterator<Item = V>,
         V: SerializeRow + Sync,
     {
-        self.execute_concurrent(
-            values.into_iter().map(|v| (statement, v)),
-            concurrency,
+        let pairs = WithStatement {
+            statement,
+            values: values.into_iter(),
+        };
+        ExecuteConcurrent::new(self, pairs, Session::execute, concurrency, on_error)
+    }
+}
+
+/// The future of [`Session::execute_concurrent`] and
+/// [`Session::execute_concurrent_with_args`]: the results in input order.
+///
+/// Statements are started when it is polled, at most `concurrency` at a time; dropping it
+/// drops the statements in flight (their late answers are discarded).
+#[must_use = "futures do nothing unless awaited"]
+pub struct ExecuteConcurrent<'a, It, S, V, Fut: Future> {
+    session: &'a Session,
+    /// `None` once the iterator is exhausted or the future has finished.
+    pending: Option<It>,
+    /// Starts one statement (`Session::execute`; a plain fn pointer keeps the type nameable).
+    start: fn(&'a Session, S, V) -> Fut,
+    in_flight: FuturesOrdered<Fut>,
+    concurrency: usize,
+    on_error: OnError,
+    out: Vec<Result<QueryResult, Error>>,
+}
+
+impl<'a, It, S, V, Fut> ExecuteConcurrent<'a, It, S, V, Fut>
+where
+    It: Iterator<Item = (S, V)>,
+    Fut: Future<Output = Result<QueryResult, Error>>,
+{
+    fn new(
+        session: &'a Session,
+        pending: It,
+        start: fn(&'a Session, S, V) -> Fut,
+        concurrency: usize,
+        on_error: OnError,
+    ) -> Self {
+        ExecuteConcurrent {
+            session,
+            out: Vec::with_capacity(pending.size_hint().0),
+            pending: Some(pending),
+            start,
+            in_flight: FuturesOrdered::new(),
+            concurrency: concurrency.max(1),
             on_error,
-        )
-        .await
+        }
+    }
+
+    /// Starts statements until `concurrency` are in flight or the input is exhausted.
+    fn fill(&mut self) {
+        while self.in_flight.len() < self.concurrency {
+            let Some(pending) = &mut self.pending else {
+                return;
+            };
+            let Some((statement, values)) = pending.next() else {
+                self.pending = None;
+                return;
+            };
+            self.in_flight
+                .push_back((self.start)(self.session, statement, values));
+        }
+    }
+
+    /// The results so far; starts nothing more, drops what is still in flight.
+    fn finish(&mut self) -> Vec<Result<QueryResult, Error>> {
+        self.pending = None;
+        self.in_flight = FuturesOrdered::new();
+        std::mem::take(&mut self.out)
+    }
+}
+
+impl<'a, It, S, V, Fut> Future for ExecuteConcurrent<'a, It, S, V, Fut>
+where
+    It: Iterator<Item = (S, V)>,
+    Fut: Future<Output = Result<QueryResult, Error>>,
+{
+    type Output = Vec<Result<QueryResult, Error>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            this.fill();
+            let Some(result) = ready!(this.in_flight.poll_next_unpin(cx)) else {
+                return Poll::Ready(this.finish());
+            };
+            let failed = result.is_err();
+            this.out.push(result);
+            if failed && this.on_error == OnError::Stop {
+                return Poll::Ready(this.finish());
+            }
+        }
+    }
+}
+
+// No field is ever pinned: the statements in flight live in FuturesOrdered's own allocations,
+// and the iterator is only used through `&mut`.
+impl<It, S, V, Fut: Future> Unpin for ExecuteConcurrent<'_, It, S, V, Fut> {}
+
+impl<It, S, V, Fut: Future> fmt::Debug for ExecuteConcurrent<'_, It, S, V, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecuteConcurrent")
+            .field("in_flight", &self.in_flight.len())
+            .field("done", &self.out.len())
+            .field("input_exhausted", &self.pending.is_none())
+            .field("concurrency", &self.concurrency)
+            .field("on_error", &self.on_error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The statements of [`Session::execute_concurrent_with_args`]: each set of values paired
+/// with the one prepared statement. A named type, not a closure, so that the future's type
+/// stays nameable (see the module's documentation).
+#[derive(Debug, Clone)]
+pub struct WithStatement<'a, I> {
+    statement: &'a PreparedStatement,
+    values: I,
+}
+
+impl<'a, I: Iterator> Iterator for WithStatement<'a, I> {
+    type Item = (&'a PreparedStatement, I::Item);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.values.next().map(|v| (self.statement, v))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.values.size_hint()
     }
 }

@@ -174,6 +174,11 @@ fn display_attempts(errors: &[(SocketAddr, Error)]) -> String {
         .join("; ")
 }
 
+/// Whether nodes were tried and the error of each one is of the kind `is`.
+fn every_node(errors: &[(SocketAddr, Error)], is: fn(&Error) -> bool) -> bool {
+    !errors.is_empty() && errors.iter().all(|(_, e)| is(e))
+}
+
 impl Error {
     /// The server's error, when the server answered with one.
     pub fn server_error(&self) -> Option<&ServerError> {
@@ -190,16 +195,19 @@ impl Error {
             Error::AuthenticationFailed { .. }
             | Error::AuthenticationRequired { .. }
             | Error::AuthProvider { .. } => true,
-            Error::NoHostAvailable(errors) => {
-                !errors.is_empty() && errors.iter().all(|(_, e)| e.is_authentication())
-            }
+            Error::NoHostAvailable(errors) => every_node(errors, Error::is_authentication),
             _ => false,
         }
     }
 
-    /// Whether the request timed out on the client side.
+    /// Whether the request (or opening the connection) timed out on the client side; for
+    /// `NoHostAvailable`, whether it did on every node tried.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
+        match self {
+            Error::Timeout { .. } | Error::ConnectTimeout { .. } => true,
+            Error::NoHostAvailable(errors) => every_node(errors, Error::is_timeout),
+            _ => false,
+        }
     }
 
     /// Whether the request surely was not executed: it could not be sent (no free stream id,
@@ -218,16 +226,18 @@ impl Error {
         )
     }
 
-    /// Whether the connection failed (the request may be tried on another connection).
+    /// Whether the connection failed (the request may be tried on another connection); for
+    /// `NoHostAvailable`, whether it did on every node tried.
     pub fn is_connection(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::Connect { .. }
-                | Error::ConnectTimeout { .. }
-                | Error::ConnectionClosed { .. }
-                | Error::Busy { .. }
-                | Error::Tls { .. }
-        )
+            | Error::ConnectTimeout { .. }
+            | Error::ConnectionClosed { .. }
+            | Error::Busy { .. }
+            | Error::Tls { .. } => true,
+            Error::NoHostAvailable(errors) => every_node(errors, Error::is_connection),
+            _ => false,
+        }
     }
 
     /// Whether the first attempt at v5 was refused as an unsupported version.
@@ -241,3 +251,7 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

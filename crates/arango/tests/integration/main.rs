@@ -5,6 +5,7 @@ mod auth;
 mod cursor;
 mod data;
 mod refresh;
+mod send_futures;
 mod transport;
 mod trx_users;
 
