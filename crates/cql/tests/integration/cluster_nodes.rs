@@ -13,6 +13,7 @@ use cql::Cluster;
 use cql::token::Token;
 
 mod down;
+mod schema_agreement_real;
 
 pub(crate) fn three_nodes() -> bool {
     let on = std::env::var("CQL_TEST_CLUSTER_NODES").as_deref() == Ok("3");
