@@ -31,13 +31,13 @@ use crate::policies::HostDistance;
 use crate::pool::HostPool;
 use crate::result::{QueryResult, Row};
 
+mod schema_agreement;
+
 /// Refreshes triggered by events wait this long for more events (a keyspace creation sends
 /// several, a node joining too).
 const DEBOUNCE: Duration = Duration::from_millis(300);
 /// How often the control task looks for an open connection when it has none.
 const IDLE_POLL: Duration = Duration::from_millis(500);
-/// How often schema versions are compared while waiting for agreement.
-const SCHEMA_AGREEMENT_POLL: Duration = Duration::from_millis(200);
 
 /// Looked up on every request: a fast hasher (the addresses come from the cluster).
 pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, rustc_hash::FxBuildHasher>;
@@ -269,74 +269,6 @@ impl Shared {
         self.sync_pools();
         self.generation.send_modify(|g| *g += 1);
         Ok(())
-    }
-
-    /// Waits until the nodes that are up report one schema version (`schema_version` of
-    /// `system.local` and of the peers' rows); `Ok(false)` when they still differ at
-    /// `timeout`.
-    pub(crate) async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let conn = self
-                .any_connection()
-                .ok_or_else(|| Error::NoHostAvailable(Vec::new()))?;
-            match self
-                .schema_versions(&conn, left.min(self.config.request_timeout))
-                .await
-            {
-                Ok(versions) if versions.len() <= 1 => return Ok(true),
-                Ok(versions) => {
-                    tracing::debug!(?versions, "schema versions differ; waiting for agreement");
-                }
-                // Another connection may do better on the next round.
-                Err(e) if e.is_connection() || matches!(e, Error::Timeout { .. }) => {
-                    tracing::debug!(addr = %conn.addr(), error = %e, "schema version read failed");
-                }
-                Err(e) => return Err(e),
-            }
-            if tokio::time::Instant::now() + SCHEMA_AGREEMENT_POLL >= deadline {
-                return Ok(false);
-            }
-            tokio::time::sleep(SCHEMA_AGREEMENT_POLL).await;
-        }
-    }
-
-    /// The distinct schema versions of the node behind `conn` and of its peers that are up.
-    async fn schema_versions(
-        &self,
-        conn: &Connection,
-        timeout: Duration,
-    ) -> Result<Vec<uuid::Uuid>, Error> {
-        let local = query(
-            conn,
-            "SELECT schema_version FROM system.local WHERE key = 'local'",
-            timeout,
-        )
-        .await?
-        .rows()?;
-        let peers_query = if self.use_peers_v2.load(Ordering::Relaxed) {
-            "SELECT peer, native_address, native_port, schema_version FROM system.peers_v2"
-        } else {
-            "SELECT peer, rpc_address, schema_version FROM system.peers"
-        };
-        let peers = query(conn, peers_query, timeout).await?.rows()?;
-        let metadata = self.metadata.load();
-        let mut versions = Vec::new();
-        let rows = local.iter().chain(peers.iter().filter(|row| {
-            // Nodes known to be down do not hold up agreement.
-            peer_connect_address(row, &self.config)
-                .and_then(|a| metadata.host(a))
-                .is_none_or(|h| h.is_up())
-        }));
-        for row in rows {
-            if let Some(CqlValue::Uuid(v) | CqlValue::Timeuuid(v)) = row.get("schema_version") {
-                if !versions.contains(v) {
-                    versions.push(*v);
-                }
-            }
-        }
-        Ok(versions)
     }
 
     /// Reads the schema of one keyspace again and replaces it in the metadata (removes it

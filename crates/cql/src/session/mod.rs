@@ -233,9 +233,23 @@ impl Session {
     /// Waits until every node that is up reports the same schema version; `Ok(false)` when
     /// they still differ after `timeout`. Statements that change the schema already wait (see
     /// [`ClusterBuilder::max_schema_agreement_wait`](crate::ClusterBuilder::max_schema_agreement_wait)).
+    ///
+    /// Each node is asked for its own version (its `system.local`) on one of the session's
+    /// connections to it, all at once, every 200 ms: one node's view of its peers comes from
+    /// gossip and lags behind. Nodes that are down are not waited for; a node that is up but
+    /// cannot be asked (no open connection, no answer in time) holds agreement up until it
+    /// answers or `timeout` passes. Nodes the load balancing policy ignores (no connection)
+    /// count with the version an asked node's `system.peers` gives them. After a statement
+    /// that changed the schema, the node that executed it is asked too, whatever its state:
+    /// it applied the change before answering, so agreement then also means that every node
+    /// that is up has the change. Fails with [`Error::NoHostAvailable`] when no node has an
+    /// open connection.
     pub async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
         let _call = self.begin_call()?;
-        self.inner.shared.wait_for_schema_agreement(timeout).await
+        self.inner
+            .shared
+            .wait_for_schema_agreement(timeout, None)
+            .await
     }
 
     /// The protocol version negotiated with the cluster.
@@ -466,22 +480,30 @@ impl Session {
             }
         }
         if let Some(change) = r.schema_change() {
-            self.after_schema_change(change).await;
+            self.after_schema_change(change, r.coordinator()).await;
         }
         Ok(())
     }
 
-    /// Waits for schema agreement, then reads the changed keyspace's schema again so that the
-    /// change shows in [`cluster_metadata`](Self::cluster_metadata). The statement succeeded
-    /// either way: failures here are logged, not returned.
-    async fn after_schema_change(&self, change: &cql_protocol::message::SchemaChange) {
+    /// Waits for schema agreement, including `coordinator` (the node that executed the
+    /// change, so that agreement means every node has it), then reads the changed keyspace's
+    /// schema again so that the change shows in [`cluster_metadata`](Self::cluster_metadata).
+    /// The statement succeeded either way: failures here are logged, not returned.
+    async fn after_schema_change(
+        &self,
+        change: &cql_protocol::message::SchemaChange,
+        coordinator: SocketAddr,
+    ) {
         use cql_protocol::message::response::SchemaChangeTarget as T;
         let wait = self.inner.config.max_schema_agreement_wait;
         if wait.is_zero() {
             return;
         }
         let shared = &self.inner.shared;
-        match shared.wait_for_schema_agreement(wait).await {
+        match shared
+            .wait_for_schema_agreement(wait, Some(coordinator))
+            .await
+        {
             Ok(true) => {
                 let refreshed = match &change.target {
                     T::Keyspace { keyspace }

@@ -14,6 +14,7 @@ use cql::token::Token;
 
 mod down;
 mod dropped;
+mod schema_agreement_real;
 
 pub(crate) fn three_nodes() -> bool {
     let on = std::env::var("CQL_TEST_CLUSTER_NODES").as_deref() == Ok("3");
