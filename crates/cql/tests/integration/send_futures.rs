@@ -62,6 +62,7 @@ fn session_futures_are_send(
     send_nested!(s.use_keyspace("ks"));
     send_nested!(s.refresh_metadata());
     send_nested!(s.wait_for_schema_agreement(Duration::from_secs(1)));
+    send_nested!(s.shutdown());
 }
 
 #[allow(dead_code)]
