@@ -6,7 +6,10 @@
 //!
 //! The cluster is shared: a node may be paused for a moment by another test. Timeouts and
 //! lost connections are retried for a while; only the server's answer that the table does not
-//! exist counts as a failure.
+//! exist counts as a failure. A paused node cannot agree: the driver then waits out
+//! [`AGREEMENT_WAIT`] and returns (logging it), and nothing is promised about that table. A
+//! `CREATE TABLE` that took that long is not checked, nor a node the driver had marked down
+//! (agreement leaves those out); most must be checked.
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,8 @@ use super::{ddl, hosts, node_addr, node_of, three_nodes, wait_schema_agreement};
 
 const KEYSPACE: &str = "schema_agreement_real";
 const TABLES: usize = 30;
+/// The session's `max_schema_agreement_wait`.
+const AGREEMENT_WAIT: Duration = Duration::from_secs(20);
 
 fn profile(n: usize) -> String {
     format!("node{n}")
@@ -29,6 +34,7 @@ async fn pinned_session() -> cql::Session {
         .credentials("cassandra", "cassandra")
         .request_timeout(Duration::from_secs(5))
         .reconnection_backoff(Duration::from_millis(200), Duration::from_secs(2))
+        .max_schema_agreement_wait(AGREEMENT_WAIT)
         .load_balancing_policy(RoundRobinPolicy::new());
     for n in 1..=3 {
         b = b.execution_profile(
@@ -105,12 +111,26 @@ async fn a_created_table_is_known_to_every_node_when_the_statement_returns() {
 
     let mut coordinators = std::collections::BTreeMap::new();
     let mut failures = Vec::new();
+    let mut unchecked = Vec::new();
     for i in 0..TABLES {
         let create = format!("CREATE TABLE {KEYSPACE}.t{i} (k int PRIMARY KEY, v int)");
+        let t0 = Instant::now();
         let r = s.execute(create.as_str(), ()).await.expect(&create);
         let coordinator = node_of(r.coordinator()).expect("a cluster node");
         *coordinators.entry(coordinator).or_insert(0) += 1;
+        if t0.elapsed() >= AGREEMENT_WAIT {
+            eprintln!("table {i}: no agreement within {AGREEMENT_WAIT:?} (a node paused?)");
+            unchecked.push(format!("t{i}"));
+            continue;
+        }
+        // Agreement leaves out the nodes that are down.
+        let m = s.cluster_metadata();
         for n in 1..=3 {
+            if m.host(node_addr(n)).is_some_and(|h| !h.is_up()) {
+                eprintln!("table {i}: node {n} is down");
+                unchecked.push(format!("t{i} on node {n}"));
+                continue;
+            }
             let select = format!("SELECT v FROM {KEYSPACE}.t{i} WHERE k = 0");
             if let Err(e) = on_node(&s, n, &select).await {
                 failures.push(format!(
@@ -120,7 +140,8 @@ async fn a_created_table_is_known_to_every_node_when_the_statement_returns() {
         }
     }
     eprintln!(
-        "{TABLES} tables, created through nodes {coordinators:?}; {} failed reads{}",
+        "{TABLES} tables, created through nodes {coordinators:?}; not checked {unchecked:?}; \
+         {} failed reads{}",
         failures.len(),
         failures
             .iter()
@@ -129,5 +150,6 @@ async fn a_created_table_is_known_to_every_node_when_the_statement_returns() {
     );
     assert_eq!(coordinators.len(), 3, "the DDL went to every node in turn");
     assert!(failures.is_empty(), "{failures:#?}");
+    assert!(unchecked.len() <= TABLES / 2, "not checked: {unchecked:?}");
     ddl(&s, &format!("DROP KEYSPACE {KEYSPACE}")).await;
 }
