@@ -19,6 +19,7 @@ mod policies_real;
 mod retries;
 mod schema;
 mod schema_agreement;
+mod schema_quoting;
 mod send_futures;
 mod statements;
 mod tls;
