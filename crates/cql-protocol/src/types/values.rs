@@ -246,7 +246,8 @@ mod time_impls {
     }
 }
 
-#[cfg(feature = "num-bigint")]
+// `bigdecimal` needs these too; it enables the num-bigint dependency, not its feature.
+#[cfg(any(feature = "num-bigint", feature = "bigdecimal"))]
 mod bigint_impls {
     use super::*;
 
