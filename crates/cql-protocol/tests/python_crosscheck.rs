@@ -641,9 +641,9 @@ fn values() -> Vec<CqlValue> {
         CqlValue::Time(CqlTime(13 * 3600 * 1_000_000_000 + 5)),
         CqlValue::Timestamp(CqlTimestamp(1_709_208_000_123)),
         CqlValue::Duration(CqlDuration {
-            months: 1,
+            months: -1,
             days: -2,
-            nanoseconds: 3_000_000_000,
+            nanoseconds: -3_000_000_000,
         }),
         CqlValue::List(vec![CqlValue::Int(1), CqlValue::Int(2), CqlValue::Int(3)]),
         CqlValue::Set(vec![t("a"), t("b")]),

@@ -112,12 +112,14 @@ fn value_for(t: &ColumnType) -> BoxedStrategy<CqlValue> {
             })
             .boxed(),
         ColumnType::Double => finite_f64().prop_map(CqlValue::Double).boxed(),
-        ColumnType::Duration => (any::<i32>(), any::<i32>(), any::<i64>())
-            .prop_map(|(months, days, nanoseconds)| {
+        // The three parts share a sign (the protocol refuses others).
+        ColumnType::Duration => (0..=i32::MAX, 0..=i32::MAX, 0..=i64::MAX, any::<bool>())
+            .prop_map(|(months, days, nanoseconds, negative)| {
+                let sign = if negative { -1 } else { 1 };
                 CqlValue::Duration(CqlDuration {
-                    months,
-                    days,
-                    nanoseconds,
+                    months: months * sign,
+                    days: days * sign,
+                    nanoseconds: nanoseconds * i64::from(sign),
                 })
             })
             .boxed(),
@@ -142,8 +144,12 @@ fn value_for(t: &ColumnType) -> BoxedStrategy<CqlValue> {
         ColumnType::Timestamp => any::<i64>()
             .prop_map(|t| CqlValue::Timestamp(CqlTimestamp(t)))
             .boxed(),
+        // Version 1 (the version nibble of byte 6), as timeuuid requires.
         ColumnType::Timeuuid => any::<u128>()
-            .prop_map(|u| CqlValue::Timeuuid(Uuid::from_u128(u)))
+            .prop_map(|u| {
+                let v1 = (u & !(0xf << 76)) | (1 << 76);
+                CqlValue::Timeuuid(Uuid::from_u128(v1))
+            })
             .boxed(),
         ColumnType::Uuid => any::<u128>()
             .prop_map(|u| CqlValue::Uuid(Uuid::from_u128(u)))
@@ -750,7 +756,9 @@ proptest! {
         prop_assert_eq!(rt(&st, &ColumnType::Set(Box::new(ColumnType::TinyInt))), st);
         prop_assert_eq!(rt(&o, &ColumnType::Boolean), o);
         let uu = Uuid::from_u128(u);
-        prop_assert_eq!(rt(&uu, &ColumnType::Timeuuid), uu);
+        prop_assert_eq!(rt(&uu, &ColumnType::Uuid), uu);
+        let v1 = Uuid::from_u128((u & !(0xf << 76)) | (1 << 76));
+        prop_assert_eq!(rt(&v1, &ColumnType::Timeuuid), v1);
         let tt = ColumnType::Tuple(vec![ColumnType::Int, text.clone()]);
         prop_assert_eq!(rt(&t, &tt), t.clone());
         prop_assert_eq!(rt(&f, &ColumnType::Float), f);

@@ -379,16 +379,14 @@ pub(crate) async fn use_keyspace(
     Ok(())
 }
 
-/// Quotes a CQL identifier unless it is already quoted or lower-case and plain.
+/// A keyspace name for `USE`: as given when already in double quotes, otherwise quoted as
+/// needed ([`metadata::quote_identifier`](crate::metadata::quote_identifier): mixed case,
+/// other characters, reserved words such as `true`).
 pub(crate) fn quote_identifier(name: &str) -> String {
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain || (name.len() >= 2 && name.starts_with('"') && name.ends_with('"')) {
+    if name.len() >= 2 && name.starts_with('"') && name.ends_with('"') {
         name.to_owned()
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        crate::metadata::quote_identifier(name)
     }
 }
 

@@ -105,15 +105,42 @@ fixed_impl!(f64, ColumnType::Double, |v, out| {
     out.put_i32(8);
     out.put_f64(*v);
 });
-fixed_impl!(Uuid, ColumnType::Uuid | ColumnType::Timeuuid, |v, out| {
-    out.put_i32(16);
-    out.put_slice(v.as_bytes());
-});
+impl SerializeValue for Uuid {
+    #[inline]
+    fn serialize(
+        &self,
+        typ: Option<&ColumnType>,
+        out: &mut BytesMut,
+    ) -> Result<(), SerializeError> {
+        match typ {
+            None | Some(ColumnType::Uuid) => {}
+            // Cassandra refuses other versions in a timeuuid column.
+            Some(ColumnType::Timeuuid) if self.get_version_num() == 1 => {}
+            Some(t @ ColumnType::Timeuuid) => {
+                return Err(SerializeError::invalid(
+                    Some(t),
+                    format!("{self} is a version {} UUID, not 1", self.get_version_num()),
+                ));
+            }
+            Some(t) => return Err(SerializeError::mismatch::<Uuid>(t)),
+        }
+        out.put_i32(16);
+        out.put_slice(self.as_bytes());
+        Ok(())
+    }
+}
 fixed_impl!(CqlDate, ColumnType::Date, |v, out| {
     out.put_i32(4);
     out.put_u32(v.0);
 });
 fixed_impl!(CqlTime, ColumnType::Time, |v, out| {
+    if !v.is_valid() {
+        return Err(SerializeError::out_of_range(
+            "time",
+            v,
+            "nanoseconds since midnight, 0 to 86399999999999",
+        ));
+    }
     out.put_i32(8);
     out.put_i64(v.0);
 });
@@ -122,6 +149,13 @@ fixed_impl!(CqlTimestamp, ColumnType::Timestamp, |v, out| {
     out.put_i64(v.0);
 });
 fixed_impl!(CqlDuration, ColumnType::Duration, |v, out| {
+    if !v.is_valid() {
+        return Err(SerializeError::out_of_range(
+            "duration",
+            v,
+            "months, days and nanoseconds all >= 0 or all <= 0",
+        ));
+    }
     write_with_len(out, |o| {
         put_signed_vint(o, i64::from(v.months));
         put_signed_vint(o, i64::from(v.days));
@@ -130,9 +164,21 @@ fixed_impl!(CqlDuration, ColumnType::Duration, |v, out| {
     })?
 });
 fixed_impl!(CqlVarint, ColumnType::Varint, |v, out| {
+    if v.as_signed_bytes_be().is_empty() {
+        return Err(SerializeError::invalid(
+            Some(&ColumnType::Varint),
+            "no bytes (zero is one 0x00 byte; an empty value is CqlValue::Empty)",
+        ));
+    }
     write_bytes(out, v.as_signed_bytes_be())?
 });
 fixed_impl!(CqlDecimal, ColumnType::Decimal, |v, out| {
+    if v.unscaled.as_signed_bytes_be().is_empty() {
+        return Err(SerializeError::invalid(
+            Some(&ColumnType::Decimal),
+            "the unscaled value has no bytes (zero is one 0x00 byte)",
+        ));
+    }
     write_with_len(out, |o| {
         o.put_i32(v.scale);
         o.put_slice(v.unscaled.as_signed_bytes_be());
@@ -605,8 +651,9 @@ impl SerializeValue for bigdecimal::BigDecimal {
         typ: Option<&ColumnType>,
         out: &mut BytesMut,
     ) -> Result<(), SerializeError> {
-        let d =
-            CqlDecimal::try_from(self.clone()).map_err(|e| SerializeError::invalid(typ, e.0))?;
+        let d = CqlDecimal::try_from(self.clone()).map_err(|_| {
+            SerializeError::out_of_range("decimal", self, "a scale that fits an i32")
+        })?;
         d.serialize(typ, out)
     }
 }

@@ -28,13 +28,27 @@ pub enum SerializeError {
         /// The column's CQL type.
         cql_type: String,
     },
-    /// The value does not fit the encoding (too long, out of range, wrong vector length, ...).
+    /// The value does not fit the encoding (too long, wrong vector length, no bytes for a
+    /// varint, ...).
     #[error("invalid value for CQL type {cql_type}: {reason}")]
     InvalidValue {
         /// The CQL type being written.
         cql_type: String,
         /// What was wrong.
         reason: String,
+    },
+    /// The value is outside the range the native protocol defines for its CQL type: a `time`
+    /// below 0 or past the day's last nanosecond, a `duration` whose months, days and
+    /// nanoseconds differ in sign. (Cassandra stores such a `time`, which readers then fail
+    /// to read.)
+    #[error("{cql_type} value {value} is out of range: {allowed}")]
+    ValueOutOfRange {
+        /// The CQL type, e.g. `time`.
+        cql_type: &'static str,
+        /// The value, as Rust debug-prints it (e.g. `CqlTime(-1)`).
+        value: String,
+        /// The values the type allows.
+        allowed: &'static str,
     },
     /// An error in a specific bind marker; names the column.
     #[error("column {name}: {source}")]
@@ -76,6 +90,18 @@ impl SerializeError {
         SerializeError::InvalidValue {
             cql_type: typ.map_or_else(|| "(untyped)".to_owned(), ToString::to_string),
             reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn out_of_range(
+        cql_type: &'static str,
+        value: &impl std::fmt::Debug,
+        allowed: &'static str,
+    ) -> Self {
+        SerializeError::ValueOutOfRange {
+            cql_type,
+            value: format!("{value:?}"),
+            allowed,
         }
     }
 

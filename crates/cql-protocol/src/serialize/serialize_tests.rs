@@ -200,3 +200,141 @@ fn serialized_values_from_one_buffer_share_it() {
     assert!(SerializedValues::from_row_in(&mut dirty, &(1i32, "x"), Some(&s)).is_err());
     assert_eq!(&dirty[..], b"zz");
 }
+
+fn out_of_range(e: &SerializeError) -> Option<&'static str> {
+    match e {
+        SerializeError::ValueOutOfRange { cql_type, .. } => Some(cql_type),
+        SerializeError::Column { source, .. } => out_of_range(source),
+        _ => None,
+    }
+}
+
+#[test]
+fn time_outside_the_day_is_refused() {
+    use crate::types::{CqlTime, CqlValue};
+    let time = ColumnType::Time;
+    for bad in [-1, CqlTime::NANOS_PER_DAY, i64::MIN, i64::MAX] {
+        for t in [None, Some(&time)] {
+            let e = ser(&CqlTime(bad), t).unwrap_err();
+            assert_eq!(out_of_range(&e), Some("time"), "{bad}: {e}");
+            let e = ser(&CqlValue::Time(CqlTime(bad)), t).unwrap_err();
+            assert_eq!(out_of_range(&e), Some("time"), "{bad}: {e}");
+        }
+    }
+    let e = ser(&CqlTime(-1), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "time value CqlTime(-1) is out of range: nanoseconds since midnight, 0 to 86399999999999"
+    );
+    // Inside a collection too.
+    let list = ColumnType::List(Box::new(ColumnType::Time));
+    let e = ser(&vec![CqlTime(0), CqlTime(-5)], Some(&list)).unwrap_err();
+    assert_eq!(out_of_range(&e), Some("time"), "{e}");
+    // The first and last nanosecond of the day are fine.
+    assert_eq!(
+        ser(&CqlTime(0), Some(&time)).unwrap(),
+        [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0]
+    );
+    let last = ser(&CqlTime(CqlTime::NANOS_PER_DAY - 1), Some(&time)).unwrap();
+    assert_eq!(last[4..], 86_399_999_999_999i64.to_be_bytes());
+}
+
+#[test]
+fn duration_parts_of_different_signs_are_refused() {
+    use crate::types::CqlDuration;
+    let d = |months, days, nanoseconds| CqlDuration {
+        months,
+        days,
+        nanoseconds,
+    };
+    for bad in [
+        d(1, -1, 0),
+        d(0, 1, -5),
+        d(-1, 0, 1),
+        d(i32::MIN, i32::MAX, 0),
+    ] {
+        let e = ser(&bad, Some(&ColumnType::Duration)).unwrap_err();
+        assert_eq!(out_of_range(&e), Some("duration"), "{bad:?}: {e}");
+        assert!(ser(&bad, None).is_err());
+    }
+    for good in [
+        d(0, 0, 0),
+        d(1, 2, 3),
+        d(-1, -2, -3),
+        d(0, 0, -1),
+        d(5, 0, 0),
+    ] {
+        assert!(ser(&good, Some(&ColumnType::Duration)).is_ok(), "{good:?}");
+    }
+}
+
+#[test]
+fn zero_length_varints_and_decimals_are_refused() {
+    use crate::types::{CqlDecimal, CqlValue, CqlVarint};
+    let empty = CqlVarint::from_signed_bytes_be(Vec::new());
+    for t in [None, Some(&ColumnType::Varint)] {
+        let e = ser(&empty, t).unwrap_err();
+        assert!(
+            matches!(&e, SerializeError::InvalidValue { cql_type, .. } if cql_type == "varint"),
+            "{e}"
+        );
+        assert!(ser(&CqlValue::Varint(empty.clone()), t).is_err());
+    }
+    let dec = CqlDecimal {
+        unscaled: empty,
+        scale: 2,
+    };
+    let e = ser(&dec, Some(&ColumnType::Decimal)).unwrap_err();
+    assert!(
+        matches!(&e, SerializeError::InvalidValue { cql_type, .. } if cql_type == "decimal"),
+        "{e}"
+    );
+    assert_eq!(ser(&CqlVarint::from(0), None).unwrap(), [0, 0, 0, 1, 0]);
+    assert!(ser(&CqlDecimal::new(0, i32::MIN), Some(&ColumnType::Decimal)).is_ok());
+}
+
+#[test]
+fn timeuuid_columns_take_version_1_uuids_only() {
+    use crate::types::CqlValue;
+    let v1 = uuid::Uuid::parse_str("fe2b4360-28c6-11e2-81c1-0800200c9a66").unwrap();
+    let v4 = uuid::Uuid::parse_str("550e8400-e29b-41d4-a716-446655440000").unwrap();
+    assert!(ser(&v1, Some(&ColumnType::Timeuuid)).is_ok());
+    assert!(ser(&v4, Some(&ColumnType::Uuid)).is_ok());
+    for bad in [v4, uuid::Uuid::nil()] {
+        let e = ser(&bad, Some(&ColumnType::Timeuuid)).unwrap_err();
+        assert!(
+            matches!(&e, SerializeError::InvalidValue { cql_type, .. } if cql_type == "timeuuid"),
+            "{e}"
+        );
+        assert!(ser(&CqlValue::Timeuuid(bad), Some(&ColumnType::Timeuuid)).is_err());
+    }
+}
+
+#[test]
+fn raw_custom_bytes_go_to_custom_columns_only() {
+    use crate::types::CqlValue;
+    let raw = CqlValue::Custom(bytes::Bytes::from_static(&[1, 2, 3]));
+    // Three bytes are no inet (4 or 16) and no int (4).
+    for t in [ColumnType::Inet, ColumnType::Int, ColumnType::Time] {
+        let e = ser(&raw, Some(&t)).unwrap_err();
+        assert!(matches!(e, SerializeError::TypeMismatch { .. }), "{e}");
+    }
+    let custom = ColumnType::Custom(std::sync::Arc::from("com.example.T"));
+    assert_eq!(ser(&raw, Some(&custom)).unwrap(), [0, 0, 0, 3, 1, 2, 3]);
+    assert_eq!(ser(&raw, None).unwrap(), [0, 0, 0, 3, 1, 2, 3]);
+    // An empty value stays possible for any type.
+    assert_eq!(
+        ser(&CqlValue::Empty, Some(&ColumnType::Inet)).unwrap(),
+        [0; 4]
+    );
+}
+
+#[cfg(feature = "bigdecimal")]
+#[test]
+fn decimal_scale_past_i32_is_refused() {
+    let d = bigdecimal::BigDecimal::new(1.into(), i64::from(i32::MAX) + 1);
+    let e = ser(&d, Some(&ColumnType::Decimal)).unwrap_err();
+    assert_eq!(out_of_range(&e), Some("decimal"), "{e}");
+    let fits = bigdecimal::BigDecimal::new(1.into(), i64::from(i32::MIN));
+    assert!(ser(&fits, Some(&ColumnType::Decimal)).is_ok());
+}

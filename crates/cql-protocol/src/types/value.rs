@@ -274,7 +274,12 @@ impl SerializeValue for CqlValue {
                 out.put_i64(*v);
                 Ok(())
             }
-            CqlValue::Blob(b) | CqlValue::Custom(b) => write_bytes(out, b),
+            CqlValue::Blob(b) => write_bytes(out, b),
+            // Raw bytes are not checked against a native type's encoding.
+            CqlValue::Custom(b) => match typ {
+                None | Some(ColumnType::Custom(_)) => write_bytes(out, b),
+                Some(t) => Err(mismatch(t, self)),
+            },
             CqlValue::Boolean(v) => v.serialize(typ, out),
             CqlValue::Date(v) => v.serialize(typ, out),
             CqlValue::Decimal(v) => v.serialize(typ, out),
@@ -308,9 +313,12 @@ impl SerializeValue for CqlValue {
                                 "cannot infer the element type of a vector",
                             )
                         })?;
+                    let dimensions = u32::try_from(items.len()).map_err(|_| {
+                        SerializeError::invalid(None, format!("{} vector elements", items.len()))
+                    })?;
                     let vt = ColumnType::Vector {
                         element: Box::new(elem),
-                        dimensions: items.len() as u32,
+                        dimensions,
                     };
                     items.serialize(Some(&vt), out)
                 }

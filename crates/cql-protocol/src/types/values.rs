@@ -19,7 +19,8 @@ impl CqlDate {
     }
 }
 
-/// A `time`: nanoseconds since midnight (0 to 86 399 999 999 999).
+/// A `time`: nanoseconds since midnight (0 to 86 399 999 999 999; others are refused when
+/// serialized, see [`SerializeError::ValueOutOfRange`](crate::serialize::SerializeError::ValueOutOfRange)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CqlTime(pub i64);
 
@@ -37,7 +38,8 @@ impl CqlTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CqlTimestamp(pub i64);
 
-/// A `duration`: months, days and nanoseconds, which do not convert into each other.
+/// A `duration`: months, days and nanoseconds, which do not convert into each other. The
+/// three share a sign ([`CqlDuration::is_valid`]); others are refused when serialized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CqlDuration {
     /// Months.
@@ -46,6 +48,19 @@ pub struct CqlDuration {
     pub days: i32,
     /// Nanoseconds.
     pub nanoseconds: i64,
+}
+
+impl CqlDuration {
+    /// Whether the value is a valid duration: months, days and nanoseconds all `>= 0` or all
+    /// `<= 0`, as the native protocol requires.
+    pub fn is_valid(self) -> bool {
+        let parts = [
+            i64::from(self.months),
+            i64::from(self.days),
+            self.nanoseconds,
+        ];
+        parts.iter().all(|p| *p >= 0) || parts.iter().all(|p| *p <= 0)
+    }
 }
 
 /// A `varint`: an arbitrary-precision integer as big-endian two's-complement bytes.
@@ -246,7 +261,8 @@ mod time_impls {
     }
 }
 
-#[cfg(feature = "num-bigint")]
+// `bigdecimal` needs these too; it enables the num-bigint dependency, not its feature.
+#[cfg(any(feature = "num-bigint", feature = "bigdecimal"))]
 mod bigint_impls {
     use super::*;
 

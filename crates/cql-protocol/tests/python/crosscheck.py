@@ -61,7 +61,7 @@ VALUES = [
     (M + "SimpleDateType", util.Date(19782)),
     (M + "TimeType", util.Time(13 * 3600 * 10**9 + 5)),
     (M + "TimestampType", datetime.datetime(2024, 2, 29, 12, 0, 0, 123000)),
-    (M + "DurationType", util.Duration(1, -2, 3000000000)),
+    (M + "DurationType", util.Duration(-1, -2, -3000000000)),
     (M + "ListType(" + M + "Int32Type)", [1, 2, 3]),
     (M + "SetType(" + M + "UTF8Type)", ["a", "b"]),
     (M + "MapType(" + M + "UTF8Type," + M + "Int32Type)", {"k": 5}),

@@ -1,6 +1,5 @@
 //! The parser for CQL type text as `system_schema` stores it (`frozen<map<text, int>>`,
-//! `tuple<int, "MyType">`, `vector<float, 3>`, `'org.apache...CustomType'`), and the
-//! quoting of identifiers for generated CQL.
+//! `tuple<int, "MyType">`, `vector<float, 3>`, `'org.apache...CustomType'`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -273,94 +272,4 @@ impl<'a> Parser<'a, '_> {
             .map(ColumnType::Udt)
             .ok_or_else(|| format!("unknown user type {name:?}"))
     }
-}
-
-/// CQL's reserved keywords (Cassandra 3.0 to 5.0 and ScyllaDB): identifiers spelled like
-/// them must be quoted. Quoting a word that is not reserved is harmless.
-const RESERVED: &[&str] = &[
-    "add",
-    "allow",
-    "alter",
-    "and",
-    "apply",
-    "asc",
-    "authorize",
-    "batch",
-    "begin",
-    "by",
-    "columnfamily",
-    "create",
-    "default",
-    "delete",
-    "desc",
-    "describe",
-    "drop",
-    "entries",
-    "execute",
-    "for",
-    "from",
-    "full",
-    "grant",
-    "if",
-    "in",
-    "index",
-    "infinity",
-    "insert",
-    "into",
-    "is",
-    "keyspace",
-    "keyspaces",
-    "limit",
-    "materialized",
-    "mbean",
-    "mbeans",
-    "modify",
-    "nan",
-    "norecursive",
-    "not",
-    "null",
-    "of",
-    "on",
-    "or",
-    "order",
-    "primary",
-    "rename",
-    "replace",
-    "revoke",
-    "schema",
-    "select",
-    "set",
-    "table",
-    "to",
-    "token",
-    "truncate",
-    "unlogged",
-    "unset",
-    "update",
-    "use",
-    "using",
-    "view",
-    "where",
-    "with",
-];
-
-/// Quotes a schema name (as stored by the server, i.e. unquoted and case-sensitive) for use
-/// in CQL text: unchanged when it is lower-case letters, digits and `_` starting with a letter
-/// and not a reserved keyword; otherwise in double quotes with `"` doubled.
-pub fn quote_identifier(name: &str) -> String {
-    let plain = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !RESERVED.contains(&name);
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
-
-/// A CQL string literal: `'...'` with `'` doubled.
-pub(crate) fn quote_string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }

@@ -10,6 +10,7 @@
 //! [`Session::cluster_metadata`]: crate::Session::cluster_metadata
 
 mod cql_type;
+mod quoting;
 mod ring;
 mod schema;
 pub(crate) mod schema_rows;
@@ -22,8 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 pub use crate::token::Token;
-pub(crate) use cql_type::quote_string;
-pub use cql_type::{TypeParseError, parse_cql_type, quote_identifier};
+pub use cql_type::{TypeParseError, parse_cql_type};
+pub use quoting::quote_identifier;
+pub(crate) use quoting::quote_string;
 pub(crate) use ring::TokenRing;
 pub use schema::{
     AggregateMetadata, ClusteringOrder, ColumnKind, ColumnMetadata, FunctionMetadata, IndexKind,
@@ -271,15 +273,11 @@ impl KeyspaceMetadata {
         let mut pairs: Vec<String> = Vec::new();
         let class = self.replication.get("class");
         if let Some(c) = class {
-            pairs.push(format!("'class': {}", cql_type::quote_string(c)));
+            pairs.push(format!("'class': {}", quote_string(c)));
         }
         for (k, v) in &self.replication {
             if k != "class" {
-                pairs.push(format!(
-                    "{}: {}",
-                    cql_type::quote_string(k),
-                    cql_type::quote_string(v)
-                ));
+                pairs.push(format!("{}: {}", quote_string(k), quote_string(v)));
             }
         }
         format!(

@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use cql_protocol::types::{ColumnType, UserDefinedType};
 
-use super::cql_type::{quote_identifier, quote_string};
+use super::quoting::{
+    quote_function_name, quote_identifier, quote_string, quote_type_name, requote_index_target,
+    requote_type, requote_where_clause,
+};
 
 /// What part of the primary key a column is, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,7 +95,7 @@ impl IndexMetadata {
 
     /// The `CREATE INDEX` statement that makes this index (without the final `;`).
     pub fn as_cql_query(&self) -> String {
-        let target = self.target().unwrap_or_default();
+        let target = requote_index_target(self.target().unwrap_or_default());
         let on = format!(
             "{} ON {}.{} ({target})",
             quote_identifier(&self.name),
@@ -192,7 +195,12 @@ impl TableMetadata {
             quote_identifier(&self.name)
         );
         for c in &self.columns {
-            let _ = write!(s, "    {} {}", quote_identifier(&c.name), c.type_text);
+            let _ = write!(
+                s,
+                "    {} {}",
+                quote_identifier(&c.name),
+                requote_type(&c.type_text)
+            );
             if c.kind == ColumnKind::Static {
                 s.push_str(" static");
             }
@@ -275,7 +283,7 @@ impl MaterializedViewMetadata {
             "CREATE MATERIALIZED VIEW {ks}.{} AS\n    SELECT {selected}\n    FROM {ks}.{}\n    WHERE {}\n    {}",
             quote_identifier(&self.name),
             quote_identifier(&self.base_table),
-            self.where_clause,
+            requote_where_clause(&self.where_clause),
             primary_key(&self.partition_key, &self.clustering_key),
         );
         s.push_str(&with_options(&self.columns, &self.options));
@@ -326,12 +334,18 @@ impl UserTypeMetadata {
         let fields: Vec<String> = self
             .fields
             .iter()
-            .map(|f| format!("    {} {}", quote_identifier(&f.name), f.type_text))
+            .map(|f| {
+                format!(
+                    "    {} {}",
+                    quote_identifier(&f.name),
+                    requote_type(&f.type_text)
+                )
+            })
             .collect();
         format!(
             "CREATE TYPE {}.{} (\n{}\n)",
             quote_identifier(&self.keyspace),
-            quote_identifier(&self.name),
+            quote_type_name(&self.name),
             fields.join(",\n")
         )
     }
@@ -376,7 +390,7 @@ impl FunctionMetadata {
             .argument_names
             .iter()
             .zip(&self.argument_types)
-            .map(|(n, t)| format!("{} {t}", quote_identifier(n)))
+            .map(|(n, t)| format!("{} {}", quote_identifier(n), requote_type(t)))
             .collect();
         // A `$$` body cannot contain `$$`; a quoted string can hold anything.
         let body = if self.body.contains("$$") {
@@ -387,14 +401,14 @@ impl FunctionMetadata {
         format!(
             "CREATE FUNCTION {}.{}({})\n    {} ON NULL INPUT\n    RETURNS {}\n    LANGUAGE {}\n    AS {body}",
             quote_identifier(&self.keyspace),
-            quote_identifier(&self.name),
+            quote_function_name(&self.name),
             args.join(", "),
             if self.called_on_null_input {
                 "CALLED"
             } else {
                 "RETURNS NULL"
             },
-            self.return_type,
+            requote_type(&self.return_type),
             quote_identifier(&self.language),
         )
     }
@@ -435,13 +449,17 @@ impl AggregateMetadata {
         let mut s = format!(
             "CREATE AGGREGATE {}.{}({})\n    SFUNC {}\n    STYPE {}",
             quote_identifier(&self.keyspace),
-            quote_identifier(&self.name),
-            self.argument_types.join(", "),
-            quote_identifier(&self.state_func),
-            self.state_type,
+            quote_function_name(&self.name),
+            self.argument_types
+                .iter()
+                .map(|t| requote_type(t))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote_function_name(&self.state_func),
+            requote_type(&self.state_type),
         );
         if let Some(f) = &self.final_func {
-            let _ = write!(s, "\n    FINALFUNC {}", quote_identifier(f));
+            let _ = write!(s, "\n    FINALFUNC {}", quote_function_name(f));
         }
         if let Some(i) = &self.initcond {
             let _ = write!(s, "\n    INITCOND {i}");

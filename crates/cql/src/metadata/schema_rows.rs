@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use cql_protocol::types::{CqlValue, UserDefinedType};
 
-use super::cql_type::{TypeParseError, parse_cql_type, quote_string};
+use super::cql_type::{TypeParseError, parse_cql_type};
+use super::quoting::quote_string;
 use super::schema::{
     AggregateMetadata, ClusteringOrder, ColumnKind, ColumnMetadata, FunctionMetadata, IndexKind,
     IndexMetadata, MaterializedViewMetadata, TableMetadata, TriggerMetadata, UserTypeField,

@@ -473,3 +473,139 @@ fn random_type_text_never_panics() {
     // Some of them are valid types.
     assert!(parsed > 100, "{parsed}");
 }
+
+/// Every name here is a word CQL only accepts quoted (`true`, `false`, `token`, the type
+/// names `count` and `int`, the function names `json` and `key`); the server's own type
+/// text, index targets and view clause spell `true` and `false` unquoted.
+fn keyspace_of_reserved_names() -> KeyspaceMetadata {
+    let mut ks = KeyspaceMetadata::new(
+        "true",
+        true,
+        ReplicationStrategy::Simple {
+            replication_factor: 1,
+        },
+    );
+    let t = user_type("true", &[("true", "int"), ("false", "text")], &[]);
+    let count = user_type("count", &[("a", "int")], &[]);
+    let int = user_type("int", &[("a", "int")], &[]);
+    let outer = user_type(
+        "outer",
+        &[
+            ("t", "frozen<true>"),
+            ("c", "list<frozen<count>>"),
+            ("s", "frozen<\"select\">"),
+            ("k", "frozen<\"true\".true>"),
+        ],
+        &[&t, &count, &int, &user_type("select", &[], &[])],
+    );
+    for mut u in [t, count, int, outer] {
+        u.keyspace = "true".into();
+        ks.user_types.insert(u.name.clone(), u);
+    }
+    let table = TableMetadata {
+        keyspace: "true".into(),
+        name: "false".into(),
+        columns: vec![
+            col("true", "int", ColumnKind::PartitionKey, 0, false),
+            col("false", "int", ColumnKind::Clustering, 0, true),
+            col("token", "int", ColumnKind::Regular, -1, false),
+            col(
+                "m",
+                "frozen<map<frozen<true>, frozen<\"select\">>>",
+                ColumnKind::Regular,
+                -1,
+                false,
+            ),
+            col("x", "true", ColumnKind::Static, -1, false),
+        ],
+        partition_key: vec!["true".into()],
+        clustering_key: vec!["false".into()],
+        options: BTreeMap::new(),
+        indexes: [
+            ("true", "keys(false)"),
+            ("false", "\"token\""),
+            ("t", "true"),
+        ]
+        .into_iter()
+        .map(|(name, target)| {
+            let i = IndexMetadata {
+                keyspace: "true".into(),
+                table: "false".into(),
+                name: name.into(),
+                kind: IndexKind::Composites,
+                options: BTreeMap::from([("target".to_owned(), target.to_owned())]),
+            };
+            (name.to_owned(), i)
+        })
+        .collect(),
+        triggers: BTreeMap::new(),
+    };
+    ks.tables.insert(table.name.clone(), table);
+    let view = MaterializedViewMetadata {
+        keyspace: "true".into(),
+        name: "true".into(),
+        base_table: "false".into(),
+        where_clause:
+            "true IS NOT NULL AND false IS NOT NULL AND \"token\" = true AND (false) >= (1)".into(),
+        include_all_columns: false,
+        columns: vec![
+            col("token", "int", ColumnKind::PartitionKey, 0, false),
+            col("true", "int", ColumnKind::Clustering, 0, false),
+            col("false", "int", ColumnKind::Clustering, 1, true),
+        ],
+        partition_key: vec!["token".into()],
+        clustering_key: vec!["true".into(), "false".into()],
+        options: BTreeMap::new(),
+    };
+    ks.views.insert(view.name.clone(), view);
+    let f = FunctionMetadata {
+        keyspace: "true".into(),
+        name: "json".into(),
+        argument_names: vec!["true".into(), "key".into()],
+        argument_types: vec!["frozen<true>".into(), "int".into()],
+        return_type: "frozen<true>".into(),
+        language: "java".into(),
+        body: "return null;".into(),
+        called_on_null_input: true,
+        deterministic: None,
+        monotonic: None,
+    };
+    ks.functions.insert(f.signature(), f);
+    let a = AggregateMetadata {
+        keyspace: "true".into(),
+        name: "key".into(),
+        argument_types: vec!["int".into()],
+        state_func: "json".into(),
+        state_type: "frozen<true>".into(),
+        final_func: Some("distinct".into()),
+        initcond: None,
+        return_type: "frozen<true>".into(),
+        deterministic: None,
+    };
+    ks.aggregates.insert(a.signature(), a);
+    ks
+}
+
+#[test]
+fn exports_reserved_words_and_type_names_quoted() {
+    let ks = keyspace_of_reserved_names();
+    let statements = ks.export_statements();
+    let expected = [
+        "CREATE KEYSPACE \"true\" WITH replication = {} AND durable_writes = true;",
+        "CREATE TYPE \"true\".\"count\" (\n    a int\n);",
+        "CREATE TYPE \"true\".\"int\" (\n    a int\n);",
+        "CREATE TYPE \"true\".\"true\" (\n    \"true\" int,\n    \"false\" text\n);",
+        "CREATE TYPE \"true\".outer (\n    t frozen<\"true\">,\n    c list<frozen<\"count\">>,\n    s frozen<\"select\">,\n    k frozen<\"true\".\"true\">\n);",
+        "CREATE FUNCTION \"true\".\"json\"(\"true\" frozen<\"true\">, key int)\n    CALLED ON NULL INPUT\n    RETURNS frozen<\"true\">\n    LANGUAGE java\n    AS $$return null;$$;",
+        "CREATE AGGREGATE \"true\".\"key\"(int)\n    SFUNC \"json\"\n    STYPE frozen<\"true\">\n    FINALFUNC \"distinct\";",
+        "CREATE TABLE \"true\".\"false\" (\n    \"true\" int,\n    \"false\" int,\n    \"token\" int,\n    m frozen<map<frozen<\"true\">, frozen<\"select\">>>,\n    x \"true\" static,\n    PRIMARY KEY (\"true\", \"false\")\n) WITH CLUSTERING ORDER BY (\"false\" DESC);",
+        "CREATE INDEX \"false\" ON \"true\".\"false\" (\"token\");",
+        "CREATE INDEX t ON \"true\".\"false\" (\"true\");",
+        "CREATE INDEX \"true\" ON \"true\".\"false\" (keys(\"false\"));",
+        "CREATE MATERIALIZED VIEW \"true\".\"true\" AS\n    SELECT \"token\", \"true\", \"false\"\n    FROM \"true\".\"false\"\n    WHERE \"true\" IS NOT NULL AND \"false\" IS NOT NULL AND \"token\" = true AND (\"false\") >= (1)\n    PRIMARY KEY (\"token\", \"true\", \"false\") WITH CLUSTERING ORDER BY (\"true\" ASC, \"false\" DESC);",
+    ];
+    for (got, want) in statements.iter().zip(expected) {
+        assert_eq!(got, want);
+    }
+    assert_eq!(statements.len(), expected.len(), "{statements:#?}");
+}

@@ -21,6 +21,7 @@ mod proxy;
 mod retries;
 mod schema;
 mod schema_agreement;
+mod schema_quoting;
 mod send_futures;
 mod statements;
 mod tls;
