@@ -92,12 +92,18 @@ pub(super) fn probe(inner: &Arc<Inner>, timeout: Duration, why: &'static str) {
         let Some(inner) = weak.upgrade() else {
             return;
         };
-        // Not kept alive by the probe's own future beyond its timeout.
+        let sent = Instant::now();
         let answer = inner
             .send(&Request::Options, SendOptions::timeout(timeout))
             .await;
         match answer {
             Ok(_) => inner.probing.store(false, Ordering::Release),
+            // Other responses came meanwhile: a node that is busy, not hung (its backlog may
+            // hold the heartbeat back).
+            Err(Error::Timeout { .. }) if inner.last_read_at() > sent => {
+                tracing::debug!(addr = %inner.addr, "heartbeat late, but the node answers other requests");
+                inner.probing.store(false, Ordering::Release);
+            }
             Err(e) => {
                 tracing::warn!(addr = %inner.addr, why, error = %e, "node does not answer; closing the connection");
                 inner.shutdown(&format!(
