@@ -150,13 +150,18 @@ pub enum Error {
     #[error("no host available: {}", display_attempts(.0))]
     NoHostAvailable(Vec<(SocketAddr, Error)>),
 
-    /// Values could not be serialized for the statement.
+    /// Values could not be serialized for the statement (match on the cause: a type
+    /// mismatch, a value out of its type's range, a missing or extra value, ...).
     #[error("cannot serialize values: {0}")]
-    Serialize(String),
+    Serialize(#[source] cql_protocol::serialize::SerializeError),
 
-    /// Rows could not be read as the requested Rust types.
+    /// The request could not be encoded (other than its values: see [`Error::Serialize`]).
+    #[error("cannot encode the request: {0}")]
+    Encode(#[source] cql_protocol::ProtocolError),
+
+    /// Rows could not be read as the requested Rust types (match on the cause).
     #[error("cannot deserialize rows: {0}")]
-    Deserialize(String),
+    Deserialize(#[source] cql_protocol::deserialize::DeserializeError),
 
     /// The result is not what the call expected (e.g. no rows for `first_row`).
     #[error("{0}")]
@@ -180,6 +185,14 @@ fn every_node(errors: &[(SocketAddr, Error)], is: fn(&Error) -> bool) -> bool {
 }
 
 impl Error {
+    /// An encoding failure, with the values' error kept as [`Error::Serialize`].
+    pub(crate) fn encode(e: cql_protocol::ProtocolError) -> Error {
+        match e {
+            cql_protocol::ProtocolError::Serialize(e) => Error::Serialize(e),
+            other => Error::Encode(other),
+        }
+    }
+
     /// The server's error, when the server answered with one.
     pub fn server_error(&self) -> Option<&ServerError> {
         match self {

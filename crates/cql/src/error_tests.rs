@@ -142,3 +142,28 @@ fn nested_no_host_available_is_looked_into() {
     let inner = no_host(vec![bad_password(1)]);
     assert!(no_host(vec![inner, bad_password(2)]).is_authentication());
 }
+
+#[test]
+fn an_encoding_failure_keeps_the_values_error_typed() {
+    use cql_protocol::serialize::SerializeError;
+    let out_of_range = SerializeError::ValueOutOfRange {
+        cql_type: "time",
+        value: "CqlTime(-1)".into(),
+        allowed: "0..=86399999999999",
+    };
+    let e = Error::encode(cql_protocol::ProtocolError::Serialize(out_of_range));
+    assert!(
+        matches!(
+            &e,
+            Error::Serialize(SerializeError::ValueOutOfRange {
+                cql_type: "time",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    // The cause is reachable through the standard error chain too.
+    assert!(std::error::Error::source(&e).is_some());
+    let e = Error::encode(cql_protocol::ProtocolError::UnknownOpcode(0x7f));
+    assert!(matches!(e, Error::Encode(_)), "{e:?}");
+}

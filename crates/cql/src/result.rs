@@ -200,8 +200,8 @@ impl QueryResult {
         let rows = self.rows_msg()?;
         let iter = rows
             .rows_with::<R>(self.column_specs())
-            .map_err(|e| Error::Deserialize(e.to_string()))?;
-        Ok(iter.map(|r| r.map_err(|e| Error::Deserialize(e.to_string()))))
+            .map_err(Error::Deserialize)?;
+        Ok(iter.map(|r| r.map_err(Error::Deserialize)))
     }
 
     /// The first row as Rust values; an error when there is none.

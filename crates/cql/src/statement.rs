@@ -206,7 +206,7 @@ impl PreparedStatement {
     /// Binds values now, checking them against the bind markers' types.
     pub fn bind(&self, values: impl SerializeRow) -> Result<BoundStatement, Error> {
         let values = SerializedValues::from_row(&values, Some(&self.prepared.bind_markers))
-            .map_err(|e| Error::Serialize(e.to_string()))?;
+            .map_err(Error::Serialize)?;
         Ok(BoundStatement {
             statement: self.clone(),
             values,
@@ -282,8 +282,7 @@ impl BatchStatement {
         if self.values.capacity() < BATCH_VALUES_CHUNK / 4 {
             self.values = BytesMut::with_capacity(BATCH_VALUES_CHUNK);
         }
-        SerializedValues::from_row_in(&mut self.values, values, specs)
-            .map_err(|e| Error::Serialize(e.to_string()))
+        SerializedValues::from_row_in(&mut self.values, values, specs).map_err(Error::Serialize)
     }
 
     /// Adds a CQL string with its values.

@@ -54,7 +54,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Io<'_, S> {
     fn encode(&mut self, request: &Request<'_>) -> Result<BytesMut, Error> {
         let mut env = BytesMut::new();
         encode_request(&mut env, self.version, Flags::empty(), 0, request)
-            .map_err(|e| Error::Serialize(e.to_string()))?;
+            .map_err(Error::encode)?;
         let mut out = BytesMut::new();
         self.encoder
             .push(&env, &mut out)

@@ -424,7 +424,7 @@ impl Inner {
         flags.set(Flags::TRACING, opts.tracing);
         if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
             self.release(stream);
-            return Err(Error::Serialize(e.to_string()));
+            return Err(Error::encode(e));
         }
         // The hint leaves out the values of an unprepared statement.
         if buf.len() > inner.max_request {

@@ -361,7 +361,7 @@ impl Session {
             Statement::Prepared(p) => {
                 // Serialized once: for the routing key, and for every attempt.
                 let bound = SerializedValues::from_row(values, Some(&p.prepared.bind_markers))
-                    .map_err(|e| Error::Serialize(e.to_string()))?;
+                    .map_err(Error::Serialize)?;
                 self.run(
                     &r,
                     &routing_info(&p.prepared, &bound),
@@ -407,7 +407,7 @@ impl Session {
         let values = match &owned {
             OwnedStatement::Simple(_) => Some(
                 cql_protocol::serialize::SerializedValues::from_row(&values, None)
-                    .map_err(|e| Error::Serialize(e.to_string()))?,
+                    .map_err(Error::Serialize)?,
             ),
             OwnedStatement::Bound(_) => None,
         };
