@@ -307,6 +307,9 @@ fn timeuuid_columns_take_version_1_uuids_only() {
             "{e}"
         );
         assert!(ser(&CqlValue::Timeuuid(bad), Some(&ColumnType::Timeuuid)).is_err());
+        assert!(ser(&CqlValue::Timeuuid(bad), None).is_err());
+        // A plain Uuid without a column type cannot be told from a uuid.
+        assert!(ser(&bad, None).is_ok());
     }
 }
 

@@ -291,7 +291,9 @@ impl SerializeValue for CqlValue {
             CqlValue::SmallInt(v) => v.serialize(typ, out),
             CqlValue::Time(v) => v.serialize(typ, out),
             CqlValue::Timestamp(v) => v.serialize(typ, out),
-            CqlValue::Timeuuid(v) | CqlValue::Uuid(v) => v.serialize(typ, out),
+            CqlValue::Uuid(v) => v.serialize(typ, out),
+            // Checked as a timeuuid without a column type too.
+            CqlValue::Timeuuid(v) => v.serialize(typ.or(Some(&ColumnType::Timeuuid)), out),
             CqlValue::TinyInt(v) => v.serialize(typ, out),
             CqlValue::Varint(v) => v.serialize(typ, out),
             CqlValue::Empty => write_bytes(out, &[]),

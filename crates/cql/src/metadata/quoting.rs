@@ -267,11 +267,14 @@ pub(crate) fn requote_type(text: &str) -> String {
         let Some(name) = name_of(text, kind, range) else {
             continue;
         };
+        // After a keyspace, even `int` is a user type.
+        let after_keyspace = i > 0 && pieces[i - 1].0 == Kind::Other('.');
+        let keyword = *kind == Kind::Word
+            && (followed_by(&pieces, i, '<')
+                || (NATIVE_TYPES.contains(&name.as_str()) && !after_keyspace));
         let quoted = if followed_by(&pieces, i, '.') {
             quote_identifier(&name)
-        } else if *kind == Kind::Word
-            && (followed_by(&pieces, i, '<') || NATIVE_TYPES.contains(&name.as_str()))
-        {
+        } else if keyword {
             continue;
         } else {
             quote_type_name(&name)

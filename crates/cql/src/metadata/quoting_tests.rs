@@ -127,6 +127,7 @@ fn requotes_user_type_names_in_type_text() {
         ("frozen<\"address\">", "frozen<address>"),
         ("frozen<true.false>", "frozen<\"true\".\"false\">"),
         ("frozen<Ks.address>", "frozen<ks.address>"),
+        ("frozen<ks.int>", "frozen<ks.\"int\">"),
         ("vector<float, 3>", "vector<float, 3>"),
         ("tuple<int, frozen<true>>", "tuple<int, frozen<\"true\">>"),
         (

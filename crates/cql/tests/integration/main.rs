@@ -26,3 +26,4 @@ mod send_futures;
 mod statements;
 mod tls;
 mod types;
+mod value_ranges;
