@@ -343,6 +343,16 @@ impl HostPool {
         }
     }
 
+    /// Requests on the wire on the pool's connections (including those whose caller stopped
+    /// waiting, until their late answers come).
+    pub(crate) fn in_flight(&self) -> usize {
+        self.conns
+            .load()
+            .iter()
+            .filter(|c| !c.is_closed())
+            .fold(0, |n, c| n.saturating_add(c.in_flight()))
+    }
+
     /// Closes every connection and adds none any more (attempts in progress are abandoned).
     pub(crate) fn shutdown(&self) {
         let conns = {

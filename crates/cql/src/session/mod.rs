@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -99,9 +99,6 @@ struct SessionInner {
     metrics_task: Option<tokio::task::AbortHandle>,
     /// Set by `shutdown`: calls are refused from then on.
     shut: AtomicBool,
-    /// Calls running now; `shutdown` waits for them.
-    calls: AtomicUsize,
-    calls_done: tokio::sync::Notify,
 }
 
 impl SessionInner {
@@ -124,16 +121,8 @@ impl Drop for SessionInner {
     }
 }
 
-/// A call in progress: counted for `shutdown`, which waits until none is left.
-struct CallGuard<'a>(&'a SessionInner);
-
-impl Drop for CallGuard<'_> {
-    fn drop(&mut self) {
-        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.calls_done.notify_waiters();
-        }
-    }
-}
+/// How often `shutdown` looks whether the requests on the wire have ended.
+const SHUTDOWN_POLL: Duration = Duration::from_millis(10);
 
 /// `now + timeout`, saturating (a timeout too long to add means no deadline in practice).
 fn deadline(now: Instant, timeout: Duration) -> Instant {
@@ -197,23 +186,16 @@ impl Session {
                 control,
                 metrics_task,
                 shut: AtomicBool::new(false),
-                calls: AtomicUsize::new(0),
-                calls_done: tokio::sync::Notify::new(),
             }),
         })
     }
 
-    /// Counts a call in, or refuses it after `shutdown`.
-    fn begin_call(&self) -> Result<CallGuard<'_>, Error> {
-        let inner = &*self.inner;
-        inner.calls.fetch_add(1, Ordering::SeqCst);
-        let guard = CallGuard(inner);
-        // Sequentially consistent with `shutdown`'s store and load: either it sees this call
-        // or this call sees it.
-        if inner.shut.load(Ordering::SeqCst) {
+    /// Refuses a call after `shutdown` (a plain load: no counter shared by every call).
+    fn check_open(&self) -> Result<(), Error> {
+        if self.inner.shut.load(Ordering::Acquire) {
             return Err(Error::Shutdown);
         }
-        Ok(guard)
+        Ok(())
     }
 
     /// The current snapshot of the cluster's metadata: nodes (address, data center, rack,
@@ -226,7 +208,7 @@ impl Session {
     /// Reads the cluster's metadata again now and returns the new snapshot (it is also
     /// re-read on every topology and schema change event).
     pub async fn refresh_metadata(&self) -> Result<Arc<ClusterMetadata>, Error> {
-        let _call = self.begin_call()?;
+        self.check_open()?;
         self.inner.shared.refresh_now().await
     }
 
@@ -245,7 +227,7 @@ impl Session {
     /// that is up has the change. Fails with [`Error::NoHostAvailable`] when no node has an
     /// open connection.
     pub async fn wait_for_schema_agreement(&self, timeout: Duration) -> Result<bool, Error> {
-        let _call = self.begin_call()?;
+        self.check_open()?;
         self.inner
             .shared
             .wait_for_schema_agreement(timeout, None)
@@ -417,7 +399,7 @@ impl Session {
     /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
     pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
         let query = query.into();
-        let _call = self.begin_call()?;
+        self.check_open()?;
         let r = self.resolve(None)?;
         let deadline = deadline(Instant::now(), r.opts.timeout.unwrap_or_default());
         let plan = self.query_plan(r.lb, &RequestInfo::default());
@@ -458,7 +440,7 @@ impl Session {
         tracing_id: uuid::Uuid,
         max_wait: Duration,
     ) -> Result<QueryTrace, Error> {
-        let _call = self.begin_call()?;
+        self.check_open()?;
         tracing_info::fetch(self, tracing_id, max_wait).await
     }
 
@@ -525,26 +507,33 @@ impl Session {
     }
 
     /// Shuts the session down, gracefully: new calls fail with [`Error::Shutdown`] at once,
-    /// calls in progress finish (or fail) within their timeouts, at most the session's
-    /// request timeout is waited for them; then every connection closes and no pool opens
-    /// one again. Every clone of the session is shut down. Dropping the last clone closes
+    /// requests on the wire get their answers (or their timeouts; at most the session's
+    /// request timeout is waited for them), then every connection closes and no pool opens
+    /// one again. Every clone of the session is shut down. A call that was between attempts
+    /// meanwhile fails with the closed connection's error. Dropping the last clone closes
     /// everything too, without the wait.
     pub async fn shutdown(&self) {
         let inner = &*self.inner;
-        inner.shut.store(true, Ordering::SeqCst);
-        let until = tokio::time::Instant::now() + inner.config.request_timeout;
+        inner.shut.store(true, Ordering::Release);
+        let until = Instant::now() + inner.config.request_timeout;
         loop {
-            let done = inner.calls_done.notified();
-            if inner.calls.load(Ordering::SeqCst) == 0 {
+            let waiting: usize = inner
+                .shared
+                .pools
+                .load()
+                .values()
+                .fold(0, |n, p| n.saturating_add(p.in_flight()));
+            if waiting == 0 {
                 break;
             }
-            if tokio::time::timeout_at(until, done).await.is_err() {
+            if Instant::now() >= until {
                 tracing::warn!(
-                    calls = inner.calls.load(Ordering::Acquire),
-                    "shutdown: calls still running after the request timeout; closing anyway"
+                    waiting,
+                    "shutdown: requests still waiting after the request timeout; closing anyway"
                 );
                 break;
             }
+            tokio::time::sleep(SHUTDOWN_POLL).await;
         }
         inner.close();
     }

@@ -85,7 +85,7 @@ impl Session {
     where
         F: AsyncAttempt,
     {
-        let _call = self.begin_call()?;
+        self.check_open()?;
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();

@@ -81,15 +81,21 @@ async fn no_connection_joins_after_shutdown_and_calls_fail_with_shutdown() {
     let proxy = Proxy::start(node()).await;
     let s = through(&proxy)
         .connections_per_host(2)
+        // Reconnect at once after the cut, so that the attempts are in their handshakes.
+        .reconnection_backoff(Duration::from_millis(10), Duration::from_millis(10))
         .build()
         .expect("config")
         .connect()
         .await
         .expect("connect");
-    // The pool's second connection is now in its handshake for a while.
+    // The pool's reconnections are now in their handshakes for a while.
     proxy.delay_new_connections(Duration::from_millis(1500));
     proxy.cut_all();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let until = Instant::now() + Duration::from_secs(5);
+    while proxy.accepted() < 4 {
+        assert!(Instant::now() < until, "the pool did not reconnect");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     s.shutdown().await;
     // Long enough for the handshakes in progress to have finished.
     tokio::time::sleep(Duration::from_secs(3)).await;
