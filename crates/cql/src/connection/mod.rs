@@ -481,9 +481,11 @@ impl Inner {
 
     fn shutdown(&self, reason: &str) {
         let waiters = {
-            let Ok(mut table) = self.streams.lock() else {
-                return;
-            };
+            // A panic elsewhere while holding the table must not keep the connection open.
+            let mut table = self
+                .streams
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if self.closed.load(Ordering::Acquire) {
                 return;
             }
