@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::cluster::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
-use crate::error::Error;
+use crate::error::{Error, ResultError};
 use crate::metadata::schema_rows::{self, SCHEMA_QUERIES, SchemaRows};
 use crate::metadata::{ClusterMetadata, Host, HostState, Token, quote_string};
 use crate::policies::HostDistance;
@@ -231,7 +231,7 @@ impl Shared {
         };
         let local_row = local
             .first()
-            .ok_or_else(|| Error::Result("system.local has no row".into()))?;
+            .ok_or_else(|| Error::Result(ResultError::Metadata("system.local has no row")))?;
         let partitioner = text(local_row, "partitioner");
         let murmur3 = partitioner
             .as_deref()
@@ -244,10 +244,9 @@ impl Shared {
             }
         }
         let local_dc = {
-            let mut dc = self
-                .local_dc
-                .lock()
-                .map_err(|_| Error::Result("poisoned".into()))?;
+            let mut dc = self.local_dc.lock().map_err(|_| {
+                Error::Result(ResultError::Metadata("a lock was poisoned by a panic"))
+            })?;
             if dc.is_none() {
                 *dc = text(local_row, "data_center");
             }

@@ -165,7 +165,36 @@ pub enum Error {
 
     /// The result is not what the call expected (e.g. no rows for `first_row`).
     #[error("{0}")]
-    Result(String),
+    Result(#[source] ResultError),
+}
+
+/// Why a result is not what the call expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResultError {
+    /// Rows were asked of a result that is not a set of rows (e.g. of an `INSERT`).
+    #[error("the statement returned no rows")]
+    NotRows,
+    /// A row was asked of an empty set of rows.
+    #[error("the result has no rows")]
+    NoRows,
+    /// `was_applied` on a result without the `[applied]` column (not a conditional statement).
+    #[error("the result has no [applied] column")]
+    NoAppliedColumn,
+    /// The node answered UNPREPARED again right after the statement was prepared on it.
+    #[error("the statement stayed unprepared after re-preparing it")]
+    StillUnprepared,
+    /// The trace of a request was not complete in `system_traces` in time.
+    #[error("trace {trace_id} was not complete in system_traces after {waited:?}")]
+    TraceIncomplete {
+        /// The trace (the request's tracing id).
+        trace_id: uuid::Uuid,
+        /// How long it was waited for.
+        waited: Duration,
+    },
+    /// A system table the driver reads lacks what every node has (e.g. `system.local`'s row).
+    #[error("{0}")]
+    Metadata(&'static str),
 }
 
 fn display_attempts(errors: &[(SocketAddr, Error)]) -> String {

@@ -52,7 +52,7 @@ pub use cql_derive::{DeserializeRow, DeserializeValue, SerializeRow, SerializeVa
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};
-pub use error::{Error, ServerError, ServerErrorKind};
+pub use error::{Error, ResultError, ServerError, ServerErrorKind};
 pub use metrics::Metrics;
 pub use paging::RowStream;
 pub use profile::ExecutionProfile;

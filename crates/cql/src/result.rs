@@ -11,7 +11,7 @@ use cql_protocol::metadata::{ColumnSpec, ResultMetadata};
 use cql_protocol::types::CqlValue;
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::error::{Error, ResultError};
 
 /// The outcome of one request (one page for SELECTs).
 #[derive(Debug, Clone)]
@@ -188,7 +188,7 @@ impl QueryResult {
     fn rows_msg(&self) -> Result<&cql_protocol::message::Rows, Error> {
         match &self.kind {
             ResultMessage::Rows(r) => Ok(r),
-            _ => Err(Error::Result("the statement returned no rows".into())),
+            _ => Err(Error::Result(ResultError::NotRows)),
         }
     }
 
@@ -208,7 +208,7 @@ impl QueryResult {
     pub fn first_row_typed<'a, R: DeserializeRow<'a> + 'a>(&'a self) -> Result<R, Error> {
         self.rows_typed::<R>()?
             .next()
-            .unwrap_or_else(|| Err(Error::Result("the result has no rows".into())))
+            .unwrap_or_else(|| Err(Error::Result(ResultError::NoRows)))
     }
 
     /// The rows as dynamic values with column names.
@@ -229,10 +229,10 @@ impl QueryResult {
         let rows = self.rows()?;
         let first = rows
             .first()
-            .ok_or_else(|| Error::Result("no [applied] row in the result".into()))?;
+            .ok_or_else(|| Error::Result(ResultError::NoRows))?;
         match first.get("[applied]") {
             Some(CqlValue::Boolean(b)) => Ok(*b),
-            _ => Err(Error::Result("the result has no [applied] column".into())),
+            _ => Err(Error::Result(ResultError::NoAppliedColumn)),
         }
     }
 }

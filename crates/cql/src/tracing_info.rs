@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::error::{Error, ResultError};
 use crate::session::Session;
 use crate::statement::{Consistency, SimpleStatement};
 
@@ -83,9 +83,10 @@ pub(crate) async fn fetch(
             });
         }
         if started.elapsed() >= max_wait {
-            return Err(Error::Result(format!(
-                "trace {trace_id} was not complete in system_traces after {max_wait:?}"
-            )));
+            return Err(Error::Result(ResultError::TraceIncomplete {
+                trace_id,
+                waited: max_wait,
+            }));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

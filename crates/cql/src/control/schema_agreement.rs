@@ -316,6 +316,8 @@ mod tests {
             reason: "closed".into(),
             in_flight: true,
         }));
-        assert!(!transient(&Error::Result("no rows".into())));
+        assert!(!transient(&Error::Result(
+            crate::error::ResultError::NoRows
+        )));
     }
 }

@@ -13,7 +13,7 @@ use cql_protocol::serialize::SerializeRow;
 
 use super::Session;
 use crate::connection::{Connection, SendOptions};
-use crate::error::Error;
+use crate::error::{Error, ResultError};
 use crate::metrics::Counters;
 use crate::result::QueryResult;
 use crate::statement::{BatchItem, BatchStatement, Prepared, StatementOptions};
@@ -156,9 +156,7 @@ impl AsyncAttempt for ExecuteAttempt<'_> {
                 Err(e) => return Err(e),
             }
         }
-        Err(Error::Result(
-            "statement stayed unprepared after re-preparing".into(),
-        ))
+        Err(Error::Result(ResultError::StillUnprepared))
     }
 }
 
@@ -245,9 +243,7 @@ impl AsyncAttempt for BatchAttempt<'_> {
                 Err(e) => return Err(e),
             }
         }
-        Err(Error::Result(
-            "batch stayed unprepared after re-preparing".into(),
-        ))
+        Err(Error::Result(ResultError::StillUnprepared))
     }
 }
 

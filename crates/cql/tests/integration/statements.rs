@@ -260,3 +260,35 @@ async fn use_keyspace_applies_to_every_connection() {
             .expect("unqualified insert");
     }
 }
+
+#[tokio::test]
+async fn results_that_are_not_what_the_call_expected_say_why_in_a_type() {
+    let s = session(cql::ProtocolVersion::V5).await;
+    let empty = s
+        .execute("SELECT key FROM system.local WHERE key = 'no such key'", ())
+        .await
+        .expect("select");
+    let e = empty.first_row_typed::<(String,)>().expect_err("no row");
+    assert!(
+        matches!(e, cql::Error::Result(cql::ResultError::NoRows)),
+        "{e:?}"
+    );
+    let e = empty.was_applied().expect_err("not conditional");
+    assert!(
+        matches!(e, cql::Error::Result(cql::ResultError::NoRows)),
+        "{e:?}"
+    );
+    let ks = keyspace(&s, "res").await;
+    let r = s
+        .execute(
+            format!("CREATE TABLE {ks}.t (k int PRIMARY KEY)").as_str(),
+            (),
+        )
+        .await
+        .expect("table");
+    let e = r.rows().expect_err("a schema change has no rows");
+    assert!(
+        matches!(e, cql::Error::Result(cql::ResultError::NotRows)),
+        "{e:?}"
+    );
+}
