@@ -113,4 +113,18 @@ pub(crate) async fn keyspace_with_rf(session: &Session, tag: &str, rf: u32) -> S
     ks
 }
 
+/// The most connection attempts an exponential back-off from `base` to `max` allows in
+/// `window`, counting from the first attempt (jitter only lengthens the delays).
+pub(crate) fn max_attempts(base: Duration, max: Duration, window: Duration) -> u32 {
+    let (mut attempts, mut elapsed, mut delay) = (1, Duration::ZERO, base);
+    loop {
+        elapsed += delay;
+        if elapsed > window {
+            return attempts;
+        }
+        attempts += 1;
+        delay = (delay * 2).min(max);
+    }
+}
+
 pub(crate) const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V4, ProtocolVersion::V5];
