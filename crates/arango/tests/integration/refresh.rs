@@ -13,6 +13,14 @@ async fn past_expiry() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
 }
 
+/// Tokens the stand-in issues from now on live an hour. Called once the token under test has
+/// expired: the token its refresh brings must be accepted by the requests that follow, and a
+/// 2-second one (1 to 2 s in fact: `exp` is in whole seconds) would leave a loaded machine
+/// little time for them.
+fn long_sessions_from_now(s: &arango_testserver::TestServer) {
+    s.set_session_timeout(3600);
+}
+
 #[tokio::test]
 async fn expired_token_is_refreshed_before_the_request_when_clocks_agree() {
     let s = server(cfg().with_session_timeout(2)).await;
@@ -28,6 +36,7 @@ async fn expired_token_is_refreshed_before_the_request_when_clocks_agree() {
         .await
         .expect("db");
     past_expiry().await;
+    long_sessions_from_now(&s);
     s.clear_log();
     db.collections().await.expect("no error for the caller");
     let log = s.log();
@@ -56,6 +65,7 @@ async fn server_side_expiry_gets_one_refresh_and_a_retry_with_the_new_token_on_t
     let old = db.token().expect("token");
     past_expiry().await;
     assert!(!old.is_expired(), "still valid by our clock");
+    long_sessions_from_now(&s);
     s.clear_log();
     let cols = db.collections().await.expect("no error for the caller");
     assert!(cols.is_empty());
@@ -75,8 +85,12 @@ async fn server_side_expiry_gets_one_refresh_and_a_retry_with_the_new_token_on_t
     assert_ne!(log[0].auth, log[2].auth);
     assert_eq!(db.refresh_count(), 2);
 
-    // A write is retried the same way, body and all.
+    // A write is retried the same way, body and all: a 2-second token again, expired on the
+    // server.
+    s.set_session_timeout(2);
+    db.refresh_token().await.expect("a short-lived token");
     past_expiry().await;
+    long_sessions_from_now(&s);
     s.clear_log();
     let col = db.create_collection("after").await.expect("create");
     let meta = col
@@ -154,6 +168,7 @@ async fn fifty_concurrent_requests_across_expiry_cause_one_refresh() {
 
     // Stale by our clock: one refresh before sending, shared by all 50.
     past_expiry().await;
+    long_sessions_from_now(&s);
     s.clear_log();
     fifty(&db).await;
     assert_eq!(logins(&s), 1);
@@ -187,6 +202,7 @@ async fn fifty_concurrent_requests_rejected_after_server_side_expiry_cause_one_r
         .await
         .expect("jwt");
     past_expiry().await;
+    long_sessions_from_now(&s);
     s.clear_log();
     fifty(&db).await;
     assert_eq!(logins(&s), 1);
@@ -206,10 +222,13 @@ async fn fifty_concurrent_requests_rejected_after_server_side_expiry_cause_one_r
 
 #[tokio::test]
 async fn leeway_refreshes_before_exp_without_a_rejection() {
-    let s = server(cfg().with_session_timeout(3)).await;
+    // Within the leeway 1 s after login (exp - leeway = iat + 1), expired only after 10 s
+    // (9 s at the least, `exp` being in whole seconds): the check that the first token is
+    // still valid has ample time on a loaded machine.
+    let s = server(cfg().with_session_timeout(10)).await;
     let c = ArangoClient::builder()
         .hosts([s.url()])
-        .refresh_leeway(Duration::from_secs(2))
+        .refresh_leeway(Duration::from_secs(9))
         .build()
         .expect("client");
     let db = c

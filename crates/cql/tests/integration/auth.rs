@@ -1,9 +1,13 @@
 //! Authentication against PasswordAuthenticator: right, wrong and missing credentials, and a
 //! role without permissions.
 
+use std::time::{Duration, Instant};
+
 use cql::{Cluster, Error, ServerErrorKind};
 
-use crate::common::{VERSIONS, builder, keyspace, session};
+use crate::common::{
+    CONNECT_TIMEOUT, REQUEST_TIMEOUT, VERSIONS, builder, keyspace, max_attempts, session,
+};
 
 #[tokio::test]
 async fn correct_credentials_connect_and_negotiate_the_version() {
@@ -24,6 +28,8 @@ async fn default_negotiation_picks_v5() {
     let s = Cluster::builder()
         .contact_points(crate::common::hosts())
         .credentials("cassandra", "cassandra")
+        .request_timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
         .build()
         .expect("config")
         .connect()
@@ -167,30 +173,45 @@ impl dbauth::AuthProvider for WrongAfterFirst {
 
 #[tokio::test]
 async fn a_rejected_password_backs_off_instead_of_storming_the_node() {
+    let (base, max) = (Duration::from_millis(200), Duration::from_millis(800));
+    let started = Instant::now();
     let s = builder(cql::ProtocolVersion::V5)
         .auth_provider(WrongAfterFirst {
             calls: std::sync::atomic::AtomicUsize::new(0),
         })
         .connections_per_host(3)
-        .reconnection_backoff(
-            std::time::Duration::from_millis(200),
-            std::time::Duration::from_millis(800),
-        )
+        .reconnection_backoff(base, max)
         .build()
         .expect("config")
         .connect()
         .await
         .expect("first connection authenticates");
     // The pool keeps trying to open its two missing connections, with the server rejecting
-    // each attempt. Without back-off this would be hundreds of attempts in 3 seconds.
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // each attempt. Watched for 3 s at least, and until two attempts were rejected (polled: a
+    // cold server is slow to check passwords). Without back-off this would be hundreds of
+    // attempts in 3 seconds.
+    let window = Duration::from_secs(3);
+    loop {
+        let m = s.metrics();
+        if m.connection_attempts >= 3 && started.elapsed() >= window {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the pool gave up retrying: {m:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let m = s.metrics();
     assert_eq!(m.open_connections, 1, "{m:?}");
+    // The good attempt, then the rejected ones, no closer together than the back-off allows.
+    let limit = 1 + u64::from(max_attempts(base, max, started.elapsed()));
     assert!(
-        m.connection_attempts >= 3,
-        "the pool gave up retrying: {m:?}"
+        m.connection_attempts <= limit,
+        "reconnect storm: {} attempts in {:?}, at most {limit} expected: {m:?}",
+        m.connection_attempts,
+        started.elapsed()
     );
-    assert!(m.connection_attempts <= 10, "reconnect storm: {m:?}");
     // The good connection keeps serving.
     s.execute("SELECT release_version FROM system.local", ())
         .await

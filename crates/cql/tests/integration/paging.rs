@@ -3,12 +3,14 @@
 
 use cql::{Consistency, SimpleStatement};
 
-use crate::common::{VERSIONS, keyspace, session};
+use crate::common::{VERSIONS, heavy, heavy_session, keyspace};
 
+/// 10,000 inserts with 256 in flight and 10,000-row reads: a heavy test.
 #[tokio::test]
 async fn stream_and_manual_paging_give_the_same_10000_rows() {
+    let _turn = heavy().await;
     for v in VERSIONS {
-        let s = session(v).await;
+        let s = heavy_session(v, 1).await;
         let ks = keyspace(&s, "paging").await;
         s.execute(
             format!(

@@ -13,7 +13,7 @@ use cql::policies::{
 };
 use cql::{Consistency, Error, ExecutionProfile, ServerErrorKind, SimpleStatement};
 
-use crate::common::{VERSIONS, builder, hosts, keyspace, keyspace_with_rf, session};
+use crate::common::{VERSIONS, builder, heavy, heavy_session, hosts, keyspace, keyspace_with_rf};
 
 async fn rf3_table(s: &cql::Session, tag: &str) -> String {
     let ks = keyspace_with_rf(s, tag, 3).await;
@@ -108,10 +108,12 @@ async fn unavailable_is_decided_by_the_retry_policy_and_profiles() {
     }
 }
 
+/// 2,000 requests with 50 and 64 in flight per version: a heavy test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_concurrent_keeps_input_order_and_stops_at_the_first_error_when_asked() {
+    let _turn = heavy().await;
     for v in VERSIONS {
-        let s = session(v).await;
+        let s = heavy_session(v, 1).await;
         let ks = keyspace(&s, "concurrent").await;
         s.execute(
             format!("CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)").as_str(),
@@ -188,8 +190,10 @@ impl LoadBalancingPolicy for AllRemote {
     }
 }
 
+/// The number of open connections once it is `want`, or after a deadline long enough for a
+/// cold server to accept them.
 async fn open_connections_settle(s: &cql::Session, want: usize) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let open: usize = s.pool_state().iter().map(|p| p.1).sum();
         if open == want || Instant::now() > deadline {

@@ -405,7 +405,9 @@ async fn speculative_execution_answers_from_the_next_node_for_idempotent_stateme
         ))
         .await;
     let q = "SELECT v FROM ks.t WHERE k = 9";
-    f.a.1.on(q, [Answer::Late(Duration::from_secs(2))]);
+    // Late by far more than node B needs to answer the speculative execution started after
+    // 50 ms, even on a loaded machine; still within the 5 s request timeout.
+    f.a.1.on(q, [Answer::Late(Duration::from_secs(4))]);
     let r = s
         .execute(&SimpleStatement::new(q).with_idempotent(true), ())
         .await

@@ -10,7 +10,10 @@ as it would against ArangoDB. The Rust test reads the stand-in's log to confirm 
 Usage: crosscheck.py URL ROOT_PASSWORD SECRET [EXPIRY_URL]
 """
 import asyncio
+import base64
+import json
 import sys
+import urllib.request
 
 from arangoasync import ArangoClient
 from arangoasync.auth import Auth, JwtToken
@@ -72,6 +75,21 @@ async def main(url: str, password: str, secret: str) -> None:
     print("OK")
 
 
+def long_sessions_from_now(url: str, password: str) -> None:
+    """The stand-in's test hook: tokens it issues from now on live an hour, so that the one the
+    reference client's refresh brings is still accepted by the requests after it, however slow
+    the machine (a 2-second session lasts 1 to 2 s, `exp` being in whole seconds)."""
+    auth = base64.b64encode(("root:" + password).encode()).decode()
+    req = urllib.request.Request(
+        url + "/_admin/testserver/session-timeout",
+        data=json.dumps({"seconds": 3600}).encode(),
+        method="PUT",
+        headers={"Authorization": "Basic " + auth, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status == 200, r.status
+
+
 async def expiry(url: str, password: str) -> None:
     async with ArangoClient(hosts=url) as client:
         auth = Auth(username="root", password=password)
@@ -80,6 +98,7 @@ async def expiry(url: str, password: str) -> None:
         # Past exp by a whole second: 1.2.7 only refreshes when int(now) > exp, while the
         # server (like ArangoDB) already rejects at now >= exp.
         await asyncio.sleep(3.1)
+        long_sessions_from_now(url, password)
         try:
             await db.collections()
         except Exception as e:

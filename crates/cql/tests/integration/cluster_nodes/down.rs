@@ -14,7 +14,8 @@ use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 mod hung;
 
 use super::{
-    create_keyspace, ddl, hosts, node_addr, node_of, session, three_nodes, wait_schema_agreement,
+    create_keyspace, ddl, failover_session, hosts, node_addr, node_of, three_nodes,
+    wait_schema_agreement,
 };
 
 fn enabled() -> bool {
@@ -87,6 +88,10 @@ impl Drop for Stopped {
         .status();
     }
 }
+
+/// The deadline of the polls below: they fail only when the awaited state never comes, so it
+/// allows for a cold cluster on a busy machine.
+const EVENTUALLY: Duration = Duration::from_secs(60);
 
 /// Polls `check` every 50 ms until it holds; fails after `limit` with `what`.
 async fn wait_until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
@@ -194,7 +199,7 @@ async fn failover_when_a_node_is_killed_under_load() {
     if !enabled() {
         return;
     }
-    let s = session().await;
+    let s = failover_session().await;
     create_keyspace(&s, "cluster_failover", 3).await;
     wait_schema_agreement().await;
     // No schema-agreement wait in the driver yet: retry until every node knows the table.
@@ -275,7 +280,7 @@ async fn failover_when_a_node_is_killed_under_load() {
         killed_at.elapsed()
     );
 
-    // Node 3 comes back, under load: its pool reconnects (back-off at most 2 s in session())
+    // Node 3 comes back, under load: its pool reconnects (back-off at most 2 s in failover_session())
     // and it coordinates the writes it owns again.
     let requests_of_3 = |s: &cql::Session| {
         s.metrics()
@@ -315,7 +320,7 @@ async fn failover_when_a_node_is_killed_under_load() {
             .iter()
             .any(|(a, open, _)| *a == node_addr(3) && *open > 0)
     };
-    wait_until(Duration::from_secs(15), "node 3's pool reopens", pool_open).await;
+    wait_until(EVENTUALLY, "node 3's pool reopens", pool_open).await;
     let (port_open, pool_reopened) = probe.await.expect("probe");
     let pool_after_port = pool_reopened.saturating_duration_since(port_open);
     let acked_by_3 = {
@@ -328,12 +333,7 @@ async fn failover_when_a_node_is_killed_under_load() {
                 .any(|(_, _, c)| *c == node_addr(3))
         }
     };
-    wait_until(
-        Duration::from_secs(15),
-        "node 3 coordinates writes again",
-        acked_by_3,
-    )
-    .await;
+    wait_until(EVENTUALLY, "node 3 coordinates writes again", acked_by_3).await;
     let (acked, errors) = load.finish().await;
     eprintln!(
         "restart: writes per second from start-node on: {:?}",
@@ -434,20 +434,18 @@ async fn control_connection_moves_when_its_node_stops() {
         .await
         .expect("connect to node 3");
     ddl(&other_session, &format!("DROP KEYSPACE IF EXISTS {ks}")).await;
-    wait_until(Duration::from_secs(30), "the drop is seen", || {
+    wait_until(EVENTUALLY, "the drop is seen", || {
         !s.cluster_metadata().keyspaces().contains_key(ks)
     })
     .await;
 
     let stopped = Stopped::new(c, false).await;
-    let moved = wait_until(
-        Duration::from_secs(10),
-        "the control connection moves",
-        || s.control_host().is_some_and(|h| h != control),
-    )
+    let moved = wait_until(EVENTUALLY, "the control connection moves", || {
+        s.control_host().is_some_and(|h| h != control)
+    })
     .await;
     assert_eq!(s.control_host(), Some(node_addr(other)));
-    wait_until(Duration::from_secs(10), "node is seen down", || {
+    wait_until(EVENTUALLY, "node is seen down", || {
         s.cluster_metadata()
             .host(control)
             .is_some_and(|h| !h.is_up())
@@ -463,7 +461,7 @@ async fn control_connection_moves_when_its_node_stops() {
             .is_some_and(|k| k.tables.contains_key(t))
     };
     let seen = wait_until(
-        Duration::from_secs(30),
+        EVENTUALLY,
         "the new keyspace and table appear in the metadata",
         || has_table("t"),
     )
@@ -475,7 +473,7 @@ async fn control_connection_moves_when_its_node_stops() {
     )
     .await;
     let seen_t2 = wait_until(
-        Duration::from_secs(30),
+        EVENTUALLY,
         "the second table appears in the metadata",
         || has_table("t2"),
     )
@@ -493,7 +491,7 @@ async fn control_connection_moves_when_its_node_stops() {
     assert_eq!(r.coordinator(), node_addr(other));
 
     let took = stopped.start().await;
-    wait_until(Duration::from_secs(15), "the stopped node is back", || {
+    wait_until(EVENTUALLY, "the stopped node is back", || {
         s.cluster_metadata()
             .host(control)
             .is_some_and(|h| h.is_up())
@@ -504,14 +502,14 @@ async fn control_connection_moves_when_its_node_stops() {
     // Node 3: no pool, so up/down changes reach this session only as events.
     assert!(s.pool_state().iter().all(|(a, _, _)| *a != node_addr(3)));
     let stopped = Stopped::new(3, false).await;
-    let down = wait_until(Duration::from_secs(30), "node 3 reported down", || {
+    let down = wait_until(EVENTUALLY, "node 3 reported down", || {
         s.cluster_metadata()
             .host(node_addr(3))
             .is_some_and(|h| !h.is_up())
     })
     .await;
     stopped.start().await;
-    let up = wait_until(Duration::from_secs(30), "node 3 reported up", || {
+    let up = wait_until(EVENTUALLY, "node 3 reported up", || {
         s.cluster_metadata()
             .host(node_addr(3))
             .is_some_and(|h| h.is_up())
