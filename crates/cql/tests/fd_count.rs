@@ -22,6 +22,9 @@ fn builder() -> cql::ClusterBuilder {
     Cluster::builder()
         .contact_points(host.split(',').map(str::to_owned).collect::<Vec<_>>())
         .credentials("cassandra", "cassandra")
+        // A cold server on a busy machine; nothing here is about the defaults.
+        .connect_timeout(Duration::from_secs(30))
+        .request_timeout(Duration::from_secs(60))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

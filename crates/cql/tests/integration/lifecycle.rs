@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use cql::{Cluster, ClusterBuilder, Error, SimpleStatement};
 
-use crate::common::{hosts, keyspace, session};
+use crate::common::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, hosts, keyspace, session};
 use crate::proxy::Proxy;
 
 fn node() -> SocketAddr {
@@ -17,10 +17,13 @@ fn node() -> SocketAddr {
         .expect("node address")
 }
 
+/// Through `proxy`, with the suite's generous timeouts (tests of timeouts set their own).
 fn through(proxy: &Proxy) -> ClusterBuilder {
     Cluster::builder()
         .contact_points([proxy.addr.to_string()])
         .credentials("cassandra", "cassandra")
+        .request_timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,9 +134,13 @@ async fn shutdown_lets_calls_in_flight_finish() {
         .expect("c");
     // The answer is held back until after shutdown was called.
     proxy.freeze(true);
+    let sent_before = proxy.bytes_from_clients();
     let call = s.execute("SELECT release_version FROM system.local", ());
     let (result, ()) = tokio::join!(call, async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The request is on the wire (the proxy holds it) before shutdown starts.
+        while proxy.bytes_from_clients() == sent_before {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let shutting = s.shutdown();
         tokio::pin!(shutting);
         // Shutdown waits for the call…

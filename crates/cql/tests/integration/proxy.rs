@@ -24,6 +24,8 @@ struct State {
     accepted: AtomicUsize,
     delay_ms: AtomicUsize,
     frozen: AtomicBool,
+    /// Bytes read from clients so far (held ones included).
+    up_bytes: AtomicUsize,
     /// Bumped to cut every connection open now.
     cut: watch::Sender<u64>,
 }
@@ -38,6 +40,7 @@ impl Proxy {
             accepted: AtomicUsize::new(0),
             delay_ms: AtomicUsize::new(0),
             frozen: AtomicBool::new(false),
+            up_bytes: AtomicUsize::new(0),
             cut: watch::Sender::new(0),
         });
         let shared = Arc::clone(&state);
@@ -63,6 +66,11 @@ impl Proxy {
     /// Client connections accepted so far.
     pub(crate) fn accepted(&self) -> usize {
         self.state.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Bytes the clients sent so far (read by the proxy, forwarded or held).
+    pub(crate) fn bytes_from_clients(&self) -> usize {
+        self.state.up_bytes.load(Ordering::SeqCst)
     }
 
     /// New connections reach the node only after `delay`.
@@ -111,8 +119,8 @@ async fn relay(state: &State, mut client: TcpStream) {
     };
     let (mut cr, mut cw) = client.split();
     let (mut nr, mut nw) = node.split();
-    let up = pump(state, &mut cr, &mut nw);
-    let down = pump(state, &mut nr, &mut cw);
+    let up = pump(state, &mut cr, &mut nw, Some(&state.up_bytes));
+    let down = pump(state, &mut nr, &mut cw, None);
     tokio::select! {
         _ = async { tokio::join!(up, down) } => {}
         _ = cut.changed() => {}
@@ -120,7 +128,7 @@ async fn relay(state: &State, mut client: TcpStream) {
 }
 
 /// Copies until EOF, holding the bytes while the proxy is frozen.
-async fn pump<R, W>(state: &State, from: &mut R, to: &mut W)
+async fn pump<R, W>(state: &State, from: &mut R, to: &mut W, count: Option<&AtomicUsize>)
 where
     R: AsyncReadExt + Unpin,
     W: AsyncWriteExt + Unpin,
@@ -131,6 +139,9 @@ where
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if let Some(count) = count {
+            count.fetch_add(n, Ordering::SeqCst);
+        }
         while state.frozen.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

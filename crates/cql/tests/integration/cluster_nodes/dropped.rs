@@ -49,6 +49,8 @@ async fn sessions_dropped_after_connect_leave_no_socket_and_no_task() {
             .credentials("cassandra", "cassandra")
             .address_translator(ToProxies(map.clone()))
             .connections_per_host(2)
+            .connect_timeout(crate::common::CONNECT_TIMEOUT)
+            .request_timeout(crate::common::REQUEST_TIMEOUT)
             .build()
             .expect("config")
             .connect()

@@ -14,9 +14,9 @@
 use std::time::{Duration, Instant};
 
 use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
-use cql::{Cluster, Error, ExecutionProfile, ServerErrorKind, SimpleStatement};
+use cql::{Error, ExecutionProfile, ServerErrorKind, SimpleStatement};
 
-use super::{ddl, hosts, node_addr, node_of, three_nodes, wait_schema_agreement};
+use super::{ddl, node_addr, node_of, three_nodes, wait_schema_agreement};
 
 const KEYSPACE: &str = "schema_agreement_real";
 const TABLES: usize = 30;
@@ -29,10 +29,8 @@ fn profile(n: usize) -> String {
 
 /// Round robin over the three nodes, and one profile per node that sends only there.
 async fn pinned_session() -> cql::Session {
-    let mut b = Cluster::builder()
-        .contact_points([hosts()[0].clone()])
+    let mut b = super::builder()
         .credentials("cassandra", "cassandra")
-        .request_timeout(Duration::from_secs(5))
         .reconnection_backoff(Duration::from_millis(200), Duration::from_secs(2))
         .max_schema_agreement_wait(AGREEMENT_WAIT)
         .load_balancing_policy(RoundRobinPolicy::new());

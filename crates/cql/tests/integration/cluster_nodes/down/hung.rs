@@ -147,10 +147,8 @@ async fn a_hung_node_stops_getting_requests_within_seconds() {
         "slowest call {slowest:?}; {errors} failed of {}",
         load.ok.load(Ordering::Relaxed) + errors
     );
-    assert!(
-        slowest <= timeout + Duration::from_millis(500),
-        "{slowest:?}"
-    );
+    // A call ends by its deadline; the margin is for a busy machine's scheduling.
+    assert!(slowest <= timeout + Duration::from_secs(2), "{slowest:?}");
     assert!(
         during >= before / 2.0,
         "throughput during the freeze {during:.0}/s, before {before:.0}/s"
