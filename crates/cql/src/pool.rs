@@ -98,17 +98,31 @@ impl HostPool {
     }
 
     /// Sets the number of connections to keep open (the node's distance changed or is known
-    /// now); a larger pool fills in the background, a smaller one closes its surplus
-    /// connections once they have no request in flight.
+    /// now); a larger pool fills in the background. A smaller one takes its surplus
+    /// connections out at once (they get no new requests) and closes each when its requests
+    /// in flight have ended (after the request timeout at the latest).
     pub(crate) fn set_target(self: &Arc<Self>, n: usize) {
         let n = n.max(1);
         if self.target.swap(n, Ordering::Relaxed) == n {
             return;
         }
-        let conns = self.conns.load();
-        let open: Vec<&Connection> = conns.iter().filter(|c| !c.is_closed()).collect();
-        for c in open.iter().skip(n).filter(|c| c.in_flight() == 0) {
-            c.close("pool shrunk: the node's distance changed");
+        let surplus: Vec<Connection> = {
+            let _guard = self.joining.lock();
+            let conns = self.conns.load();
+            let open: Vec<&Connection> = conns.iter().filter(|c| !c.is_closed()).collect();
+            if open.len() <= n {
+                Vec::new()
+            } else {
+                let (keep, surplus) = open.split_at(n);
+                let keep: Vec<Connection> = keep.iter().map(|c| (*c).clone()).collect();
+                let surplus = surplus.iter().map(|c| (*c).clone()).collect();
+                self.conns.store(Arc::new(keep));
+                surplus
+            }
+        };
+        let patience = self.config.request_timeout;
+        for c in surplus {
+            tokio::spawn(close_when_idle(c, patience));
         }
         self.ensure_filled();
     }
@@ -217,12 +231,18 @@ impl HostPool {
         }
     }
 
-    /// Adds a new connection, unless the pool was shut down meanwhile: then it is closed.
+    /// Adds a new connection, unless the pool was shut down meanwhile: then it is closed. A
+    /// connection that finds the pool full (its target was lowered while it connected) is
+    /// closed as surplus; the caller gets it closed.
     fn join(&self, conn: Connection) -> Result<Connection, Error> {
         let _guard = self.joining.lock().map_err(|_| Error::Shutdown)?;
         if self.shut.load(Ordering::Acquire) {
             conn.close("session closed");
             return Err(Error::Shutdown);
+        }
+        if self.open_connections() >= self.target() {
+            conn.close("pool already full: the node's distance changed");
+            return Ok(conn);
         }
         self.conns.rcu(|old| {
             let mut conns: Vec<Connection> =
@@ -365,6 +385,15 @@ impl HostPool {
             c.close("session closed");
         }
     }
+}
+
+/// Closes `conn` once no request is in flight on it (or after `patience`).
+async fn close_when_idle(conn: Connection, patience: Duration) {
+    let until = Instant::now() + patience;
+    while conn.in_flight() > 0 && Instant::now() < until && !conn.is_closed() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    conn.close("pool shrunk: the node's distance changed");
 }
 
 /// How long after the cluster reported a node up failed attempts retry at the policy's first
