@@ -17,8 +17,14 @@ def main():
     rounds = sys.argv[6] if len(sys.argv) > 6 else "1"
     by = collections.defaultdict(dict)
     ir = {}
+    # Which driver ran first in each case, over every round: the order must rotate.
+    firsts = collections.Counter()
+    pos = None
     for line in open(path):
         f = line.rstrip("\n").split("\t")
+        if f[0] == "pos" and len(f) == 2:
+            pos = int(f[1])
+            continue
         if f[0] == "ir" and len(f) == 5:
             ir[(f[1], f[2])] = float(f[4])
             continue
@@ -27,7 +33,10 @@ def main():
         if len(f) != 11:
             continue
         d, w, c, n, rps, p50, p99, p999, cpu, al, server = f
-        new = dict(n=n, rps=float(rps), p50=p50, p99=p99, p999=p999, cpu=float(cpu), al=al)
+        new = dict(n=n, rps=float(rps), p50=p50, p99=p99, p999=p999, cpu=float(cpu), al=al, pos=pos)
+        if pos == 1:
+            firsts[(server, d)] += 1
+        pos = None
         old = by[(server, w, int(c))].get(d)
         if old is None or new["rps"] > old["rps"]:
             by[(server, w, int(c))][d] = new
@@ -41,11 +50,18 @@ def main():
     print("allocs = calls to alloc/realloc per request (counting global allocator, Rust drivers only).")
     print("Workloads: insert = prepared INSERT of (int, text); select = prepared SELECT by primary key")
     print("(one text column); batch = LOGGED batch of 10 prepared inserts; paged = SELECT of one")
-    print("10,000-row partition, page size 1000, every row deserialized as (int, text).\n")
+    print("10,000-row partition, page size 1000, every row deserialized as (int, text).")
+    print("`ran` = the driver's place in its case's order in the round shown (1 = first); the order")
+    print("rotates from case to case.\n")
 
     def table(server, peers):
-        print("| workload | conc | driver | requests | req/s | p50 µs | p99 µs | p999 µs | CPU µs/req | allocs/req | ours÷peer req/s | ours÷peer CPU |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        drivers = ["ours", "ours-v4"] + peers
+        counts = ", ".join(
+            f"{d} {firsts[(server, d)]}" for d in drivers if any(k[0] == server and d in by[k] for k in by)
+        )
+        print(f"Cases in which each driver ran first, over all rounds: {counts}.\n")
+        print("| workload | conc | driver | ran | requests | req/s | p50 µs | p99 µs | p999 µs | CPU µs/req | allocs/req | ours÷peer req/s | ours÷peer CPU |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         keys = [k for k in by if k[0] == server]
         for key in sorted(keys, key=lambda k: (ORDER.index(k[1]), k[2])):
             _, w, c = key
@@ -64,7 +80,7 @@ def main():
                         ratio += f" (v4: {v4['rps'] / r['rps']:.2f})"
                         cpu_ratio += f" (v4: {v4['cpu'] / r['cpu']:.2f})" if r["cpu"] else ""
                 print(
-                    f"| {w} | {c} | {d} | {r['n']} | {r['rps']:.0f} | {r['p50']} | {r['p99']} | "
+                    f"| {w} | {c} | {d} | {r['pos'] or ''} | {r['n']} | {r['rps']:.0f} | {r['p50']} | {r['p99']} | "
                     f"{r['p999']} | {r['cpu']:.1f} | {r['al']} | {ratio} | {cpu_ratio} |"
                 )
 
