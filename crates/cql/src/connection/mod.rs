@@ -30,6 +30,7 @@ use cql_protocol::message::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+pub(crate) use streams::deadline;
 pub use tls::TlsConfig;
 
 use crate::cluster::Config;

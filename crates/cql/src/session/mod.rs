@@ -11,6 +11,7 @@ use cql_protocol::ProtocolVersion;
 use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
 use crate::cluster::Config;
+use crate::connection::deadline;
 use crate::control::{self, Shared};
 use crate::error::Error;
 use crate::metadata::{ClusterMetadata, Token};
@@ -123,13 +124,6 @@ impl Drop for SessionInner {
 
 /// How often `shutdown` looks whether the requests on the wire have ended.
 const SHUTDOWN_POLL: Duration = Duration::from_millis(10);
-
-/// `now + timeout`, saturating (a timeout too long to add means no deadline in practice).
-fn deadline(now: Instant, timeout: Duration) -> Instant {
-    now.checked_add(timeout)
-        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
-        .unwrap_or(now)
-}
 
 impl Session {
     pub(crate) async fn connect(config: Arc<Config>) -> Result<Session, Error> {

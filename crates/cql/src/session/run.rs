@@ -89,7 +89,7 @@ impl Session {
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();
-        let deadline = super::deadline(start, r.opts.timeout.unwrap_or_default());
+        let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
         let plan = self.query_plan(r.lb, info);
         let speculate = r.opts.idempotent && plan.has_alternatives();
         let result = match r.speculative.next_execution(1) {

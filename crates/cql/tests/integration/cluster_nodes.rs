@@ -177,15 +177,20 @@ async fn metadata_lists_three_hosts_with_tokens_dc_and_rack() {
     assert_eq!(m.hosts()[0].tokens()[0], Token(i64::MIN));
     assert_eq!(m.hosts()[1].tokens()[0].0, i64::MIN.wrapping_add(third));
     // Every node gets a pool with an open connection (polled: a cold node is slow to accept).
-    let deadline = Instant::now() + Duration::from_secs(60);
+    wait_for_open_pools(&s, 3, Duration::from_secs(60)).await;
+}
+
+/// Waits until `n` nodes have a pool with an open connection; fails after `within`.
+pub(crate) async fn wait_for_open_pools(s: &cql::Session, n: usize, within: Duration) {
+    let deadline = Instant::now() + within;
     while s
         .pool_state()
         .iter()
         .filter(|(_, open, _)| *open > 0)
         .count()
-        < 3
+        < n
     {
-        assert!(Instant::now() < deadline, "{:?}", s.pool_state());
+        assert!(Instant::now() < deadline, "pools: {:?}", s.pool_state());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -49,17 +49,7 @@ async fn pinned_session() -> cql::Session {
         .connect()
         .await
         .expect("connect to the 3-node cluster");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s
-        .pool_state()
-        .iter()
-        .filter(|(_, open, _)| *open > 0)
-        .count()
-        < 3
-    {
-        assert!(Instant::now() < deadline, "pools: {:?}", s.pool_state());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    super::wait_for_open_pools(&s, 3, Duration::from_secs(20)).await;
     s
 }
 
