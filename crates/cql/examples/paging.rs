@@ -34,13 +34,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let all = SimpleStatement::new("SELECT seq, what FROM examples.events WHERE day = 1")
         .with_page_size(250);
-    let mut rows = session.execute_stream(&all, ()).await?;
+    // Every row, typed, over all pages; at most two pages are held at a time.
+    let mut rows = session.execute_iter::<(i32, String)>(&all, ()).await?;
     let mut n = 0;
     while let Some(row) = rows.next_row().await {
-        row?;
+        let (_seq, _what) = row?;
         n += 1;
     }
     println!("streamed {n} rows in pages of 250");
+
+    // `execute` returns one page only, and says so.
+    let page = session.execute(&all, ()).await?;
+    println!(
+        "execute: {} rows, more pages: {}",
+        page.rows_count(),
+        page.has_more_pages()
+    );
 
     // Take one page, keep its paging state (it is just bytes), resume later.
     let first = session.execute_page(&all, (), None).await?;

@@ -67,25 +67,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     session.batch(&batch).await?;
     println!("inserted 7 rows (5 prepared inserts and a logged batch of 2)");
 
-    // Read back two rows per page, following the paging state by hand.
+    // Read every row back, typed, over all pages (two rows per page here, to show paging:
+    // the next page is fetched while this one is read).
     let select = SimpleStatement::new("SELECT id, name, email, logins FROM quickstart.users")
         .with_page_size(2)
         .with_consistency(Consistency::One);
-    let mut paging_state = None;
-    let mut page_no = 0;
-    loop {
-        let page = session
-            .execute_page(&select, (), paging_state.take())
-            .await?;
-        page_no += 1;
-        for row in page.rows_typed::<(i32, String, String, i64)>()? {
-            let (id, name, email, logins) = row?;
-            println!("page {page_no}: id={id:<4} name={name:<9} email={email:<22} logins={logins}");
-        }
-        match page.paging_state() {
-            Some(state) => paging_state = Some(state),
-            None => break,
-        }
+    let mut rows = session
+        .execute_iter::<(i32, String, String, i64)>(&select, ())
+        .await?;
+    while let Some(row) = rows.next_row().await {
+        let (id, name, email, logins) = row?;
+        println!("id={id:<4} name={name:<9} email={email:<22} logins={logins}");
     }
     Ok(())
 }

@@ -16,8 +16,11 @@
 //!     .await?;
 //! let insert = session.prepare("INSERT INTO ks.t (id, name) VALUES (?, ?)").await?;
 //! session.execute(&insert, (1_i32, "one")).await?;
-//! let rs = session.execute("SELECT id, name FROM ks.t", ()).await?;
-//! for row in rs.rows_typed::<(i32, &str)>()? {
+//! // Every row, over all pages, typed (`execute` alone returns the first page).
+//! let mut rows = session
+//!     .execute_iter::<(i32, String)>("SELECT id, name FROM ks.t", ())
+//!     .await?;
+//! while let Some(row) = rows.next_row().await {
 //!     let (id, name) = row?;
 //!     println!("{id} {name}");
 //! }
@@ -54,7 +57,7 @@ pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};
 pub use error::{Error, ResultError, ServerError, ServerErrorKind};
 pub use metrics::Metrics;
-pub use paging::RowStream;
+pub use paging::{RowStream, TypedRowStream};
 pub use profile::ExecutionProfile;
 pub use result::{QueryResult, Row};
 pub use session::{Session, Statement};

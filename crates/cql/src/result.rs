@@ -138,8 +138,27 @@ impl QueryResult {
     /// Where the next page starts; `None` on the last page.
     pub fn paging_state(&self) -> Option<Bytes> {
         match &self.kind {
-            ResultMessage::Rows(r) => r.metadata.paging_state.clone(),
+            ResultMessage::Rows(r) => r.metadata.paging_state.clone().filter(|p| !p.is_empty()),
             _ => None,
+        }
+    }
+
+    /// Whether the result has more pages than this one: [`Session::execute`] returns one
+    /// page (up to the fetch size, 5,000 rows by default); read all of them with
+    /// [`Session::execute_iter`] (or page by page with [`Session::execute_page`] and
+    /// [`paging_state`](Self::paging_state)).
+    ///
+    /// [`Session::execute`]: crate::Session::execute
+    /// [`Session::execute_iter`]: crate::Session::execute_iter
+    /// [`Session::execute_page`]: crate::Session::execute_page
+    pub fn has_more_pages(&self) -> bool {
+        match &self.kind {
+            ResultMessage::Rows(r) => r
+                .metadata
+                .paging_state
+                .as_ref()
+                .is_some_and(|p| !p.is_empty()),
+            _ => false,
         }
     }
 
@@ -185,7 +204,7 @@ impl QueryResult {
         }
     }
 
-    fn rows_msg(&self) -> Result<&cql_protocol::message::Rows, Error> {
+    pub(crate) fn rows_msg(&self) -> Result<&cql_protocol::message::Rows, Error> {
         match &self.kind {
             ResultMessage::Rows(r) => Ok(r),
             _ => Err(Error::Result(ResultError::NotRows)),

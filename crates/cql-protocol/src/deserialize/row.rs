@@ -64,6 +64,27 @@ impl<'frame, 'meta> RowIterator<'frame, 'meta> {
         }
     }
 
+    /// Resumes reading `raw` at byte `offset` (a value of [`offset`](Self::offset)), with
+    /// `count` rows left. An offset past the end reads as truncated rows, never a panic.
+    pub fn resume(
+        raw: &'frame Bytes,
+        offset: usize,
+        count: usize,
+        columns: &'meta [ColumnSpec],
+    ) -> Self {
+        RowIterator {
+            frame: raw,
+            reader: Reader::new(raw.get(offset..).unwrap_or_default()),
+            columns,
+            remaining: count,
+        }
+    }
+
+    /// The byte offset of the next row in the rows' bytes (for [`resume`](Self::resume)).
+    pub fn offset(&self) -> usize {
+        self.frame.len() - self.reader.remaining().len()
+    }
+
     /// The columns.
     pub fn columns(&self) -> &'meta [ColumnSpec] {
         self.columns

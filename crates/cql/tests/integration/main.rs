@@ -25,5 +25,6 @@ mod schema_quoting;
 mod send_futures;
 mod statements;
 mod tls;
+mod typed_paging;
 mod types;
 mod value_ranges;

@@ -56,6 +56,8 @@ fn session_futures_are_send(
     send_nested!(s.execute(bound, ()));
     send_nested!(s.execute_page(&st, (), None));
     send_nested!(s.execute_stream(&st, ()));
+    send_nested!(s.execute_iter::<(i32, String)>(&st, ()));
+    send_nested!(s.execute_iter::<(i32,)>(p, (1_i32,)));
     send_nested!(s.prepare("SELECT 1"));
     send_nested!(s.batch(b));
     send_nested!(s.query_trace(uuid::Uuid::nil(), Duration::from_secs(1)));
@@ -87,6 +89,25 @@ fn concurrent_futures_are_send(s: &Session, p: &PreparedStatement, st: &SimpleSt
     let keys = [1_i32, 2, 3];
     send_nested!(s.execute_concurrent_with_args(p, keys.iter().map(|k| (*k,)), 2, OnError::Stop));
     send_nested!(s.execute_concurrent_with_args(p, &[(1_i32,), (2,)], 2, OnError::Stop));
+    send_nested!(s.execute_concurrent_rows::<(i32, String), _, _, _>(
+        keys.iter().map(|k| (p, (*k,))),
+        2,
+        OnError::Stop
+    ));
+}
+
+/// The streaming form of `execute_concurrent`, consumed inside a spawned task.
+#[allow(dead_code)]
+fn concurrent_stream_spawns(s: Session, p: PreparedStatement) {
+    use futures_util::StreamExt;
+    drop(tokio::spawn(async move {
+        let mut results = s
+            .execute_concurrent_with_args(&p, (0..10).map(|i| (i,)), 4, OnError::Continue)
+            .into_stream();
+        while let Some(r) = results.next().await {
+            drop(r);
+        }
+    }));
 }
 
 /// The shape of the report: the futures handed to `tokio::spawn` with owned data.
@@ -104,8 +125,9 @@ fn concurrent_futures_spawn(s: Session, p: PreparedStatement) {
 }
 
 #[allow(dead_code)]
-fn row_stream_is_send(rows: &mut RowStream) {
+fn row_stream_is_send(rows: &mut RowStream, typed: &mut cql::TypedRowStream<(i32, String)>) {
     assert_send(rows);
+    assert_send(typed);
     send_nested!(rows.next_row());
 }
 
