@@ -22,8 +22,9 @@ use cql_protocol::message::{
 use cql_protocol::types::CqlValue;
 use tokio::sync::{mpsc, watch};
 
-use crate::cluster::Config;
+use crate::config::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
+use crate::contact_points::resolve_all;
 use crate::error::{Error, ResultError};
 use crate::metadata::schema_rows::{self, SCHEMA_QUERIES, SchemaRows};
 use crate::metadata::{ClusterMetadata, Host, HostState, Token, quote_string};
@@ -38,6 +39,10 @@ mod schema_agreement;
 const DEBOUNCE: Duration = Duration::from_millis(300);
 /// How often the control task looks for an open connection when it has none.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// While no node is reachable, DNS contact points are resolved again this often: a name
+/// that now points to other addresses is followed.
+const RERESOLVE_EVERY: Duration = Duration::from_secs(5);
 
 /// Looked up on every request: a fast hasher (the addresses come from the cluster).
 pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, rustc_hash::FxBuildHasher>;
@@ -161,6 +166,49 @@ impl Shared {
         if changed {
             self.pools.store(Arc::new(next));
         }
+    }
+
+    /// Resolves the DNS contact points again and opens pools for the addresses that are new
+    /// (when every known node is unreachable: the name may point elsewhere now). Once one of
+    /// them answers, the metadata it reports decides which pools stay.
+    pub(crate) async fn reresolve_contact_points(&self) -> Vec<SocketAddr> {
+        let names: Vec<_> = self
+            .config
+            .contact_points
+            .iter()
+            .filter(|c| c.is_name())
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let found = match resolve_all(&names, self.config.port).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "no node reachable, and the contact points do not resolve");
+                return Vec::new();
+            }
+        };
+        let Ok(_guard) = self.sync.lock() else {
+            return Vec::new();
+        };
+        let current = self.pools.load();
+        let added: Vec<SocketAddr> = found
+            .into_iter()
+            .filter(|a| !current.contains_key(a))
+            .collect();
+        if added.is_empty() {
+            return added;
+        }
+        let mut next: Pools = (**current).clone();
+        for addr in &added {
+            tracing::info!(%addr, "no node reachable: trying a new address of a contact point");
+            let pool = self.new_pool(*addr);
+            pool.ensure_filled();
+            next.insert(*addr, pool);
+        }
+        self.pools.store(Arc::new(next));
+        added
     }
 
     /// An open connection for metadata reads: the control connection, else any pool's.
@@ -474,11 +522,18 @@ pub(crate) async fn run(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver
             EventType::SchemaChange,
         ],
     };
+    let mut unreachable_since: Option<tokio::time::Instant> = None;
     loop {
         let Some(conn) = shared.any_connection() else {
+            let since = *unreachable_since.get_or_insert_with(tokio::time::Instant::now);
+            if since.elapsed() >= RERESOLVE_EVERY {
+                shared.reresolve_contact_points().await;
+                unreachable_since = Some(tokio::time::Instant::now());
+            }
             tokio::time::sleep(IDLE_POLL).await;
             continue;
         };
+        unreachable_since = None;
         let sent = conn.send(
             &Request::Register(&register),
             SendOptions::timeout(shared.config.request_timeout),
@@ -591,6 +646,39 @@ mod tests {
         );
         let row = Row::from_parts(&["peer"], vec![None]);
         assert_eq!(peer_connect_address(&row, &config), None);
+    }
+
+    #[tokio::test]
+    async fn unreachable_cluster_resolves_dns_contact_points_again() {
+        let config = Config {
+            contact_points: vec![
+                "localhost:19999".parse().expect("cp"),
+                "10.9.9.9".parse().expect("cp"),
+            ],
+            ..Config::default()
+        };
+        // Started from another address, as if the name pointed elsewhere at connect time.
+        let first: SocketAddr = "10.9.9.9:9042".parse().expect("addr");
+        let (shared, _events) = Shared::new(Arc::new(config), &[first]);
+        shared.pools.store(Arc::new(
+            [(first, shared.new_pool(first))].into_iter().collect(),
+        ));
+        let added = shared.reresolve_contact_points().await;
+        assert!(!added.is_empty(), "localhost resolves");
+        assert!(
+            added
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 19999),
+            "{added:?}"
+        );
+        let pools = shared.pools.load();
+        assert!(pools.contains_key(&first));
+        assert!(added.iter().all(|a| pools.contains_key(a)));
+        // Known addresses are not added twice; IP contact points are never looked up.
+        assert!(shared.reresolve_contact_points().await.is_empty());
+        for p in shared.pools.load().values() {
+            p.shutdown();
+        }
     }
 
     #[test]

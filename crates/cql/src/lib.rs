@@ -33,7 +33,9 @@
 
 pub mod cluster;
 pub mod concurrent;
+mod config;
 mod connection;
+mod contact_points;
 mod control;
 pub mod error;
 pub mod metadata;
@@ -46,11 +48,12 @@ pub mod result;
 pub mod session;
 pub mod statement;
 pub mod timestamps;
+mod tls;
 pub mod token;
 mod tracing_info;
 
 pub use cluster::{Cluster, ClusterBuilder};
-pub use connection::TlsConfig;
+pub use contact_points::ContactPoint;
 pub use cql_derive::{DeserializeRow, DeserializeValue, SerializeRow, SerializeValue};
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;
@@ -65,6 +68,7 @@ pub use statement::{
     BatchStatement, BatchType, BoundStatement, Consistency, PreparedStatement, SimpleStatement,
     StatementOptions,
 };
+pub use tls::TlsConfig;
 pub use tracing_info::{QueryTrace, TraceEvent};
 
 /// The protocol crate, for value types and traits (`SerializeValue`, `DeserializeValue`, ...).

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use cql_protocol::message::{Query, QueryParameters, Request};
 
-use crate::cluster::Config;
+use crate::config::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
 use crate::metadata::HostState;

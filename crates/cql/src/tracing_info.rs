@@ -91,3 +91,16 @@ pub(crate) async fn fetch(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+impl Session {
+    /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
+    /// it, up to `max_wait`).
+    pub async fn query_trace(
+        &self,
+        tracing_id: uuid::Uuid,
+        max_wait: Duration,
+    ) -> Result<QueryTrace, Error> {
+        self.check_open()?;
+        fetch(self, tracing_id, max_wait).await
+    }
+}

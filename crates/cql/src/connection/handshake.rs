@@ -17,7 +17,7 @@ use cql_protocol::message::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::io::{Decoder, Encoder, Framing};
-use crate::cluster::Config;
+use crate::config::Config;
 use crate::error::Error;
 
 pub(super) struct Handshake {

@@ -13,7 +13,6 @@
 mod handshake;
 pub(crate) mod io;
 mod streams;
-mod tls;
 mod watchdog;
 
 use std::net::SocketAddr;
@@ -31,9 +30,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 pub(crate) use streams::deadline;
-pub use tls::TlsConfig;
 
-use crate::cluster::Config;
+use crate::config::Config;
 use crate::error::Error;
 use io::{Decoder, Encoder};
 use streams::StreamTable;

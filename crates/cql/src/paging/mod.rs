@@ -16,12 +16,82 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use cql_protocol::serialize::SerializedValues;
+use cql_protocol::deserialize::DeserializeRow;
+use cql_protocol::serialize::{SerializeRow, SerializedValues};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
 use crate::result::QueryResult;
-use crate::session::{OwnedStatement, Session};
+use crate::session::{OwnedStatement, Session, Statement};
+use crate::statement::SimpleStatement;
+
+impl Session {
+    /// Executes a statement and streams all its rows as dynamic [`Row`](crate::Row)s,
+    /// fetching the next page in the background while the current one is consumed. Waits
+    /// for the first page: an error of the statement is the error of this call.
+    pub async fn execute_stream<'s>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<RowStream, Error> {
+        let mut pages = self.pages(statement.into(), &values)?;
+        let first = pages.next().await.transpose()?;
+        RowStream::new(pages, first)
+    }
+
+    /// Executes a statement and returns every row of its result, over all pages, as `R`
+    /// (a tuple or a `#[derive(DeserializeRow)]` type): the way to read a result of any
+    /// size. One page is fetched ahead in the background while the current one is read, so
+    /// at most two pages are in memory. Waits for the first page: an error of the statement,
+    /// or a row type that does not match its columns, is the error of this call.
+    ///
+    /// [`execute`](Self::execute) returns the first page only (see
+    /// [`QueryResult::has_more_pages`](crate::QueryResult::has_more_pages)).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cql::Session) -> Result<(), cql::Error> {
+    /// let names: Vec<(i32, String)> = session
+    ///     .execute_iter("SELECT id, name FROM ks.t", ())
+    ///     .await?
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_iter<'s, R>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+    ) -> Result<TypedRowStream<R>, Error>
+    where
+        R: for<'f> DeserializeRow<'f>,
+    {
+        let pages = self.pages(statement.into(), &values)?;
+        TypedRowStream::start(pages).await
+    }
+
+    /// Starts the background fetching of a statement's pages.
+    fn pages(
+        &self,
+        statement: Statement<'_>,
+        values: &(dyn SerializeRow + Sync),
+    ) -> Result<Pages, Error> {
+        self.check_open()?;
+        let owned = match statement {
+            Statement::Text(q) => OwnedStatement::Simple(SimpleStatement::new(q)),
+            Statement::Simple(s) => OwnedStatement::Simple(s.clone()),
+            Statement::Prepared(p) => OwnedStatement::Bound(p.bind(values)?),
+            Statement::Bound(b) => OwnedStatement::Bound(b.clone()),
+        };
+        let values = match &owned {
+            OwnedStatement::Simple(_) => Some(
+                cql_protocol::serialize::SerializedValues::from_row(values, None)
+                    .map_err(Error::Serialize)?,
+            ),
+            OwnedStatement::Bound(_) => None,
+        };
+        Ok(Pages::start(self.clone(), owned, values))
+    }
+}
 
 /// How many pages of one stream are in client memory, and the most there ever were.
 #[derive(Debug, Default)]

@@ -8,16 +8,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cql_protocol::ProtocolVersion;
-use cql_protocol::deserialize::DeserializeRow;
 use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
-use crate::cluster::Config;
+use crate::config::Config;
 use crate::connection::deadline;
+use crate::contact_points::resolve_all;
 use crate::control::{self, Shared};
 use crate::error::Error;
 use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
-use crate::paging::{Pages, RowStream, TypedRowStream};
 use crate::policies::RequestInfo;
 use crate::pool::quote_identifier;
 use crate::result::QueryResult;
@@ -25,7 +24,6 @@ use crate::statement::{
     BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
     StatementOptions,
 };
-use crate::tracing_info::{self, QueryTrace};
 
 mod attempt;
 mod plan;
@@ -128,7 +126,7 @@ const SHUTDOWN_POLL: Duration = Duration::from_millis(10);
 
 impl Session {
     pub(crate) async fn connect(config: Arc<Config>) -> Result<Session, Error> {
-        let addrs = config.resolve_contact_points()?;
+        let addrs = resolve_all(&config.contact_points, config.port).await?;
         let (shared, events) = Shared::new(Arc::clone(&config), &addrs);
         let mut pools = HashMap::new();
         let mut errors = Vec::new();
@@ -186,7 +184,7 @@ impl Session {
     }
 
     /// Refuses a call after `shutdown` (a plain load: no counter shared by every call).
-    fn check_open(&self) -> Result<(), Error> {
+    pub(crate) fn check_open(&self) -> Result<(), Error> {
         if self.inner.shut.load(Ordering::Acquire) {
             return Err(Error::Shutdown);
         }
@@ -372,72 +370,6 @@ impl Session {
         Ok(r)
     }
 
-    /// Executes a statement and streams all its rows as dynamic [`Row`](crate::Row)s,
-    /// fetching the next page in the background while the current one is consumed. Waits
-    /// for the first page: an error of the statement is the error of this call.
-    pub async fn execute_stream<'s>(
-        &self,
-        statement: impl Into<Statement<'s>>,
-        values: impl SerializeRow + Sync,
-    ) -> Result<RowStream, Error> {
-        let mut pages = self.pages(statement.into(), &values)?;
-        let first = pages.next().await.transpose()?;
-        RowStream::new(pages, first)
-    }
-
-    /// Executes a statement and returns every row of its result, over all pages, as `R`
-    /// (a tuple or a `#[derive(DeserializeRow)]` type): the way to read a result of any
-    /// size. One page is fetched ahead in the background while the current one is read, so
-    /// at most two pages are in memory. Waits for the first page: an error of the statement,
-    /// or a row type that does not match its columns, is the error of this call.
-    ///
-    /// [`execute`](Self::execute) returns the first page only (see
-    /// [`QueryResult::has_more_pages`](crate::QueryResult::has_more_pages)).
-    ///
-    /// ```no_run
-    /// # async fn demo(session: cql::Session) -> Result<(), cql::Error> {
-    /// let names: Vec<(i32, String)> = session
-    ///     .execute_iter("SELECT id, name FROM ks.t", ())
-    ///     .await?
-    ///     .try_collect()
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn execute_iter<'s, R>(
-        &self,
-        statement: impl Into<Statement<'s>>,
-        values: impl SerializeRow + Sync,
-    ) -> Result<TypedRowStream<R>, Error>
-    where
-        R: for<'f> DeserializeRow<'f>,
-    {
-        let pages = self.pages(statement.into(), &values)?;
-        TypedRowStream::start(pages).await
-    }
-
-    /// Starts the background fetching of a statement's pages.
-    fn pages(
-        &self,
-        statement: Statement<'_>,
-        values: &(dyn SerializeRow + Sync),
-    ) -> Result<Pages, Error> {
-        self.check_open()?;
-        let owned = match statement {
-            Statement::Text(q) => OwnedStatement::Simple(SimpleStatement::new(q)),
-            Statement::Simple(s) => OwnedStatement::Simple(s.clone()),
-            Statement::Prepared(p) => OwnedStatement::Bound(p.bind(values)?),
-            Statement::Bound(b) => OwnedStatement::Bound(b.clone()),
-        };
-        let values = match &owned {
-            OwnedStatement::Simple(_) => Some(
-                cql_protocol::serialize::SerializedValues::from_row(values, None)
-                    .map_err(Error::Serialize)?,
-            ),
-            OwnedStatement::Bound(_) => None,
-        };
-        Ok(Pages::start(self.clone(), owned, values))
-    }
-
     /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
     pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
         let query = query.into();
@@ -473,17 +405,6 @@ impl Session {
             })
             .unwrap_or_default();
         self.run(&r, &info, BatchAttempt { batch }).await
-    }
-
-    /// Reads the trace of a traced request from `system_traces` (waits until the server wrote
-    /// it, up to `max_wait`).
-    pub async fn query_trace(
-        &self,
-        tracing_id: uuid::Uuid,
-        max_wait: Duration,
-    ) -> Result<QueryTrace, Error> {
-        self.check_open()?;
-        tracing_info::fetch(self, tracing_id, max_wait).await
     }
 
     /// Switches every connection to `keyspace` (like running `USE keyspace`).

@@ -11,6 +11,7 @@ mod cluster_nodes;
 mod common;
 mod compression;
 mod concurrency;
+mod contact_points;
 mod derive;
 mod fake_node;
 mod fake_server;
