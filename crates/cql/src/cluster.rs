@@ -336,6 +336,36 @@ impl ClusterBuilder {
         self
     }
 
+    /// Whether `prepare` prepares the statement on every node that is up, at once (default
+    /// `true`, as the reference's `prepare_on_all_hosts`): the first execution on each node
+    /// then needs no second round trip. With `false`, one node prepares it and the others
+    /// on first use (an UNPREPARED answer and a re-prepare).
+    pub fn prepare_on_all_hosts(mut self, on: bool) -> Self {
+        self.config.prepare_on_all_hosts = on;
+        self
+    }
+
+    /// Whether a node that comes back up (or joins) is given the statements prepared before
+    /// it takes requests (default `true`, as the reference's `reprepare_on_up`).
+    pub fn reprepare_on_up(mut self, on: bool) -> Self {
+        self.config.reprepare_on_up_max = if on { 500 } else { 0 };
+        self
+    }
+
+    /// At most this many statements are prepared on a node that comes back (default 500):
+    /// those still held by the application, executed recently first. 0 turns it off.
+    pub fn reprepare_on_up_max(mut self, statements: usize) -> Self {
+        self.config.reprepare_on_up_max = statements;
+        self
+    }
+
+    /// How many statements [`Session::prepare_cached`] keeps, least recently used out
+    /// first (default 1,000; at least 1).
+    pub fn prepared_cache_capacity(mut self, statements: usize) -> Self {
+        self.config.prepared_cache_capacity = statements;
+        self
+    }
+
     /// Checks the settings and returns the cluster.
     pub fn build(self) -> Result<Cluster, Error> {
         if let Some(e) = self.error {
@@ -343,6 +373,11 @@ impl ClusterBuilder {
         }
         if self.config.contact_points.is_empty() {
             return Err(Error::Config("no contact points".into()));
+        }
+        if self.config.prepared_cache_capacity == 0 {
+            return Err(Error::Config(
+                "prepared_cache_capacity must be at least 1".into(),
+            ));
         }
         Ok(Cluster {
             config: Arc::new(self.config),

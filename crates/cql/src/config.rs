@@ -55,6 +55,10 @@ pub(crate) struct Config {
     pub(crate) metadata_wait: Duration,
     pub(crate) max_schema_agreement_wait: Duration,
     pub(crate) address_translator: Arc<dyn AddressTranslator>,
+    pub(crate) prepare_on_all_hosts: bool,
+    /// At most this many statements are prepared on a node that comes back; 0: off.
+    pub(crate) reprepare_on_up_max: usize,
+    pub(crate) prepared_cache_capacity: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -92,6 +96,9 @@ impl std::fmt::Debug for Config {
             metadata_wait,
             max_schema_agreement_wait,
             address_translator,
+            prepare_on_all_hosts,
+            reprepare_on_up_max,
+            prepared_cache_capacity,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -128,6 +135,9 @@ impl std::fmt::Debug for Config {
             .field("metadata_wait", metadata_wait)
             .field("max_schema_agreement_wait", max_schema_agreement_wait)
             .field("address_translator", address_translator)
+            .field("prepare_on_all_hosts", prepare_on_all_hosts)
+            .field("reprepare_on_up_max", reprepare_on_up_max)
+            .field("prepared_cache_capacity", prepared_cache_capacity)
             .finish()
     }
 }
@@ -170,6 +180,9 @@ impl Default for Config {
             metadata_wait: Duration::from_millis(100),
             max_schema_agreement_wait: Duration::from_secs(10),
             address_translator: Arc::new(IdentityTranslator),
+            prepare_on_all_hosts: true,
+            reprepare_on_up_max: 500,
+            prepared_cache_capacity: 1000,
         }
     }
 }

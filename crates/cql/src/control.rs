@@ -30,6 +30,7 @@ use crate::metadata::schema_rows::{self, SCHEMA_QUERIES, SchemaRows};
 use crate::metadata::{ClusterMetadata, Host, HostState, Token, quote_string};
 use crate::policies::HostDistance;
 use crate::pool::HostPool;
+use crate::reprepare::PreparedRegistry;
 use crate::result::{QueryResult, Row};
 
 mod schema_agreement;
@@ -51,6 +52,8 @@ pub(crate) type Pools = HashMap<SocketAddr, Arc<HostPool>, rustc_hash::FxBuildHa
 pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) keyspace: Arc<RwLock<Option<String>>>,
+    /// The statements to give to nodes that come back or join.
+    pub(crate) prepared: Arc<PreparedRegistry>,
     pub(crate) pools: ArcSwap<Pools>,
     pub(crate) metadata: ArcSwap<ClusterMetadata>,
     states: Mutex<HashMap<SocketAddr, Arc<HostState>>>,
@@ -90,6 +93,7 @@ impl Shared {
         let metadata = ClusterMetadata::new(None, None, hosts, HashMap::new(), None);
         let shared = Arc::new(Shared {
             keyspace: Arc::new(RwLock::new(config.keyspace.clone())),
+            prepared: Arc::new(PreparedRegistry::new(config.reprepare_on_up_max)),
             config,
             pools: ArcSwap::from_pointee(Pools::default()),
             metadata: ArcSwap::from_pointee(metadata),
@@ -118,6 +122,7 @@ impl Shared {
             addr,
             Arc::clone(&self.config),
             Arc::clone(&self.keyspace),
+            Some(Arc::clone(&self.prepared)),
             Some(self.events.clone()),
             self.state_for(addr),
         )

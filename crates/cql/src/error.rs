@@ -15,6 +15,10 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    /// A statement was targeted at a node (`with_host`) that is not in the cluster.
+    #[error("{0} is not a node of the cluster (with_host)")]
+    NoSuchHost(SocketAddr),
+
     /// TCP connection (or I/O during start-up) failed.
     #[error("cannot connect to {addr}: {source}")]
     Connect {

@@ -43,7 +43,9 @@ pub mod metrics;
 mod paging;
 pub mod policies;
 mod pool;
+mod prepared_cache;
 pub mod profile;
+mod reprepare;
 pub mod result;
 pub mod session;
 pub mod statement;
@@ -65,8 +67,8 @@ pub use profile::ExecutionProfile;
 pub use result::{QueryResult, Row};
 pub use session::{Session, Statement};
 pub use statement::{
-    BatchStatement, BatchType, BoundStatement, Consistency, PreparedStatement, SimpleStatement,
-    StatementOptions,
+    BatchStatement, BatchType, BoundStatement, Consistency, CustomPayload, PreparedStatement,
+    SimpleStatement, StatementOptions,
 };
 pub use tls::TlsConfig;
 pub use tracing_info::{QueryTrace, TraceEvent};

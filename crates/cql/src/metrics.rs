@@ -200,6 +200,8 @@ pub(crate) struct Counters {
     pub(crate) errors: AtomicU64,
     pub(crate) timeouts: AtomicU64,
     pub(crate) reprepares: AtomicU64,
+    pub(crate) prepares: AtomicU64,
+    pub(crate) prepared_on_other_nodes: AtomicU64,
     pub(crate) retries_on_next_host: AtomicU64,
     pub(crate) retries: AtomicU64,
     pub(crate) ignores: AtomicU64,
@@ -304,6 +306,9 @@ impl Counters {
             connection_errors: load(&self.connection_errors),
             other_errors: load(&self.other_errors),
             reprepares: load(&self.reprepares),
+            prepares: load(&self.prepares),
+            prepared_on_other_nodes: load(&self.prepared_on_other_nodes),
+            reprepared_on_up: 0,
             retries: load(&self.retries),
             retries_on_next_host: load(&self.retries_on_next_host),
             ignores: load(&self.ignores),
@@ -354,6 +359,13 @@ pub struct Metrics {
     pub other_errors: u64,
     /// Statements re-prepared after a node answered UNPREPARED.
     pub reprepares: u64,
+    /// Successful `prepare` calls (each prepares on one node, or on all that are up).
+    pub prepares: u64,
+    /// PREPAREs sent to the other nodes that were up (`prepare_on_all_hosts`).
+    pub prepared_on_other_nodes: u64,
+    /// Statements prepared on nodes that came back or joined, before they took requests
+    /// (`reprepare_on_up`).
+    pub reprepared_on_up: u64,
     /// Attempts repeated because the retry policy said so (same or next node).
     pub retries: u64,
     /// Attempts moved to the next node (after a connection failure or a retry decision).

@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
 use crate::metadata::HostState;
+use crate::reprepare::PreparedRegistry;
 
 /// The pool of one node.
 pub(crate) struct HostPool {
@@ -39,6 +40,8 @@ pub(crate) struct HostPool {
     attempts: AtomicU64,
     last_error: Mutex<Option<String>>,
     keyspace: Arc<RwLock<Option<String>>>,
+    /// Prepared on the first connection after the node was down (or new), before it joins.
+    prepared: Option<Arc<PreparedRegistry>>,
     events: Option<EventSender>,
     shut: AtomicBool,
     /// Taken to add a connection and to shut down: a connection joins only an open pool.
@@ -70,6 +73,7 @@ impl HostPool {
         addr: SocketAddr,
         config: Arc<Config>,
         keyspace: Arc<RwLock<Option<String>>>,
+        prepared: Option<Arc<PreparedRegistry>>,
         events: Option<EventSender>,
         state: Arc<HostState>,
     ) -> Arc<Self> {
@@ -81,6 +85,7 @@ impl HostPool {
             attempts: AtomicU64::new(0),
             last_error: Mutex::new(None),
             keyspace,
+            prepared,
             events,
             shut: AtomicBool::new(false),
             joining: Mutex::new(()),
@@ -193,6 +198,15 @@ impl HostPool {
                         conn.close("the session's keyspace cannot be used");
                         return Err(e);
                     }
+                }
+            }
+            // The node was down, restarted or is new: it gets the recent statements before
+            // any request (the connection is not in the pool yet).
+            if self.open_connections() == 0 {
+                if let Some(registry) = &self.prepared {
+                    registry
+                        .prepare_on(&conn, self.config.request_timeout)
+                        .await;
                 }
             }
             Ok::<_, Error>(conn)
@@ -446,6 +460,7 @@ mod tests {
             addr,
             config,
             Arc::new(RwLock::new(None)),
+            None,
             None,
             crate::metadata::HostState::new(),
         );

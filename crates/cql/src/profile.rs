@@ -31,8 +31,11 @@
 //! A setting a profile leaves unset comes from the cluster's defaults (`ClusterBuilder`); a
 //! setting made on the statement itself wins over the profile.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use arc_swap::ArcSwap;
 
 use crate::policies::{LoadBalancingPolicy, RetryPolicy, SpeculativeExecutionPolicy};
 use crate::statement::Consistency;
@@ -101,5 +104,40 @@ impl ExecutionProfile {
     ) -> Self {
         self.speculative = Some(Arc::new(policy));
         self
+    }
+}
+
+/// The execution profiles of a session by name: those of the builder, and those added or
+/// replaced since. A request takes its profile when it starts and keeps it.
+#[derive(Debug)]
+pub(crate) struct Profiles(ArcSwap<HashMap<String, Arc<ExecutionProfile>>>);
+
+impl Profiles {
+    pub(crate) fn new(initial: &HashMap<String, ExecutionProfile>) -> Self {
+        Profiles(ArcSwap::from_pointee(
+            initial
+                .iter()
+                .map(|(k, v)| (k.clone(), Arc::new(v.clone())))
+                .collect(),
+        ))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<ExecutionProfile>> {
+        self.0.load().get(name).cloned()
+    }
+
+    /// Adds or replaces a profile; returns whether one of that name existed.
+    pub(crate) fn set(&self, name: &str, profile: ExecutionProfile, replace: bool) -> bool {
+        let profile = Arc::new(profile);
+        let mut existed = false;
+        self.0.rcu(|old| {
+            let mut next = (**old).clone();
+            existed = next.contains_key(name);
+            if replace || !existed {
+                next.insert(name.to_owned(), Arc::clone(&profile));
+            }
+            next
+        });
+        existed
     }
 }

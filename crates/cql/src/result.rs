@@ -12,6 +12,7 @@ use cql_protocol::types::CqlValue;
 use uuid::Uuid;
 
 use crate::error::{Error, ResultError};
+use crate::statement::CustomPayload;
 
 /// The outcome of one request (one page for SELECTs).
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct QueryResult {
     kind: ResultMessage,
     /// Column metadata when the server skipped it (prepared statements).
     cached_metadata: Option<Arc<ResultMetadata>>,
+    /// Boxed: rare, and results move through several layers on every request.
+    custom_payload: Option<Box<CustomPayload>>,
 }
 
 /// A row with its column names, for untyped use.
@@ -88,6 +91,7 @@ impl QueryResult {
             tracing_id,
             warnings,
             response,
+            custom_payload,
             ..
         } = frame;
         for w in &warnings {
@@ -100,6 +104,7 @@ impl QueryResult {
                 warnings,
                 kind,
                 cached_metadata,
+                custom_payload: custom_payload.map(Box::new),
             }),
             other => Err(Error::UnexpectedResponse {
                 addr: coordinator,
@@ -117,6 +122,7 @@ impl QueryResult {
             warnings: Vec::new(),
             kind: ResultMessage::Void,
             cached_metadata: None,
+            custom_payload: None,
         }
     }
 
@@ -128,6 +134,12 @@ impl QueryResult {
     /// The tracing session id when the statement was traced.
     pub fn tracing_id(&self) -> Option<Uuid> {
         self.tracing_id
+    }
+
+    /// The custom payload the server attached (a server with a custom query handler; see
+    /// `with_custom_payload` on statements).
+    pub fn custom_payload(&self) -> Option<&CustomPayload> {
+        self.custom_payload.as_deref()
     }
 
     /// Warnings the server attached.

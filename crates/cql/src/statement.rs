@@ -2,6 +2,9 @@
 //! per-statement options (consistency, serial consistency, page size, timestamp, timeout,
 //! idempotence, tracing).
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -13,6 +16,7 @@ pub use cql_protocol::message::BatchType;
 pub use cql_protocol::types::Consistency;
 
 use crate::error::Error;
+use crate::policies::RetryPolicy;
 
 /// Options every statement carries; unset ones fall back to the session's defaults.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +39,19 @@ pub struct StatementOptions {
     /// The execution profile (by name) whose settings and policies apply where the statement
     /// sets none.
     pub execution_profile: Option<Arc<str>>,
+    /// Run on this node only (the reference's `execute(host=...)`): no other node is tried,
+    /// and a node that is down or not in the cluster is an error.
+    pub host: Option<SocketAddr>,
+    /// The retry policy of this statement, over the profile's and the session's.
+    pub retry_policy: Option<Arc<dyn RetryPolicy>>,
+    /// Sent with the request (the protocol's custom payload; servers with a custom query
+    /// handler read it, others ignore it). A result's payload is
+    /// [`QueryResult::custom_payload`](crate::QueryResult::custom_payload).
+    pub custom_payload: Option<Arc<CustomPayload>>,
 }
+
+/// A custom payload: names to byte values (a value may be null).
+pub type CustomPayload = HashMap<String, Option<Bytes>>;
 
 macro_rules! statement_options {
     () => {
@@ -87,6 +103,40 @@ macro_rules! statement_options {
         #[must_use]
         pub fn with_execution_profile(mut self, name: &str) -> Self {
             self.options.execution_profile = Some(Arc::from(name));
+            self
+        }
+        /// Runs the statement on this node only, for node-local tables (`system.local`,
+        /// virtual tables) and diagnostics: no other node is tried, and a node that is down
+        /// or not in the cluster is an error
+        /// ([`Error::NoSuchHost`](crate::Error::NoSuchHost), or
+        /// [`Error::NoHostAvailable`](crate::Error::NoHostAvailable) naming it).
+        #[must_use]
+        pub fn with_host(mut self, node: SocketAddr) -> Self {
+            self.options.host = Some(node);
+            self
+        }
+        /// The retry policy of this statement (over its profile's and the session's).
+        #[must_use]
+        pub fn with_retry_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
+            self.options.retry_policy = Some(Arc::new(policy));
+            self
+        }
+        /// A custom payload sent with the statement.
+        #[must_use]
+        pub fn with_custom_payload<K, V>(
+            mut self,
+            payload: impl IntoIterator<Item = (K, V)>,
+        ) -> Self
+        where
+            K: Into<String>,
+            V: Into<Bytes>,
+        {
+            self.options.custom_payload = Some(Arc::new(
+                payload
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), Some(v.into())))
+                    .collect(),
+            ));
             self
         }
         /// The statement's options.
@@ -169,6 +219,23 @@ pub(crate) struct Prepared {
     pub(crate) bind_markers: Vec<ColumnSpec>,
     pub(crate) pk_indexes: Vec<u16>,
     pub(crate) result_metadata: RwLock<Option<Arc<ResultMetadata>>>,
+    /// Executed since the re-prepare registry last looked (it ranks these first).
+    pub(crate) used: AtomicBool,
+}
+
+impl Prepared {
+    /// Marks the statement executed: a plain load on the hot path, a store only the first
+    /// time after the registry looked.
+    #[inline]
+    pub(crate) fn mark_used(&self) {
+        if !self.used.load(Ordering::Relaxed) {
+            self.used.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn take_used(&self) -> bool {
+        self.used.swap(false, Ordering::Relaxed)
+    }
 }
 
 /// A statement prepared on the server: parsed once, executed by id with typed values.

@@ -24,7 +24,8 @@ use bytes::BytesMut;
 use cql_protocol::ProtocolVersion;
 use cql_protocol::frame::{Envelope, Flags};
 use cql_protocol::message::{
-    ErrorDecodeOptions, Request, Response, ResponseFrame, decode_response, encode_request,
+    EncodeOptions, ErrorDecodeOptions, Request, Response, ResponseFrame, decode_response,
+    encode_request, encode_request_with,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
@@ -98,8 +99,10 @@ struct Inner {
 
 /// Options of one request on the wire.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SendOptions {
+pub(crate) struct SendOptions<'p> {
     pub(crate) tracing: bool,
+    /// Sent before the message (the CUSTOM_PAYLOAD flag).
+    pub(crate) custom_payload: Option<&'p CustomPayload>,
     /// What a timeout error reports: the time the caller allowed.
     pub(crate) timeout: Duration,
     /// When the request fails with a timeout; `None`: `timeout` from when it is queued. A
@@ -107,11 +110,12 @@ pub(crate) struct SendOptions {
     pub(crate) deadline: Option<Instant>,
 }
 
-impl SendOptions {
+impl SendOptions<'static> {
     /// No tracing, `timeout` from when the request is queued.
     pub(crate) fn timeout(timeout: Duration) -> Self {
         Self {
             tracing: false,
+            custom_payload: None,
             timeout,
             deadline: None,
         }
@@ -277,7 +281,7 @@ impl Connection {
     pub(crate) fn send(
         &self,
         request: &Request<'_>,
-        opts: SendOptions,
+        opts: SendOptions<'_>,
     ) -> impl std::future::Future<Output = Result<ResponseFrame, Error>> + Send + '_ {
         self.inner.send(request, opts)
     }
@@ -305,6 +309,17 @@ impl Connection {
     pub(crate) fn close(&self, reason: &str) {
         self.inner.shutdown(reason);
     }
+}
+
+/// A custom payload, as the statement options carry it.
+type CustomPayload = std::collections::HashMap<String, Option<bytes::Bytes>>;
+
+/// The encoded size of a custom payload (a `[bytes map]`).
+fn payload_size(p: &CustomPayload) -> usize {
+    2 + p
+        .iter()
+        .map(|(k, v)| 2 + k.len() + 4 + v.as_ref().map_or(0, |v| v.len()))
+        .sum::<usize>()
 }
 
 /// Decodes a response envelope; a server ERROR becomes `Err`.
@@ -366,7 +381,7 @@ impl Inner {
     fn send_raw(
         &self,
         request: &Request<'_>,
-        opts: SendOptions,
+        opts: SendOptions<'_>,
     ) -> impl std::future::Future<Output = Result<Envelope, Error>> + Send + '_ {
         let queued = self.enqueue(request, opts);
         async move {
@@ -391,10 +406,12 @@ impl Inner {
     fn enqueue(
         &self,
         request: &Request<'_>,
-        opts: SendOptions,
+        opts: SendOptions<'_>,
     ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
         let inner = self;
-        let size = cql_protocol::frame::HEADER_LEN + request.size_hint();
+        let size = cql_protocol::frame::HEADER_LEN
+            + request.size_hint()
+            + opts.custom_payload.map_or(0, payload_size);
         if size > inner.max_request {
             return Err(self.too_large(size));
         }
@@ -421,7 +438,16 @@ impl Inner {
         let mut buf = BytesMut::with_capacity(size.max(MIN_REQUEST_BUFFER));
         let mut flags = Flags::empty();
         flags.set(Flags::TRACING, opts.tracing);
-        if let Err(e) = encode_request(&mut buf, inner.version, flags, stream, request) {
+        let encoded = match opts.custom_payload {
+            None => encode_request(&mut buf, inner.version, flags, stream, request),
+            Some(payload) => {
+                let mut eo = EncodeOptions::new(inner.version, stream);
+                eo.flags = flags;
+                eo.custom_payload = Some(payload);
+                encode_request_with(&mut buf, &eo, request)
+            }
+        };
+        if let Err(e) = encoded {
             self.release(stream);
             return Err(Error::encode(e));
         }
@@ -441,7 +467,7 @@ impl Inner {
     fn send(
         &self,
         request: &Request<'_>,
-        opts: SendOptions,
+        opts: SendOptions<'_>,
     ) -> impl std::future::Future<Output = Result<ResponseFrame, Error>> + Send + '_ {
         let raw = self.send_raw(request, opts);
         async move {

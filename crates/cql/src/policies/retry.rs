@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::statement::Consistency;
+use cql_protocol::types::Consistency;
 
 pub use cql_protocol::message::response::WriteType;
 

@@ -19,9 +19,10 @@ use crate::result::QueryResult;
 use crate::statement::{BatchItem, BatchStatement, Prepared, StatementOptions};
 
 /// The wire options of an attempt: it ends by the call's `deadline`.
-pub(super) fn send_opts(opts: &StatementOptions, deadline: Instant) -> SendOptions {
+pub(super) fn send_opts(opts: &StatementOptions, deadline: Instant) -> SendOptions<'_> {
     SendOptions {
         tracing: opts.tracing,
+        custom_payload: opts.custom_payload.as_deref(),
         timeout: opts.timeout.unwrap_or_default(),
         deadline: Some(deadline),
     }
@@ -292,6 +293,7 @@ impl Session {
                 } else {
                     Some(Arc::new(p.result_metadata))
                 }),
+                used: Default::default(),
             }),
             other => Err(Error::UnexpectedResponse {
                 addr: conn.addr(),

@@ -11,7 +11,6 @@ use cql_protocol::ProtocolVersion;
 use cql_protocol::serialize::{SerializeRow, SerializedValues};
 
 use crate::config::Config;
-use crate::connection::deadline;
 use crate::contact_points::resolve_all;
 use crate::control::{self, Shared};
 use crate::error::Error;
@@ -19,6 +18,8 @@ use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
 use crate::policies::RequestInfo;
 use crate::pool::quote_identifier;
+use crate::prepared_cache::PreparedCache;
+use crate::profile::{ExecutionProfile, Profiles};
 use crate::result::QueryResult;
 use crate::statement::{
     BatchItem, BatchStatement, BoundStatement, Prepared, PreparedStatement, SimpleStatement,
@@ -27,6 +28,7 @@ use crate::statement::{
 
 mod attempt;
 mod plan;
+mod prepare;
 mod run;
 
 use attempt::{BatchAttempt, ExecuteAttempt, QueryAttempt};
@@ -99,6 +101,8 @@ struct SessionInner {
     metrics_task: Option<tokio::task::AbortHandle>,
     /// Set by `shutdown`: calls are refused from then on.
     shut: AtomicBool,
+    profiles: Profiles,
+    prepared_cache: PreparedCache,
 }
 
 impl SessionInner {
@@ -172,15 +176,44 @@ impl Session {
         });
         Ok(Session {
             inner: Arc::new(SessionInner {
-                config,
                 shared,
                 version,
                 counters,
                 control,
                 metrics_task,
                 shut: AtomicBool::new(false),
+                profiles: Profiles::new(&config.profiles),
+                prepared_cache: PreparedCache::new(config.prepared_cache_capacity),
+                config,
             }),
         })
+    }
+
+    /// Adds an execution profile to the running session (the reference's
+    /// `add_execution_profile`); an error if one of that name exists. Statements select it
+    /// with `with_execution_profile(name)`. Pools are sized by the session's load-balancing
+    /// policy: a profile's policy plans among the nodes that have pools.
+    pub fn add_execution_profile(
+        &self,
+        name: &str,
+        profile: ExecutionProfile,
+    ) -> Result<(), Error> {
+        if self.inner.profiles.set(name, profile, false) {
+            return Err(Error::Config(format!(
+                "an execution profile named {name:?} exists (replace it with set_execution_profile)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds an execution profile or replaces the one of that name; requests already started
+    /// keep the profile they started with.
+    pub fn set_execution_profile(&self, name: &str, profile: ExecutionProfile) {
+        self.inner.profiles.set(name, profile, true);
+    }
+
+    pub(crate) fn execution_profile(&self, name: &str) -> Option<Arc<ExecutionProfile>> {
+        self.inner.profiles.get(name)
     }
 
     /// Refuses a call after `shutdown` (a plain load: no counter shared by every call).
@@ -271,7 +304,14 @@ impl Session {
 
     /// A snapshot of the session's metrics: counters, latency percentiles, per-node figures.
     pub fn metrics(&self) -> Metrics {
-        self.inner.counters.snapshot(self.pool_state())
+        let mut m = self.inner.counters.snapshot(self.pool_state());
+        m.reprepared_on_up = self
+            .inner
+            .shared
+            .prepared
+            .reprepared
+            .load(std::sync::atomic::Ordering::Relaxed);
+        m
     }
 
     /// Executes a statement with values: `()` for none, a tuple or `Vec` for positional
@@ -339,6 +379,7 @@ impl Session {
                 .await
             }
             Statement::Prepared(p) => {
+                p.prepared.mark_used();
                 // Serialized once: for the routing key, and for every attempt.
                 let bound = SerializedValues::from_row(values, Some(&p.prepared.bind_markers))
                     .map_err(Error::Serialize)?;
@@ -354,6 +395,7 @@ impl Session {
                 .await
             }
             Statement::Bound(b) => {
+                b.statement.prepared.mark_used();
                 self.run(
                     &r,
                     &routing_info(&b.statement.prepared, &b.values),
@@ -368,28 +410,6 @@ impl Session {
         }?;
         self.after_result(&r).await?;
         Ok(r)
-    }
-
-    /// Prepares a statement on a node (and caches nothing else: keep the returned statement).
-    pub async fn prepare(&self, query: impl Into<String>) -> Result<PreparedStatement, Error> {
-        let query = query.into();
-        self.check_open()?;
-        let r = self.resolve(None)?;
-        let deadline = deadline(Instant::now(), r.opts.timeout.unwrap_or_default());
-        let plan = self.query_plan(r.lb, &RequestInfo::default());
-        while let Some(conn) = plan.next() {
-            match self.prepare_on(&conn, &query, &r.opts, deadline).await {
-                Ok(p) => {
-                    return Ok(PreparedStatement {
-                        prepared: Arc::new(p),
-                        options: StatementOptions::default(),
-                    });
-                }
-                Err(e) if e.is_connection() => plan.failed(conn.addr(), e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(plan.no_host_available())
     }
 
     /// Executes a batch.

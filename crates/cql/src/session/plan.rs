@@ -94,7 +94,11 @@ impl Session {
         &self,
         lb: &dyn LoadBalancingPolicy,
         info: &RequestInfo<'_>,
-    ) -> QueryPlan<'_> {
+        target: Option<SocketAddr>,
+    ) -> Result<QueryPlan<'_>, Error> {
+        if let Some(addr) = target {
+            return self.targeted_plan(addr);
+        }
         thread_local! {
             /// The policy's plan, reused from request to request (emptied after each).
             static PLAN: std::cell::RefCell<Vec<Arc<crate::metadata::Host>>> =
@@ -150,9 +154,44 @@ impl Session {
         if !reused {
             plan(&mut Vec::new());
         }
-        QueryPlan {
+        Ok(QueryPlan {
             pools: &self.inner.shared.pools,
             state: Mutex::new(state),
+        })
+    }
+
+    /// The plan of a statement run on one node only (`with_host`): that node or nothing.
+    fn targeted_plan(&self, addr: SocketAddr) -> Result<QueryPlan<'_>, Error> {
+        let metadata = self.inner.shared.metadata.load();
+        let pools = self.inner.shared.pools.load();
+        let pool = pools.get(&addr);
+        if metadata.host(addr).is_none() && pool.is_none() {
+            return Err(Error::NoSuchHost(addr));
         }
+        let mut state = PlanState {
+            first: None,
+            rest: Vec::new().into_iter(),
+            errors: Vec::new(),
+        };
+        match pool {
+            Some(pool) => match pool.pick() {
+                Some(c) => state.first = Some(c),
+                None => state.errors.push((addr, no_connection(pool))),
+            },
+            // In the cluster but without a pool: the policy ignores it.
+            None => state.errors.push((
+                addr,
+                Error::ConnectionClosed {
+                    addr,
+                    reason: "the load-balancing policy ignores this node: no connection to it"
+                        .to_owned(),
+                    in_flight: false,
+                },
+            )),
+        }
+        Ok(QueryPlan {
+            pools: &self.inner.shared.pools,
+            state: Mutex::new(state),
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! Running a request: the query plan under the retry policy, speculative executions, and the
 //! call's deadline, which every attempt shares.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -8,12 +9,14 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use super::Session;
 use super::attempt::AsyncAttempt;
 use super::plan::QueryPlan;
+use crate::config::Config;
 use crate::error::Error;
 use crate::metrics::Counters;
 use crate::policies::{
     LoadBalancingPolicy, RequestInfo, RetryContext, RetryDecision, RetryPolicy,
     SpeculativeExecutionPolicy, WriteType,
 };
+use crate::profile::ExecutionProfile;
 use crate::result::QueryResult;
 use crate::statement::{Consistency, StatementOptions};
 
@@ -21,9 +24,35 @@ use crate::statement::{Consistency, StatementOptions};
 /// profile and the cluster's defaults.
 pub(super) struct Resolved<'s> {
     pub(super) opts: StatementOptions,
-    pub(super) lb: &'s dyn LoadBalancingPolicy,
-    pub(super) retry: &'s dyn RetryPolicy,
-    pub(super) speculative: &'s dyn SpeculativeExecutionPolicy,
+    /// The statement's execution profile (profiles can be replaced at run time: the request
+    /// keeps the one it started with).
+    profile: Option<Arc<ExecutionProfile>>,
+    config: &'s Config,
+}
+
+impl Resolved<'_> {
+    pub(super) fn lb(&self) -> &dyn LoadBalancingPolicy {
+        self.profile
+            .as_ref()
+            .and_then(|p| p.load_balancing.as_deref())
+            .unwrap_or(&*self.config.load_balancing)
+    }
+
+    /// The statement's retry policy, else its profile's, else the session's.
+    pub(super) fn retry(&self) -> &dyn RetryPolicy {
+        self.opts
+            .retry_policy
+            .as_deref()
+            .or_else(|| self.profile.as_ref().and_then(|p| p.retry.as_deref()))
+            .unwrap_or(&*self.config.retry)
+    }
+
+    pub(super) fn speculative(&self) -> &dyn SpeculativeExecutionPolicy {
+        self.profile
+            .as_ref()
+            .and_then(|p| p.speculative.as_deref())
+            .unwrap_or(&*self.config.speculative)
+    }
 }
 
 /// What to do after a failed attempt.
@@ -38,14 +67,14 @@ impl Session {
     pub(super) fn resolve(&self, opts: Option<&StatementOptions>) -> Result<Resolved<'_>, Error> {
         let c = &*self.inner.config;
         let mut o = opts.cloned().unwrap_or_default();
-        let profile =
-            match o.execution_profile.as_deref() {
-                None => None,
-                Some(name) => Some(c.profiles.get(name).ok_or_else(|| {
-                    Error::Config(format!("no execution profile named {name:?}"))
-                })?),
-            };
-        if let Some(p) = profile {
+        let profile = match o.execution_profile.as_deref() {
+            None => None,
+            Some(name) => Some(
+                self.execution_profile(name)
+                    .ok_or_else(|| Error::Config(format!("no execution profile named {name:?}")))?,
+            ),
+        };
+        if let Some(p) = &profile {
             o.consistency = o.consistency.or(p.consistency);
             o.serial_consistency = o.serial_consistency.or(p.serial_consistency);
             o.page_size = o.page_size.or(p.page_size);
@@ -62,15 +91,8 @@ impl Session {
         }
         Ok(Resolved {
             opts: o,
-            lb: profile
-                .and_then(|p| p.load_balancing.as_deref())
-                .unwrap_or(&*c.load_balancing),
-            retry: profile
-                .and_then(|p| p.retry.as_deref())
-                .unwrap_or(&*c.retry),
-            speculative: profile
-                .and_then(|p| p.speculative.as_deref())
-                .unwrap_or(&*c.speculative),
+            profile,
+            config: c,
         })
     }
 
@@ -90,9 +112,9 @@ impl Session {
         counters.requests.bump();
         let start = Instant::now();
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
-        let plan = self.query_plan(r.lb, info);
+        let plan = self.query_plan(r.lb(), info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
-        let result = match r.speculative.next_execution(1) {
+        let result = match r.speculative().next_execution(1) {
             Some(delay) if speculate => {
                 self.run_speculative(r, &plan, &attempt, delay, deadline)
                     .await
@@ -142,7 +164,7 @@ impl Session {
                         running.push(self.execution(r, plan, attempt, deadline));
                         started += 1;
                         next_at = r
-                            .speculative
+                            .speculative()
                             .next_execution(started)
                             .map(|d| tokio::time::Instant::now() + d);
                     } else {
@@ -231,14 +253,14 @@ impl Session {
 /// idempotent and a write may have happened.
 fn decide(r: &Resolved<'_>, e: &Error, retry_num: u32, consistency: Consistency) -> Next {
     if e.is_unsent() {
-        return if r.retry.try_next_host_when_unsent() {
+        return if r.retry().try_next_host_when_unsent() {
             Next::Unsent
         } else {
             Next::Policy(RetryDecision::Rethrow)
         };
     }
     let ctx = RetryContext::new(retry_num, r.opts.idempotent, consistency);
-    let policy = r.retry;
+    let policy = r.retry();
     use crate::error::ServerErrorKind as K;
     let (decision, maybe_executed) = match e {
         Error::Server { error, .. } => match &error.kind {

@@ -12,6 +12,7 @@ use cql::Cluster;
 use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 
 mod hung;
+mod reprepare;
 
 use super::{
     create_keyspace, ddl, failover_session, hosts, node_addr, node_of, three_nodes,

@@ -1,0 +1,136 @@
+//! The statements a session prepared, so that a node that comes back (or joins) is given
+//! them before it gets traffic: the reference driver's `reprepare_on_up`.
+//!
+//! A node forgets its prepared statements when it restarts (Cassandra keeps them in
+//! `system.prepared_statements`, but not every server does, and a node that was down while
+//! a statement was prepared never saw it). Without this, the first execution of each
+//! statement on that node costs an UNPREPARED answer and a second round trip.
+//!
+//! Bounded, so that a node coming back does not set off a re-prepare storm: only
+//! statements the application still holds (the registry keeps weak references), at most
+//! [`ClusterBuilder::reprepare_on_up_max`](crate::ClusterBuilder::reprepare_on_up_max) of
+//! them (those executed since the last time first, then the most recently prepared), a few
+//! at a time, on one connection of the node, within the request timeout.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use cql_protocol::message::{Prepare, Request, Response, ResultMessage};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::connection::{Connection, SendOptions};
+use crate::statement::Prepared;
+
+/// PREPAREs in flight at once on a node that came back.
+const CONCURRENCY: usize = 8;
+
+/// The statements to give to nodes that come back.
+#[derive(Debug)]
+pub(crate) struct PreparedRegistry {
+    /// By query text: the latest statement prepared from it, and when (registration order).
+    entries: Mutex<HashMap<String, (Weak<Prepared>, u64)>>,
+    next: AtomicU64,
+    /// At most this many are re-prepared on a node; 0: none.
+    max: usize,
+    /// Statements prepared on nodes that came back or joined.
+    pub(crate) reprepared: AtomicU64,
+}
+
+impl PreparedRegistry {
+    pub(crate) fn new(max: usize) -> Self {
+        PreparedRegistry {
+            entries: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(0),
+            max,
+            reprepared: AtomicU64::new(0),
+        }
+    }
+
+    /// Remembers a statement just prepared (its query text replaces an older one).
+    pub(crate) fn register(&self, p: &Arc<Prepared>) {
+        if self.max == 0 {
+            return;
+        }
+        let order = self.next.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        entries.insert(p.query.clone(), (Arc::downgrade(p), order));
+        // Forget the statements the application dropped, and keep the table bounded.
+        if entries.len() > self.max.saturating_mul(2).max(64) {
+            entries.retain(|_, (w, _)| w.strong_count() > 0);
+            if entries.len() > self.max * 2 {
+                let mut orders: Vec<u64> = entries.values().map(|(_, o)| *o).collect();
+                orders.sort_unstable();
+                let cut = orders[orders.len() - self.max];
+                entries.retain(|_, (_, o)| *o >= cut);
+            }
+        }
+    }
+
+    /// The statements to re-prepare on a node, most relevant first: those executed since
+    /// the last call, then the most recently prepared; at most `max`.
+    pub(crate) fn recent(&self) -> Vec<Arc<Prepared>> {
+        let Ok(mut entries) = self.entries.lock() else {
+            return Vec::new();
+        };
+        entries.retain(|_, (w, _)| w.strong_count() > 0);
+        let mut alive: Vec<(bool, u64, Arc<Prepared>)> = entries
+            .values()
+            .filter_map(|(w, order)| w.upgrade().map(|p| (p.take_used(), *order, p)))
+            .collect();
+        alive.sort_unstable_by_key(|a| std::cmp::Reverse((a.0, a.1)));
+        alive.truncate(self.max);
+        alive.into_iter().map(|(_, _, p)| p).collect()
+    }
+
+    /// Prepares the recent statements on `conn` (a node that came back or joined), before
+    /// the connection takes requests. Failures are logged: the node then answers UNPREPARED
+    /// once for that statement, which the session handles.
+    pub(crate) async fn prepare_on(&self, conn: &Connection, timeout: Duration) {
+        let statements = self.recent();
+        if statements.is_empty() {
+            return;
+        }
+        let t0 = std::time::Instant::now();
+        let total = statements.len();
+        let mut pending = statements.into_iter();
+        let mut running = FuturesUnordered::new();
+        let mut done = 0usize;
+        loop {
+            while running.len() < CONCURRENCY {
+                match pending.next() {
+                    Some(p) => running.push(prepare_one(conn, p, timeout)),
+                    None => break,
+                }
+            }
+            match running.next().await {
+                Some(ok) => done += usize::from(ok),
+                None => break,
+            }
+        }
+        self.reprepared.fetch_add(done as u64, Ordering::Relaxed);
+        tracing::info!(addr = %conn.addr(), prepared = done, of = total, took = ?t0.elapsed(),
+            "node came back: recent statements prepared on it before it takes requests");
+    }
+}
+
+/// Prepares one statement on `conn`; whether the node accepted it.
+async fn prepare_one(conn: &Connection, p: Arc<Prepared>, timeout: Duration) -> bool {
+    let sent = conn.send(
+        &Request::Prepare(Prepare {
+            query: &p.query,
+            keyspace: None,
+        }),
+        SendOptions::timeout(timeout),
+    );
+    match sent.await {
+        Ok(f) => matches!(f.response, Response::Result(ResultMessage::Prepared(_))),
+        Err(e) => {
+            tracing::debug!(addr = %conn.addr(), error = %e, "re-prepare on a node that came back failed");
+            false
+        }
+    }
+}
