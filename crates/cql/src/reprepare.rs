@@ -99,17 +99,23 @@ impl PreparedRegistry {
         let mut pending = statements.into_iter();
         let mut running = FuturesUnordered::new();
         let mut done = 0usize;
-        loop {
-            while running.len() < CONCURRENCY {
-                match pending.next() {
-                    Some(p) => running.push(prepare_one(conn, p, timeout)),
+        // All of them within one request timeout: a node that hangs delays its pool once.
+        let all = async {
+            loop {
+                while running.len() < CONCURRENCY {
+                    match pending.next() {
+                        Some(p) => running.push(prepare_one(conn, p, timeout)),
+                        None => break,
+                    }
+                }
+                match running.next().await {
+                    Some(ok) => done += usize::from(ok),
                     None => break,
                 }
             }
-            match running.next().await {
-                Some(ok) => done += usize::from(ok),
-                None => break,
-            }
+        };
+        if tokio::time::timeout(timeout, all).await.is_err() {
+            tracing::warn!(addr = %conn.addr(), "re-preparing on a node that came back took longer than the request timeout; the rest prepare on first use");
         }
         self.reprepared.fetch_add(done as u64, Ordering::Relaxed);
         tracing::info!(addr = %conn.addr(), prepared = done, of = total, took = ?t0.elapsed(),
