@@ -83,6 +83,8 @@ pub enum Error {
         addr: SocketAddr,
         /// The error with all its fields.
         error: Box<ServerError>,
+        /// The tracing session of the attempt, when it was traced and the server sent one.
+        tracing_id: Option<uuid::Uuid>,
     },
 
     /// No response within the request timeout. The request may still have been executed.
@@ -231,6 +233,15 @@ impl Error {
         match self {
             Error::Server { error, .. } => Some(error),
             Error::NoHostAvailable(errors) => errors.iter().find_map(|(_, e)| e.server_error()),
+            _ => None,
+        }
+    }
+
+    /// The tracing session of a traced attempt that the server refused (read it with
+    /// [`Session::query_trace`](crate::Session::query_trace)).
+    pub fn tracing_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Error::Server { tracing_id, .. } => *tracing_id,
             _ => None,
         }
     }

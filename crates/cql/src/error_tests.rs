@@ -48,6 +48,7 @@ fn overloaded(n: u8) -> Error {
             message: "overloaded".into(),
             kind: ServerErrorKind::Overloaded,
         }),
+        tracing_id: None,
     }
 }
 

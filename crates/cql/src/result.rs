@@ -25,6 +25,8 @@ pub struct QueryResult {
     cached_metadata: Option<Arc<ResultMetadata>>,
     /// Boxed: rare, and results move through several layers on every request.
     custom_payload: Option<Box<CustomPayload>>,
+    /// Traced requests: the tracing sessions of the attempts that failed before this one.
+    failed_attempt_traces: Vec<Uuid>,
 }
 
 /// A row with its column names, for untyped use.
@@ -105,6 +107,7 @@ impl QueryResult {
                 kind,
                 cached_metadata,
                 custom_payload: custom_payload.map(Box::new),
+                failed_attempt_traces: Vec::new(),
             }),
             other => Err(Error::UnexpectedResponse {
                 addr: coordinator,
@@ -123,6 +126,7 @@ impl QueryResult {
             kind: ResultMessage::Void,
             cached_metadata: None,
             custom_payload: None,
+            failed_attempt_traces: Vec::new(),
         }
     }
 
@@ -140,6 +144,21 @@ impl QueryResult {
     /// `with_custom_payload` on statements).
     pub fn custom_payload(&self) -> Option<&CustomPayload> {
         self.custom_payload.as_deref()
+    }
+
+    /// The tracing sessions of every traced attempt of the request, in order: those the
+    /// server refused before the request was retried (on the same node or the next), then
+    /// this one's
+    /// ([`tracing_id`](Self::tracing_id)). Read each with
+    /// [`Session::query_trace`](crate::Session::query_trace).
+    pub fn attempt_tracing_ids(&self) -> Vec<Uuid> {
+        let mut ids = self.failed_attempt_traces.clone();
+        ids.extend(self.tracing_id);
+        ids
+    }
+
+    pub(crate) fn set_failed_attempt_traces(&mut self, ids: Vec<Uuid>) {
+        self.failed_attempt_traces = ids;
     }
 
     /// Warnings the server attached.

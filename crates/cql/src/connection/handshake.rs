@@ -105,6 +105,7 @@ fn unexpected(addr: SocketAddr, during: &'static str, resp: Response) -> Error {
         Response::Error(err) => Error::Server {
             addr,
             error: Box::new(err),
+            tracing_id: None,
         },
         other => Error::UnexpectedResponse {
             addr,

@@ -335,6 +335,7 @@ pub(crate) fn decode_checked(
         return Err(Error::Server {
             addr,
             error: Box::new(err),
+            tracing_id: frame.tracing_id,
         });
     }
     Ok(frame)

@@ -25,6 +25,8 @@ struct PlanState {
     first: Option<Connection>,
     rest: std::vec::IntoIter<SocketAddr>,
     errors: Vec<(SocketAddr, Error)>,
+    /// The tracing sessions of the request's traced attempts that failed, in order.
+    traces: Vec<uuid::Uuid>,
 }
 
 impl QueryPlan<'_> {
@@ -64,6 +66,21 @@ impl QueryPlan<'_> {
         if let Ok(mut state) = self.state.lock() {
             state.errors.push((addr, e));
         }
+    }
+
+    /// Remembers the tracing session of a traced attempt that failed.
+    pub(super) fn traced(&self, id: uuid::Uuid) {
+        if let Ok(mut state) = self.state.lock() {
+            state.traces.push(id);
+        }
+    }
+
+    /// The tracing sessions of the failed attempts so far.
+    pub(super) fn take_traces(&self) -> Vec<uuid::Uuid> {
+        self.state
+            .lock()
+            .map(|mut s| std::mem::take(&mut s.traces))
+            .unwrap_or_default()
     }
 
     pub(super) fn no_host_available(&self) -> Error {
@@ -110,6 +127,7 @@ impl Session {
             first: None,
             rest: Vec::new().into_iter(),
             errors: Vec::new(),
+            traces: Vec::new(),
         };
         let mut plan = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
             hosts.clear();
@@ -172,6 +190,7 @@ impl Session {
             first: None,
             rest: Vec::new().into_iter(),
             errors: Vec::new(),
+            traces: Vec::new(),
         };
         match pool {
             Some(pool) => match pool.pick() {

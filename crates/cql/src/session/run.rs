@@ -114,7 +114,7 @@ impl Session {
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
         let plan = self.query_plan(r.lb(), info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
-        let result = match r.speculative().next_execution(1) {
+        let mut result = match r.speculative().next_execution(1) {
             Some(delay) if speculate => {
                 self.run_speculative(r, &plan, &attempt, delay, deadline)
                     .await
@@ -124,6 +124,11 @@ impl Session {
         counters.latency.record(start.elapsed());
         if result.is_err() {
             Counters::bump(&counters.errors);
+        }
+        if r.opts.tracing {
+            if let Ok(res) = &mut result {
+                res.set_failed_attempt_traces(plan.take_traces());
+            }
         }
         result
     }
@@ -201,6 +206,9 @@ impl Session {
                 Err(e) => e,
             };
             counters.attempt_failed(conn.addr(), &e);
+            if let Some(id) = e.tracing_id() {
+                plan.traced(id);
+            }
             let consistency = opts.consistency.unwrap_or_default();
             let (same_host, new_consistency, delay) = match decide(r, &e, retry_num, consistency) {
                 Next::Unsent => (false, None, Duration::ZERO),

@@ -28,6 +28,7 @@ mod schema_quoting;
 mod send_futures;
 mod statements;
 mod tls;
+mod tracing_full;
 mod typed_paging;
 mod types;
 mod value_ranges;
