@@ -3,7 +3,7 @@
 //! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req,
 //! server.
 //!
-//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [server]
+//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream> <concurrency> <requests> [server]
 //! where `ours` negotiates the newest protocol version the server offers (v5 with Cassandra 5 and
 //! the responder) and `ours-v4` is pinned to v4, the only version the scylla crate speaks;
 //! server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
@@ -93,6 +93,45 @@ impl Driver for Ours {
                         .expect("add");
                 }
                 self.s.batch(&b).await.expect("batch");
+            }
+            "stream" => {
+                // Every row through the typed all-pages stream (owned rows).
+                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
+                    .with_page_size(1000);
+                let mut rows = self
+                    .s
+                    .execute_iter::<(i32, String)>(&st, ())
+                    .await
+                    .expect("stream");
+                let mut n = 0;
+                while let Some(r) = rows.next_row().await {
+                    r.expect("row");
+                    n += 1;
+                }
+                assert_eq!(n, PAGED_ROWS);
+            }
+            "paged-owned" => {
+                // The same owned rows, page by page with rows_typed: the baseline of "stream".
+                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
+                    .with_page_size(1000);
+                let mut n = 0;
+                let mut state = None;
+                loop {
+                    let page = self
+                        .s
+                        .execute_page(&st, (), state.take())
+                        .await
+                        .expect("page");
+                    for r in page.rows_typed::<(i32, String)>().expect("typed") {
+                        r.expect("row");
+                        n += 1;
+                    }
+                    match page.paging_state() {
+                        Some(p) => state = Some(p),
+                        None => break,
+                    }
+                }
+                assert_eq!(n, PAGED_ROWS);
             }
             _ => {
                 // Typed rows page by page, as the peer does (execute_stream yields dynamic rows).
@@ -350,7 +389,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
+                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
             );
             std::process::exit(2);
         }
@@ -359,6 +398,9 @@ async fn main() {
         "insert" => "insert",
         "select" => "select",
         "batch" => "batch",
+        // Ours only: the typed all-pages stream and its page-by-page baseline (owned rows).
+        "stream" => "stream",
+        "paged-owned" => "paged-owned",
         _ => "paged",
     };
     let concurrency: usize = conc.parse().expect("concurrency");

@@ -2,9 +2,12 @@
 
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use cql_protocol::deserialize::{DeserializeRow, RowIterator};
+use cql_protocol::metadata::ColumnSpec;
 use futures_core::Stream;
 
 use super::{HeldPage, Pages};
@@ -31,7 +34,6 @@ use crate::error::Error;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct TypedRowStream<R> {
     pages: Pages,
     current: Option<Cursor>,
@@ -39,10 +41,23 @@ pub struct TypedRowStream<R> {
     _row: PhantomData<fn() -> R>,
 }
 
+impl<R> std::fmt::Debug for TypedRowStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedRowStream")
+            .field("pages", &self.pages)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A page being read: where its next row starts and how many rows are left.
 #[derive(Debug)]
 struct Cursor {
-    page: HeldPage,
+    /// Held until the page is read (the count of held pages).
+    _page: HeldPage,
+    /// The page's rows and columns, taken out of it once, not for every row.
+    raw: Bytes,
+    columns: Arc<[ColumnSpec]>,
     offset: usize,
     remaining: usize,
 }
@@ -69,17 +84,27 @@ where
     /// Type-checks a page's columns against `R`.
     fn open(page: HeldPage) -> Result<Cursor, Error> {
         let rows = page.result.rows_msg()?;
-        R::type_check(page.result.column_specs()).map_err(Error::Deserialize)?;
-        let remaining = rows.rows_count;
+        let columns = page.result.column_specs();
+        R::type_check(columns).map_err(Error::Deserialize)?;
         Ok(Cursor {
-            page,
+            raw: rows.raw_rows.clone(),
+            columns: columns.into(),
+            remaining: rows.rows_count,
             offset: 0,
-            remaining,
+            _page: page,
         })
     }
 
     /// The next row, or `None` after the last one.
     pub async fn next_row(&mut self) -> Option<Result<R, Error>> {
+        // Most rows are in the page at hand: no trip through the stream's poll.
+        if let Some(row) = self.current.as_mut().and_then(Cursor::next_row::<R>) {
+            if row.is_err() {
+                self.done = true;
+                self.current = None;
+            }
+            return Some(row);
+        }
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
@@ -100,23 +125,17 @@ where
 }
 
 impl Cursor {
-    /// Decodes the next row of this page, if there is one.
+    /// Decodes the next row of this page, if there is one; an error ends the page.
+    #[inline]
     fn next_row<R: for<'f> DeserializeRow<'f>>(&mut self) -> Option<Result<R, Error>> {
         if self.remaining == 0 {
             return None;
         }
-        let result = &self.page.result;
-        let rows = result.rows_msg().ok()?;
-        let mut it = RowIterator::resume(
-            &rows.raw_rows,
-            self.offset,
-            self.remaining,
-            result.column_specs(),
-        );
-        let row = it.next()?;
+        let mut it = RowIterator::resume(&self.raw, self.offset, self.remaining, &self.columns);
+        let row = it.next()?.and_then(R::deserialize);
         self.offset = it.offset();
-        self.remaining = it.remaining();
-        Some(row.and_then(R::deserialize).map_err(Error::Deserialize))
+        self.remaining = if row.is_ok() { it.remaining() } else { 0 };
+        Some(row.map_err(Error::Deserialize))
     }
 }
 
@@ -127,32 +146,31 @@ where
     type Item = Result<R, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
         loop {
-            if let Some(cursor) = &mut self.current {
-                if let Some(row) = cursor.next_row::<R>() {
-                    if row.is_err() {
-                        self.done = true;
-                        self.current = None;
-                    }
-                    return Poll::Ready(Some(row));
+            if let Some(row) = this.current.as_mut().and_then(Cursor::next_row::<R>) {
+                if row.is_err() {
+                    this.done = true;
+                    this.current = None;
                 }
+                return Poll::Ready(Some(row));
             }
             // The page is read: let it go before taking the next, so that at most two are
             // held.
-            self.current = None;
-            if self.done {
+            this.current = None;
+            if this.done {
                 return Poll::Ready(None);
             }
-            match self.pages.poll_next(cx) {
+            match this.pages.poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
-                    self.done = true;
+                    this.done = true;
                     return Poll::Ready(None);
                 }
                 Poll::Ready(Some(page)) => match page.and_then(Self::open) {
-                    Ok(cursor) => self.current = Some(cursor),
+                    Ok(cursor) => this.current = Some(cursor),
                     Err(e) => {
-                        self.done = true;
+                        this.done = true;
                         return Poll::Ready(Some(Err(e)));
                     }
                 },
@@ -160,3 +178,6 @@ where
         }
     }
 }
+
+// Nothing is ever pinned through the stream: rows are moved in and out of the queue.
+impl<R> Unpin for TypedRowStream<R> {}
