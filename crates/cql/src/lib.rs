@@ -45,6 +45,7 @@ pub mod statement;
 pub mod timestamps;
 pub mod token;
 mod tracing_info;
+pub mod util;
 
 pub use cluster::{Cluster, ClusterBuilder};
 pub use connection::TlsConfig;

@@ -26,4 +26,5 @@ mod send_futures;
 mod statements;
 mod tls;
 mod types;
+mod util_values;
 mod value_ranges;
