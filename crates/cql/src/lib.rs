@@ -53,6 +53,7 @@ pub mod timestamps;
 mod tls;
 pub mod token;
 mod tracing_info;
+pub mod util;
 
 pub use cluster::{Cluster, ClusterBuilder};
 pub use contact_points::ContactPoint;

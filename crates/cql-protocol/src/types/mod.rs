@@ -1,13 +1,17 @@
-//! CQL types: the [`ColumnType`] model, the dynamic [`CqlValue`], value types without a std
-//! equivalent, and consistency levels.
+//! CQL types: the [`ColumnType`] model, the dynamic [`CqlValue`] and its accessors, value
+//! types without a std equivalent, the order-keeping [`OrderedMap`], and consistency levels.
 
+mod accessors;
 mod column_type;
 mod consistency;
+mod ordered_map;
 mod value;
 mod values;
 
+pub use accessors::UdtFields;
 pub use column_type::{ColumnType, MAX_TYPE_DEPTH, UserDefinedType, parse_class_name};
 pub use consistency::Consistency;
+pub use ordered_map::OrderedMap;
 pub use value::CqlValue;
 pub use values::{CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimestamp, CqlVarint};
 

@@ -31,4 +31,5 @@ mod tls;
 mod tracing_full;
 mod typed_paging;
 mod types;
+mod util_values;
 mod value_ranges;
