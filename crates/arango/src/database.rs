@@ -336,6 +336,10 @@ impl Collection {
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// The database handle this collection belongs to.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
     fn path(&self, sub: &str) -> String {
         format!("/_api/collection/{}{sub}", enc(&self.name))
     }

@@ -31,6 +31,7 @@ mod conn;
 mod cursor;
 mod database;
 mod error;
+mod index;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
 pub use cursor::Cursor;
@@ -39,3 +40,4 @@ pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
 pub use error::{Error, RefreshError, Result};
+pub use index::{IndexDefinition, IndexInfo, VectorMetric};

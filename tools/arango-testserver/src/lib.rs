@@ -29,7 +29,9 @@
 mod api_admin;
 mod api_data;
 mod api_hooks;
+mod api_index;
 mod aql;
+mod catalog;
 mod service;
 mod state;
 

@@ -470,6 +470,7 @@ fn route(
         Some("cursor") => aql::cursor(st, &ctx),
         Some("transaction") => api_admin::transaction(st, &ctx),
         Some("tasks") => api_admin::tasks(st, &ctx),
+        Some("index") => crate::api_index::index(st, &ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

@@ -4,6 +4,8 @@
 mod auth;
 mod cursor;
 mod data;
+mod indexes;
+mod pyref;
 mod refresh;
 mod send_futures;
 mod transport;
