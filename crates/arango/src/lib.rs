@@ -31,6 +31,7 @@ mod conn;
 mod cursor;
 mod database;
 mod error;
+mod graph;
 mod index;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
@@ -40,4 +41,7 @@ pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
 pub use error::{Error, RefreshError, Result};
+pub use graph::{
+    CreateGraphOptions, Direction, EdgeDefinition, Graph, GraphDocOptions, GraphInfo, GraphWrite,
+};
 pub use index::{IndexDefinition, IndexInfo, VectorMetric};

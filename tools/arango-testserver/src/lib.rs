@@ -28,12 +28,15 @@
 
 mod api_admin;
 mod api_data;
+mod api_graph;
+mod api_graph_docs;
 mod api_hooks;
 mod api_index;
 mod aql;
 mod catalog;
 mod service;
 mod state;
+mod traversal;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -471,6 +471,8 @@ fn route(
         Some("transaction") => api_admin::transaction(st, &ctx),
         Some("tasks") => api_admin::tasks(st, &ctx),
         Some("index") => crate::api_index::index(st, &ctx),
+        Some("gharial") => crate::api_graph::gharial(st, &ctx),
+        Some("edges") => crate::api_graph_docs::edges(st, &ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

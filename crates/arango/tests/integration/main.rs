@@ -4,6 +4,7 @@
 mod auth;
 mod cursor;
 mod data;
+mod graphs;
 mod indexes;
 mod pyref;
 mod refresh;
