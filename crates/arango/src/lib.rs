@@ -33,6 +33,8 @@ mod database;
 mod error;
 mod graph;
 mod index;
+mod job;
+mod job_slot;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
 pub use cursor::Cursor;
@@ -40,8 +42,9 @@ pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transacti
 pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
-pub use error::{Error, RefreshError, Result};
+pub use error::{Error, JobError, RefreshError, Result};
 pub use graph::{
     CreateGraphOptions, Direction, EdgeDefinition, Graph, GraphDocOptions, GraphInfo, GraphWrite,
 };
 pub use index::{IndexDefinition, IndexInfo, VectorMetric};
+pub use job::{AsyncDatabase, AsyncJob, JobStatus};

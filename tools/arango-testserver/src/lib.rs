@@ -32,6 +32,7 @@ mod api_graph;
 mod api_graph_docs;
 mod api_hooks;
 mod api_index;
+mod api_jobs;
 mod aql;
 mod catalog;
 mod service;
@@ -238,6 +239,22 @@ impl TestServer {
     /// The most server-side cursors that were open at the same time.
     pub fn max_live_cursors(&self) -> usize {
         lock(&self.state).max_live_cursors
+    }
+
+    /// While `hold` is true, requests sent with `x-arango-async: store` stay pending (their job
+    /// status is 204 and they can be cancelled) instead of running at once; setting it back to
+    /// false runs the held jobs, oldest first.
+    pub fn hold_async_jobs(&self, hold: bool) {
+        let mut st = lock(&self.state);
+        st.catalog.hold_jobs = hold;
+        if !hold {
+            api_jobs::release(&mut st, service::dispatch);
+        }
+    }
+
+    /// Number of async jobs the stand-in keeps (pending, or done and not yet fetched).
+    pub fn async_jobs(&self) -> usize {
+        lock(&self.state).catalog.jobs.len()
     }
 
     /// The fingerprint the log records for a bearer token.

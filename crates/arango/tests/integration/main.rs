@@ -6,6 +6,7 @@ mod cursor;
 mod data;
 mod graphs;
 mod indexes;
+mod jobs;
 mod pyref;
 mod refresh;
 mod send_futures;
