@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod analyzer;
 mod client;
 mod conn;
 mod cursor;
@@ -35,7 +36,9 @@ mod graph;
 mod index;
 mod job;
 mod job_slot;
+mod view;
 
+pub use analyzer::{AnalyzerFeature, AnalyzerInfo};
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
 pub use cursor::Cursor;
 pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transaction, Version};
@@ -48,3 +51,4 @@ pub use graph::{
 };
 pub use index::{IndexDefinition, IndexInfo, VectorMetric};
 pub use job::{AsyncDatabase, AsyncJob, JobStatus};
+pub use view::ViewInfo;

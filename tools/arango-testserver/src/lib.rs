@@ -27,12 +27,14 @@
 //! RETURN d|d.x`.
 
 mod api_admin;
+mod api_analyzer;
 mod api_data;
 mod api_graph;
 mod api_graph_docs;
 mod api_hooks;
 mod api_index;
 mod api_jobs;
+mod api_view;
 mod aql;
 mod catalog;
 mod service;

@@ -482,6 +482,8 @@ pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
         Some("gharial") => crate::api_graph::gharial(st, ctx),
         Some("edges") => crate::api_graph_docs::edges(st, ctx),
         Some("job") => crate::api_jobs::job(st, ctx),
+        Some("view") => crate::api_view::view(st, ctx),
+        Some("analyzer") => crate::api_analyzer::analyzer(st, ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

@@ -12,6 +12,7 @@ mod refresh;
 mod send_futures;
 mod transport;
 mod trx_users;
+mod views;
 
 use arango::{ArangoClient, Auth, Error};
 use arango_testserver::{Config, LogEntry, LoggedAuth, TestServer};
