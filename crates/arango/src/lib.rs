@@ -28,6 +28,7 @@
 
 mod analyzer;
 mod client;
+mod collection;
 mod conn;
 mod cursor;
 mod database;
@@ -40,6 +41,7 @@ mod view;
 
 pub use analyzer::{AnalyzerFeature, AnalyzerInfo};
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
+pub use collection::{CollectionConfig, CreateCollectionOptions, DatabaseOptions, DatabaseUser};
 pub use cursor::Cursor;
 pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transaction, Version};
 pub use dbauth;

@@ -29,6 +29,9 @@ pub(crate) struct Catalog {
     /// collection are inert. Each index keeps its number as `id` (the listing prefixes the
     /// collection name).
     pub(crate) indexes: HashMap<u64, Vec<Map<String, Value>>>,
+    /// Collection properties beyond what [`crate::state::Collection`] keeps (`keyOptions`,
+    /// `schema`, `computedValues`, `cacheEnabled`), by collection id.
+    pub(crate) coll_props: HashMap<u64, Map<String, Value>>,
     /// Named graphs by (database, graph name): the graph document as `GET /_api/gharial/{g}`
     /// answers it.
     pub(crate) graphs: BTreeMap<(String, String), Map<String, Value>>,

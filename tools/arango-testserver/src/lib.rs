@@ -28,6 +28,7 @@
 
 mod api_admin;
 mod api_analyzer;
+mod api_collection;
 mod api_data;
 mod api_graph;
 mod api_graph_docs;

@@ -473,6 +473,9 @@ pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
         )),
         Some("database") => api_admin::database(st, ctx),
         Some("user") => api_admin::user(st, ctx),
+        Some("collection") if crate::api_collection::handles(ctx) => {
+            crate::api_collection::collection(st, ctx)
+        }
         Some("collection") => api_data::collection(st, ctx),
         Some("document") => api_data::document(st, ctx),
         Some("cursor") => aql::cursor(st, ctx),
