@@ -12,11 +12,10 @@ use crate::state::{ApiError, State, coll_info};
 
 /// Whether this request is one of this module's.
 pub(crate) fn handles(ctx: &Ctx) -> bool {
-    match (ctx.method.as_str(), ctx.seg(2), ctx.seg(3), ctx.seg(4)) {
-        ("POST", None, _, _) => true,
-        (_, Some(_), Some("properties" | "rename" | "figures"), None) => true,
-        _ => false,
-    }
+    matches!(
+        (ctx.method.as_str(), ctx.seg(2), ctx.seg(3), ctx.seg(4)),
+        ("POST", None, _, _) | (_, Some(_), Some("properties" | "rename" | "figures"), None)
+    )
 }
 
 fn bad(msg: impl Into<String>) -> ApiError {

@@ -214,7 +214,7 @@ fn normalise(body: &Value) -> Result<Map<String, Value>, ApiError> {
                 return Err(bad("params.metric must be cosine, l2 or innerProduct"));
             }
             for k in ["dimension", "nLists"] {
-                if !p.get(k).and_then(Value::as_u64).is_some_and(|n| n > 0) {
+                if p.get(k).and_then(Value::as_u64).is_none_or(|n| n == 0) {
                     return Err(bad(format!("params.{k} must be a positive integer")));
                 }
             }

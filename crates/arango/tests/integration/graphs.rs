@@ -113,7 +113,7 @@ async fn a_thousand_vertices_and_three_thousand_edges_traversed_and_read_by_the_
     assert_eq!(info.name, "net");
     // The server keeps `from` and `to` as sets: sorted.
     let def = EdgeDefinition::new("links", ["people"], ["pages", "people"]);
-    assert_eq!(info.edge_definitions, [def.clone()]);
+    assert_eq!(info.edge_definitions, std::slice::from_ref(&def));
     assert!(info.orphan_collections.is_empty());
     let colls = db.collections().await.expect("collections");
     let types: BTreeMap<&str, u32> = colls

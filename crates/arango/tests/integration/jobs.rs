@@ -218,6 +218,10 @@ async fn async_jobs_round_trip_and_match_the_reference_client() {
     let v = db.async_job(&left).result().await.expect("python's job");
     assert_eq!(v["_id"], "things/py");
     assert_eq!(things.get("py").await.expect("inserted")["_key"], "py");
+    assert_eq!(
+        things.get("pyff").await.expect("fire and forget ran")["_key"],
+        "pyff"
+    );
     assert!(not_found(
         &ours.result().await.expect_err("python fetched it")
     ));

@@ -1,8 +1,8 @@
 """Async jobs with python-arango-async on the stand-in.
 
 Fetches the job RUST_JOB_ID (a count of COLLECTION submitted by the Rust client) and prints
-`RUST_RESULT <json>`; runs its own jobs (a count, a failing count, an insert it leaves unfetched
-for the Rust client: `LEFT <id>`); lists the done jobs (`DONE <json>`); checks how an unknown
+`RUST_RESULT <json>`; runs its own jobs (a count, a failing count, a fire-and-forget insert of
+`pyff`, an insert of `py` it leaves unfetched for the Rust client: `LEFT <id>`); lists the done jobs (`DONE <json>`); checks how an unknown
 job id is refused.
 
 Usage: jobs.py URL ROOT_PASSWORD DB COLLECTION RUST_JOB_ID
@@ -41,6 +41,9 @@ async def main(url, password, db_name, coll, rust_job):
             await failing.result()
         except DocumentCountError as e:
             print("PY_FAILED " + json.dumps({"code": e.http_code, "num": e.error_code}))
+
+        fire = db.begin_async_execution(return_result=False)
+        assert await fire.collection(coll).insert({"_key": "pyff"}) is None
 
         left = await adb.collection(coll).insert({"_key": "py"})
         print("LEFT " + left.id)
