@@ -11,6 +11,7 @@ mod jobs;
 mod pyref;
 mod refresh;
 mod send_futures;
+mod send_futures_coverage;
 mod transport;
 mod trx_users;
 mod views;
