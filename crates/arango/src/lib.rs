@@ -14,6 +14,11 @@
 //! * Databases, collections, documents (JSON or any serde type, `_rev` preconditions, batch
 //!   variants), AQL [`Cursor`]s holding one batch at a time (deleted on the server when
 //!   dropped early), stream [`Transaction`]s, users and permissions.
+//! * Edge collections and named graphs ([`Graph`]: definitions, orphans, vertices and edges
+//!   with the graph's validation; traversals through AQL), indexes of every type
+//!   ([`IndexDefinition`]), ArangoSearch views and analyzers, async jobs
+//!   ([`Database::begin_async_execution`], [`AsyncJob`]), collection settings
+//!   ([`CreateCollectionOptions`], [`CollectionConfig`]) and databases created with users.
 //! * Errors never contain a password, a token or the `Authorization` header.
 //!
 //! ```no_run

@@ -1,9 +1,11 @@
 //! An in-memory stand-in for an ArangoDB server, for tests of clients.
 //!
 //! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_api/version`,
-//! `/_admin/server/availability`, databases, collections, documents (with `_rev`
-//! preconditions and batch variants), an AQL cursor subset, stream transactions, users and
-//! database permissions. Authentication follows ArangoDB: HTTP basic, user JWTs issued by
+//! `/_admin/server/availability`, databases, collections (with properties, rename, figures),
+//! documents (with `_rev` preconditions and batch variants), an AQL cursor subset with graph
+//! traversals, stream transactions, users and database permissions, indexes of every type,
+//! named graphs (`/_api/gharial`) and `/_api/edges`, ArangoSearch views and analyzers, and
+//! async jobs (`x-arango-async`, `/_api/job`). Authentication follows ArangoDB: HTTP basic, user JWTs issued by
 //! `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and superuser JWTs
 //! carrying a `server_id`. Errors come in ArangoDB's envelope
 //! `{"error":true,"errorNum":N,"errorMessage":"...","code":H}` and every response carries
@@ -24,7 +26,12 @@
 //! Limits: no persistence; transactions are not isolated (an abort restores the write
 //! collections to their state at begin); AQL is limited to
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
-//! RETURN d|d.x`.
+//! RETURN d|d.x` and the traversals of `traversal.rs`
+//! (`FOR v[, e[, p]] IN min..max OUTBOUND|INBOUND|ANY start GRAPH g|edgeColls ...`); views are
+//! metadata (no `SEARCH`); unique persistent indexes are enforced by graph API writes only;
+//! collection schemas, computed values and key generators are kept and answered back but not
+//! applied to writes; async jobs run before their 202 is answered unless held back with
+//! [`TestServer::hold_async_jobs`].
 
 mod api_admin;
 mod api_analyzer;
