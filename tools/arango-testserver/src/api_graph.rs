@@ -243,8 +243,9 @@ fn store(st: &mut State, db: &str, name: &str, g: &GraphDef) -> Map<String, Valu
         "numberOfShards": 1, "replicationFactor": 1, "minReplicationFactor": 1,
         "writeConcern": 1, "isSmart": false, "isDisjoint": false, "isSatellite": false,
     });
-    let Value::Object(doc) = doc else {
-        unreachable!("a json! object literal is an object")
+    let doc = match doc {
+        Value::Object(m) => m,
+        _ => Map::new(),
     };
     st.catalog
         .graphs
