@@ -9,7 +9,10 @@
 //! The stand-in runs a job before answering 202, so a job is done as soon as it is known,
 //! unless the test holds jobs back ([`crate::TestServer::hold_async_jobs`]): then stored jobs
 //! stay pending (and can be cancelled) until released. Fire-and-forget requests always run at
-//! once. Jobs are server-wide, as in ArangoDB; any authenticated user may query them.
+//! once. Deleting a pending job's entry does not abort it: it still runs on release, keeping
+//! nothing. A non-numeric job id is 400 for `GET` (only `done` and `pending` are words there)
+//! and 404 elsewhere (it names no job), as ArangoDB answers. Jobs are server-wide, as in
+//! ArangoDB; any authenticated user may query them.
 
 use serde_json::{Value, json};
 
@@ -68,6 +71,9 @@ pub(crate) fn submit(st: &mut State, ctx: Ctx, dispatch: Dispatch) -> Result<Res
 
 /// Runs the held jobs, oldest first.
 pub(crate) fn release(st: &mut State, dispatch: Dispatch) {
+    for ctx in std::mem::take(&mut st.catalog.detached_jobs) {
+        run(st, &ctx, dispatch);
+    }
     let pending: Vec<u64> = st
         .catalog
         .jobs
@@ -140,6 +146,9 @@ pub(crate) fn job(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                 .retain(|_, j| matches!(j.state, JobState::Pending(_)) || j.stamp >= stamp);
             Ok(result_true())
         }
+        ("GET", Some(_), None) if parsed.is_none() => {
+            Err(ApiError::bad("job id must be a number, done or pending"))
+        }
         (m, Some(_), sub) => {
             let id = parsed.ok_or_else(not_found)?;
             let job = st.catalog.jobs.get_mut(&id).ok_or_else(not_found)?;
@@ -168,10 +177,13 @@ pub(crate) fn job(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                     Ok(result_true())
                 }
                 ("DELETE", None) => {
-                    if pending {
-                        return Err(not_found());
+                    if let Some(Job {
+                        state: JobState::Pending(ctx),
+                        ..
+                    }) = st.catalog.jobs.remove(&id)
+                    {
+                        st.catalog.detached_jobs.push(*ctx);
                     }
-                    st.catalog.jobs.remove(&id);
                     Ok(result_true())
                 }
                 (_, Some(_)) => Err(ApiError::not_found_path()),

@@ -43,4 +43,7 @@ pub(crate) struct Catalog {
     pub(crate) jobs: BTreeMap<u64, Job>,
     /// While true, stored jobs stay pending until released.
     pub(crate) hold_jobs: bool,
+    /// Held jobs whose entry was deleted while pending: they still run on release (a delete
+    /// does not abort a job), but nothing is kept.
+    pub(crate) detached_jobs: Vec<Ctx>,
 }

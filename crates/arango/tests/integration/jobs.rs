@@ -113,11 +113,17 @@ async fn async_jobs_round_trip_and_match_the_reference_client() {
             .len(),
         1
     );
-    let e = held
-        .clear()
+    // Deleting a pending job's entry does not abort it: it runs, nothing is kept.
+    let detached = adb
+        .submit(|db| async move {
+            db.collection("things")
+                .insert(&json!({"_key": "detached"}))
+                .await
+        })
         .await
-        .expect_err("a pending job cannot be deleted");
-    assert!(not_found(&e), "{e}");
+        .expect("submit");
+    detached.clear().await.expect("delete while pending");
+    assert!(not_found(&detached.status().await.expect_err("entry gone")));
     cancelled.cancel().await.expect("cancel");
     assert_eq!(cancelled.status().await.expect("status"), JobStatus::Done);
     let e = cancelled.result().await.expect_err("cancelled");
@@ -139,6 +145,10 @@ async fn async_jobs_round_trip_and_match_the_reference_client() {
         things.get("never").await.is_err(),
         "the cancelled job never ran"
     );
+    assert_eq!(
+        things.get("detached").await.expect("ran")["_key"],
+        "detached"
+    );
 
     // Fire and forget: run, nothing kept.
     let before = s.async_jobs();
@@ -157,10 +167,16 @@ async fn async_jobs_round_trip_and_match_the_reference_client() {
         .expect_err("nothing sent");
     assert!(matches!(e, Error::Job(JobError::NoRequest)), "{e}");
 
-    // Unknown ids: typed, for every operation.
+    // Unknown ids: typed, for every operation. A word is no job id: the status request is
+    // refused (400), the others find no job.
     for id in ["999999999", "not-a-number"] {
         let j = db.async_job(id);
-        assert!(not_found(&j.status().await.expect_err("status")), "{id}");
+        let e = j.status().await.expect_err("status");
+        if id == "999999999" {
+            assert!(not_found(&e), "{e}");
+        } else {
+            assert_eq!(e.http_code(), Some(400), "{e}");
+        }
         assert!(not_found(&j.result().await.expect_err("result")), "{id}");
         assert!(not_found(&j.cancel().await.expect_err("cancel")), "{id}");
         assert!(not_found(&j.clear().await.expect_err("clear")), "{id}");
@@ -195,9 +211,9 @@ async fn async_jobs_round_trip_and_match_the_reference_client() {
         .expect("submit");
     let out = pyref::run("jobs.py", &[&s.url(), "pw", "jobs", "things", ours.id()]).await;
     let raw = pyref::tagged(&out, "RUST_RESULT");
-    // a, b, c, held, ff.
-    assert_eq!(raw["count"], 5, "{raw}");
-    assert_eq!(pyref::tagged(&out, "PY_COUNT"), json!(5));
+    // a, b, c, held, detached, ff.
+    assert_eq!(raw["count"], 6, "{raw}");
+    assert_eq!(pyref::tagged(&out, "PY_COUNT"), json!(6));
     assert_eq!(
         pyref::tagged(&out, "PY_FAILED"),
         json!({"code": 404, "num": 1203})

@@ -166,6 +166,16 @@ async fn async_jobs_answer_as_documented() {
         .expect("request");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get("x-arango-async-id").is_none());
+    // A word is no job id: GET refuses it (only done and pending are words there), the
+    // others find no job (ArangoDB's own example deletes "AreYouThere" with a 404).
+    let r = send(&s, Method::GET, "/_api/job/AreYouThere", None, &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for m in [Method::PUT, Method::DELETE] {
+        let r = send(&s, m, "/_api/job/AreYouThere", None, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+    let r = send(&s, Method::PUT, "/_api/job", None, &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "no job id");
     let r = send(&s, Method::DELETE, "/_api/job/expired", None, &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "expired needs a stamp");
     let r = send(&s, Method::DELETE, "/_api/job/all", None, &[]).await;
