@@ -72,9 +72,10 @@ fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>, keep_null:
     }
 }
 
+/// The document's system attributes (an edge's include `_from` and `_to`).
 fn meta(doc: &Value) -> Map<String, Value> {
     let mut m = Map::new();
-    for f in ["_id", "_key", "_rev"] {
+    for f in ["_id", "_key", "_rev", "_from", "_to"] {
         if let Some(v) = doc.get(f) {
             m.insert(f.into(), v.clone());
         }
@@ -126,7 +127,13 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx, g: &GraphDef) -> Result<Resp, 
     if ctx.method != "GET" {
         ctx.need_rw(st)?;
     }
-    let status = if ctx.flag("waitForSync") { 201 } else { 202 };
+    // With waitForSync a create is 201, a change or removal 200; without, 202.
+    let synced = ctx.flag("waitForSync");
+    let status = match (synced, ctx.method.as_str()) {
+        (false, _) => 202,
+        (true, "POST") => 201,
+        (true, _) => 200,
+    };
     let (return_new, return_old) = (ctx.flag("returnNew"), ctx.flag("returnOld"));
     let Some(key) = key else {
         if ctx.method != "POST" {

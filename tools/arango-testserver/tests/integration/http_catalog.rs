@@ -246,11 +246,63 @@ async fn index_and_graph_writes_answer_with_the_documented_codes() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    let edge = json!({"_key": "x", "_from": "v/1", "_to": "v/1"});
+    let r = send(
+        &s,
+        Method::POST,
+        "/_api/gharial/g/edge/e?waitForSync=true",
+        Some(edge),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        (
+            r.json()["edge"]["_from"].clone(),
+            r.json()["edge"]["_to"].clone()
+        ),
+        (json!("v/1"), json!("v/1"))
+    );
+    let r = send(
+        &s,
+        Method::PATCH,
+        "/_api/gharial/g/edge/e/x?waitForSync=true",
+        Some(json!({"w": 1})),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["edge"]["_from"], "v/1");
+    assert!(r.json()["edge"]["_oldRev"].is_string());
     let r = send(&s, Method::DELETE, "/_api/gharial/g/vertex/v/1", None, &[]).await;
     assert_eq!(
         (r.status, r.json()["removed"].clone()),
         (StatusCode::ACCEPTED, json!(true))
     );
+    let r = send(&s, Method::GET, "/_api/gharial/g/edge/e/x", None, &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "the vertex's edges went with it"
+    );
+    let r = send(
+        &s,
+        Method::POST,
+        "/_api/gharial/g/vertex/v",
+        Some(json!({"_key": "2"})),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let r = send(
+        &s,
+        Method::DELETE,
+        "/_api/gharial/g/vertex/v/2?waitForSync=true",
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
     let r = send(
         &s,
         Method::GET,
