@@ -253,8 +253,13 @@ fn store(st: &mut State, db: &str, name: &str, g: &GraphDef) -> Map<String, Valu
     doc
 }
 
+/// 202 without `waitForSync`; with it 201 for additions and 200 for removals.
 fn write_status(ctx: &Ctx) -> u16 {
-    if ctx.flag("waitForSync") { 201 } else { 202 }
+    match (ctx.flag("waitForSync"), ctx.method.as_str()) {
+        (false, _) => 202,
+        (true, "DELETE") => 200,
+        (true, _) => 201,
+    }
 }
 
 fn graph_resp(status: u16, doc: Map<String, Value>) -> Resp {
@@ -371,10 +376,10 @@ pub(crate) fn gharial(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             if ctx.flag("dropCollections") {
                 drop_unused(st, &db, g.collections())?;
             }
-            let status = write_status(ctx);
+            // Always 202: dropping a graph has no waitForSync.
             Ok(Resp::new(
-                status,
-                json!({"error": false, "code": status, "removed": true}),
+                202,
+                json!({"error": false, "code": 202, "removed": true}),
             ))
         }
         ("GET", Some("vertex"), None) => Ok(list(g.vertex_collections())),
