@@ -126,6 +126,9 @@ fn fields(t: &str, body: &Value) -> Result<Value, ApiError> {
         if name.is_empty() {
             return Err(bad("index fields must be non-empty attribute names"));
         }
+        if name.split('.').any(|part| part == "_id") {
+            return Err(bad("_id cannot be indexed"));
+        }
         out.push(if t == "inverted" {
             match f {
                 Value::Object(_) => f.clone(),
@@ -380,9 +383,8 @@ pub(crate) fn index(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             let def = normalise(&body)?;
             let name = match body.get("name") {
                 None | Some(Value::Null) => None,
-                Some(Value::String(n)) if !n.is_empty() && !n.contains('/') && n.len() <= 256 => {
-                    Some(n.clone())
-                }
+                // Index names follow the rules of collection names.
+                Some(Value::String(n)) if crate::api_graph::valid_coll_name(n) => Some(n.clone()),
                 Some(_) => return Err(ApiError::new(400, 1208, "illegal index name")),
             };
             let existing = all(st, &db, &coll)?;

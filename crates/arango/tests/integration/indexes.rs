@@ -100,6 +100,13 @@ async fn indexes_of_every_type_round_trip_and_match_the_reference_client() {
         (IndexDefinition::new("primary", ["_key"]), 400, 10),
         (IndexDefinition::persistent(["q"]).name("p"), 409, 1207),
         (IndexDefinition::ttl("other", 5.0), 400, 10),
+        (IndexDefinition::persistent(["_id"]), 400, 10),
+        (IndexDefinition::persistent(["a._id"]), 400, 10),
+        (
+            IndexDefinition::persistent(["z"]).name("no/slash"),
+            400,
+            1208,
+        ),
     ];
     for (def, code, num) in cases {
         let e = col.ensure_index(&def).await.expect_err("refused");
