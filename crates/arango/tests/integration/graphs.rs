@@ -316,6 +316,11 @@ async fn a_thousand_vertices_and_three_thousand_edges_traversed_and_read_by_the_
     }
     two_p0.sort();
     assert_eq!(pyref::tagged(&out_py, "TWO_HOP"), json!(two_p0));
+    assert_eq!(
+        pyref::tagged(&out_py, "REFUSED"),
+        json!({"malformed": [400, 1923], "missing_vertex": [404, 1202],
+               "foreign_collection": [404, 1947], "no_graph": [404, 1924]})
+    );
     let any = links.edges("pages/q7", Direction::Any).await.expect("any");
     let inbound = links.edges("pages/q7", Direction::In).await.expect("in");
     assert_eq!(any.len(), inbound.len(), "pages have no outbound edges");

@@ -10,6 +10,8 @@ Prints one JSON value per line, each tagged:
   SAMPLE     {id: document} for SAMPLE_IDS read one by one through the graph API
   EDGES_OF   {vertex id: sorted outbound edge keys} through /_api/edges
   TWO_HOP    sorted keys of `FOR v IN 2..2 OUTBOUND START GRAPH g RETURN v._key`
+  REFUSED    [HTTP status, errorNum] of a malformed definition, an edge to a missing vertex,
+             an edge from a collection outside the definition, an unknown graph
 
 Usage: graph_read.py URL ROOT_PASSWORD DB GRAPH START SAMPLE_IDS(comma-separated)
 """
@@ -19,6 +21,7 @@ import sys
 
 from arangoasync import ArangoClient
 from arangoasync.auth import Auth
+from arangoasync.exceptions import DocumentInsertError, GraphCreateError, GraphPropertiesError
 
 
 async def scan(db, coll):
@@ -73,6 +76,28 @@ async def main(url, password, db_name, graph_name, start, sample_ids):
             async for k in cursor:
                 keys.append(k)
         print("TWO_HOP " + json.dumps(sorted(keys)))
+
+        refused = {}
+        try:
+            await db.create_graph("bad", edge_definitions=[{"collection": "x", "from": [], "to": ["y"]}])
+        except GraphCreateError as e:
+            refused["malformed"] = [e.http_code, e.error_code]
+        first = (await g.edge_definitions())[0]
+        from_c = first["from_vertex_collections"][0]
+        to_c = first["to_vertex_collections"][0]
+        try:
+            await g.insert_edge(ecols[0], {"_from": from_c + "/nope", "_to": to_c + "/nope"})
+        except DocumentInsertError as e:
+            refused["missing_vertex"] = [e.http_code, e.error_code]
+        try:
+            await g.insert_edge(ecols[0], {"_from": "elsewhere/1", "_to": to_c + "/x"})
+        except DocumentInsertError as e:
+            refused["foreign_collection"] = [e.http_code, e.error_code]
+        try:
+            await db.graph("no_such_graph").properties()
+        except GraphPropertiesError as e:
+            refused["no_graph"] = [e.http_code, e.error_code]
+        print("REFUSED " + json.dumps(refused))
     print("OK")
 
 
