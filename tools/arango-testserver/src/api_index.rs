@@ -3,8 +3,8 @@
 //!
 //! Creating an index whose definition matches an existing one answers the existing index with
 //! `isNewlyCreated: false` (200) instead of a new one (201), as ArangoDB does. Unique persistent
-//! indexes are enforced by the writes of the graph API ([`check_unique`]); the document API
-//! does not consult them.
+//! indexes are enforced on writes ([`check_unique`]): by the graph API, and around the
+//! document API by [`crate::unique`].
 
 use serde_json::{Map, Value, json};
 
@@ -274,11 +274,15 @@ fn all(st: &mut State, db: &str, coll: &str) -> Result<Vec<Map<String, Value>>, 
 }
 
 /// The attribute lists of the unique persistent indexes of a collection.
-pub(crate) fn unique_fields(st: &mut State, db: &str, coll: &str) -> Vec<(Vec<String>, bool)> {
-    let Ok(c) = st.coll(db, coll) else {
+pub(crate) fn unique_fields(st: &State, db: &str, coll: &str) -> Vec<(Vec<String>, bool)> {
+    let Some(id) = st
+        .dbs
+        .get(db)
+        .and_then(|d| d.collections.get(coll))
+        .map(|c| c.id)
+    else {
         return Vec::new();
     };
-    let id = c.id;
     st.catalog
         .indexes
         .get(&id)

@@ -28,7 +28,7 @@
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
 //! RETURN d|d.x` and the traversals of `traversal.rs`
 //! (`FOR v[, e[, p]] IN min..max OUTBOUND|INBOUND|ANY start GRAPH g|edgeColls ...`); views are
-//! metadata (no `SEARCH`); unique persistent indexes are enforced by graph API writes only;
+//! metadata (no `SEARCH`); of the indexes only unique persistent ones act on writes;
 //! collection schemas, computed values and key generators are kept and answered back but not
 //! applied to writes; async jobs run before their 202 is answered unless held back with
 //! [`TestServer::hold_async_jobs`].
@@ -48,6 +48,7 @@ mod catalog;
 mod service;
 mod state;
 mod traversal;
+mod unique;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -477,6 +477,7 @@ pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             crate::api_collection::collection(st, ctx)
         }
         Some("collection") => api_data::collection(st, ctx),
+        Some("document") if crate::unique::applies(st, ctx) => crate::unique::document(st, ctx),
         Some("document") => api_data::document(st, ctx),
         Some("cursor") => aql::cursor(st, ctx),
         Some("transaction") => api_admin::transaction(st, ctx),

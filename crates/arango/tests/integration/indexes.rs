@@ -1,7 +1,7 @@
 //! Indexes of every type: create (idempotent), list, get, delete, bad definitions, and the same
 //! collection read and changed by python-arango-async.
 
-use arango::{DbAuth, IndexDefinition, IndexInfo, VectorMetric};
+use arango::{DbAuth, Error, IndexDefinition, IndexInfo, VectorMetric};
 use serde_json::{Value, json};
 
 use crate::{cfg, client, pyref, root, server};
@@ -152,6 +152,7 @@ async fn indexes_of_every_type_round_trip_and_match_the_reference_client() {
         Value::Array(raw),
         "both clients read the same indexes"
     );
+    assert_eq!(pyref::tagged(&out, "UNIQUE"), json!([409, 1210]));
     let after = col.indexes().await.expect("list");
     assert!(by_name(&after, "f").is_none(), "python deleted f");
     let py_idx = by_name(&after, "py_idx").expect("python's index");
@@ -164,4 +165,99 @@ async fn indexes_of_every_type_round_trip_and_match_the_reference_client() {
     let e = col.delete_index(&py_idx.id).await.expect_err("gone");
     assert_eq!(e.error_num(), Some(1212));
     assert_eq!(col.indexes().await.expect("list").len(), defs.len());
+}
+
+#[tokio::test]
+async fn unique_indexes_hold_for_document_writes() {
+    let s = server(cfg()).await;
+    let c = client(&s);
+    let db = c
+        .db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("db");
+    let users = db.create_collection("users").await.expect("collection");
+    users
+        .ensure_index(
+            &IndexDefinition::persistent(["email"])
+                .unique(true)
+                .sparse(true),
+        )
+        .await
+        .expect("unique sparse");
+    users
+        .ensure_index(&IndexDefinition::persistent(["org", "no"]).unique(true))
+        .await
+        .expect("unique compound");
+    users
+        .insert(&json!({"_key": "a", "email": "a@x", "org": 1, "no": 1}))
+        .await
+        .expect("first");
+    let e = users
+        .insert(&json!({"_key": "b", "email": "a@x", "org": 1, "no": 2}))
+        .await
+        .expect_err("same email");
+    assert_eq!(
+        (e.http_code(), e.error_num()),
+        (Some(409), Some(1210)),
+        "{e}"
+    );
+    assert!(users.get("b").await.is_err(), "nothing was written");
+    let e = users
+        .insert(&json!({"_key": "b", "email": "b@x", "org": 1, "no": 1}))
+        .await
+        .expect_err("same (org, no)");
+    assert_eq!(e.error_num(), Some(1210));
+    // Sparse: documents without an email do not clash; the compound index is not sparse.
+    users
+        .insert(&json!({"_key": "c", "org": 2, "no": 1}))
+        .await
+        .expect("no email");
+    users
+        .insert(&json!({"_key": "d", "org": 2, "no": 2}))
+        .await
+        .expect("no email");
+    // Updates and replacements are checked too, and a refused one changes nothing.
+    let e = users
+        .update("c", &json!({"email": "a@x"}), None)
+        .await
+        .expect_err("update to a taken email");
+    assert_eq!(e.error_num(), Some(1210));
+    assert!(users.get("c").await.expect("c").get("email").is_none());
+    let e = users
+        .replace("d", &json!({"org": 2, "no": 1}), None)
+        .await
+        .expect_err("replace onto (2, 1)");
+    assert_eq!(e.error_num(), Some(1210));
+    assert_eq!(users.get("d").await.expect("d")["no"], 2);
+    users
+        .update("c", &json!({"email": "c@x"}), None)
+        .await
+        .expect("a free email");
+    // Batches: a clash fails only its slot.
+    let slots = users
+        .insert_many(&[
+            json!({"_key": "e", "email": "e@x", "org": 3, "no": 1}),
+            json!({"_key": "f", "email": "e@x", "org": 3, "no": 2}),
+            json!({"_key": "g", "email": "g@x", "org": 3, "no": 3}),
+        ])
+        .await
+        .expect("batch");
+    assert!(slots[0].is_ok() && slots[2].is_ok());
+    assert_eq!(
+        slots[1].as_ref().err().and_then(Error::error_num),
+        Some(1210)
+    );
+    // a, c, d, e, g.
+    assert_eq!(users.count().await.expect("count"), 5);
+    // Without the index the same write is fine.
+    let idx = users.indexes().await.expect("list");
+    let email = idx
+        .iter()
+        .find(|i| i.fields == [json!("email")])
+        .expect("email index");
+    users.delete_index(&email.id).await.expect("drop");
+    users
+        .insert(&json!({"_key": "h", "email": "a@x", "org": 9, "no": 9}))
+        .await
+        .expect("no longer unique");
 }

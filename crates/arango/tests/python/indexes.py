@@ -1,7 +1,8 @@
 """Index round trip with python-arango-async on a collection the Rust test prepared.
 
 Prints `LIST <json>`: the indexes as the reference client reads them. Then creates the
-persistent index `py_idx` (twice: the second answer must not be new), deletes the index named
+persistent index `py_idx` (twice: the second answer must not be new), meets it on a duplicate
+insert (`UNIQUE [status, errorNum]`), deletes the index named
 by DELETE_NAME, and prints `AFTER <json>`.
 
 Usage: indexes.py URL ROOT_PASSWORD DB COLLECTION DELETE_NAME
@@ -12,6 +13,7 @@ import sys
 
 from arangoasync import ArangoClient
 from arangoasync.auth import Auth
+from arangoasync.exceptions import DocumentInsertError
 
 
 def plain(idx):
@@ -28,6 +30,11 @@ async def main(url, password, db_name, coll, delete_name):
         assert first.is_newly_created is True, plain(first)
         assert again.is_newly_created is False, plain(again)
         assert again.id == first.id, (plain(first), plain(again))
+        await col.insert({"_key": "py1", "py": 1})
+        try:
+            await col.insert({"_key": "py2", "py": 1})
+        except DocumentInsertError as e:
+            print("UNIQUE " + json.dumps([e.http_code, e.error_code]))
         got = await col.get_index(first.numeric_id)
         assert got.name == "py_idx", plain(got)
         victim = [i for i in await col.indexes() if i.name == delete_name]
