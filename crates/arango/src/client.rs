@@ -265,6 +265,9 @@ pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
     pub(crate) url: String,
+    /// The `x-arango-async-id` header: the job id of an async request, or the mark of a
+    /// stored job result.
+    pub(crate) async_id: Option<String>,
 }
 
 /// The HTTP layer shared by all handles.
@@ -342,11 +345,17 @@ impl Transport {
             match rb.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
+                    let async_id = resp
+                        .headers()
+                        .get("x-arango-async-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     let body = resp.bytes().await.map_err(|e| transport_error(&url, &e))?;
                     return Ok(RawResponse {
                         status,
                         body: body.to_vec(),
                         url,
+                        async_id,
                     });
                 }
                 Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::conn::{Connection, Req, enc};
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
+use crate::job_slot::JobSlot;
 
 /// `GET /_api/version`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -64,6 +65,8 @@ pub struct DocumentMeta {
 pub struct Database {
     conn: Arc<Connection>,
     trx: Option<String>,
+    /// Set on the handles `AsyncDatabase` gives its closures.
+    job: Option<Arc<JobSlot>>,
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value> {
@@ -82,7 +85,24 @@ pub(crate) fn from_value<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> 
 
 impl Database {
     pub(crate) fn new(conn: Arc<Connection>) -> Self {
-        Database { conn, trx: None }
+        Database {
+            conn,
+            trx: None,
+            job: None,
+        }
+    }
+
+    /// The same database, with requests going through `slot` (async job submission).
+    pub(crate) fn with_job_slot(&self, slot: Arc<JobSlot>) -> Self {
+        Database {
+            conn: self.conn.clone(),
+            trx: self.trx.clone(),
+            job: Some(slot),
+        }
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     /// The database name.
@@ -113,6 +133,9 @@ impl Database {
     pub(crate) async fn call(&self, mut req: Req) -> Result<Value> {
         if let Some(t) = &self.trx {
             req = req.header("x-arango-trx-id", t)?;
+        }
+        if let Some(slot) = &self.job {
+            return slot.call(&self.conn, req).await;
         }
         self.conn.json(req).await
     }
@@ -233,6 +256,7 @@ impl Database {
             db: Database {
                 conn: self.conn.clone(),
                 trx: Some(id.clone()),
+                job: None,
             },
             id,
         })
@@ -335,6 +359,10 @@ impl Collection {
     /// The name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The database handle this collection belongs to.
+    pub fn database(&self) -> &Database {
+        &self.db
     }
     fn path(&self, sub: &str) -> String {
         format!("/_api/collection/{}{sub}", enc(&self.name))

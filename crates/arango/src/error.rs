@@ -46,6 +46,37 @@ pub enum RefreshError {
     Transport(String),
 }
 
+/// A problem with an async job (see `AsyncDatabase`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobError {
+    /// The server knows no job with this id (never created, already fetched or deleted).
+    #[error("async job {id} not found")]
+    NotFound {
+        /// The job id.
+        id: String,
+    },
+    /// The job is still pending: its result cannot be fetched yet.
+    #[error("async job {id} is not done")]
+    NotDone {
+        /// The job id.
+        id: String,
+    },
+    /// The closure given to `submit` made no request, so there is no job.
+    #[error("the async job closure made no request")]
+    NoRequest,
+    /// The closure given to `submit` tried a second request; a job is one request.
+    #[error("an async job is one request; the closure tried a second one")]
+    SecondRequest,
+    /// The server accepted the request as a job (what `submit` turns into an `AsyncJob`; only
+    /// seen if a closure keeps it from `submit`).
+    #[error("submitted as async job {id:?}")]
+    Submitted {
+        /// The job id (none for fire-and-forget requests).
+        id: Option<String>,
+    },
+}
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -109,6 +140,9 @@ pub enum Error {
     /// Invalid client settings.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// An async job problem.
+    #[error(transparent)]
+    Job(#[from] JobError),
     /// A credential or token problem reported by `dbauth`.
     #[error(transparent)]
     Auth(#[from] dbauth::Error),

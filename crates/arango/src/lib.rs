@@ -14,6 +14,11 @@
 //! * Databases, collections, documents (JSON or any serde type, `_rev` preconditions, batch
 //!   variants), AQL [`Cursor`]s holding one batch at a time (deleted on the server when
 //!   dropped early), stream [`Transaction`]s, users and permissions.
+//! * Edge collections and named graphs ([`Graph`]: definitions, orphans, vertices and edges
+//!   with the graph's validation; traversals through AQL), indexes of every type
+//!   ([`IndexDefinition`]), ArangoSearch views and analyzers, async jobs
+//!   ([`Database::begin_async_execution`], [`AsyncJob`]), collection settings
+//!   ([`CreateCollectionOptions`], [`CollectionConfig`]) and databases created with users.
 //! * Errors never contain a password, a token or the `Authorization` header.
 //!
 //! ```no_run
@@ -26,16 +31,31 @@
 //! # Ok(()) }
 //! ```
 
+mod analyzer;
 mod client;
+mod collection;
 mod conn;
 mod cursor;
 mod database;
 mod error;
+mod graph;
+mod index;
+mod job;
+mod job_slot;
+mod view;
 
+pub use analyzer::{AnalyzerFeature, AnalyzerInfo};
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
+pub use collection::{CollectionConfig, CreateCollectionOptions, DatabaseOptions, DatabaseUser};
 pub use cursor::Cursor;
 pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transaction, Version};
 pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
-pub use error::{Error, RefreshError, Result};
+pub use error::{Error, JobError, RefreshError, Result};
+pub use graph::{
+    CreateGraphOptions, Direction, EdgeDefinition, Graph, GraphDocOptions, GraphInfo, GraphWrite,
+};
+pub use index::{IndexDefinition, IndexInfo, VectorMetric};
+pub use job::{AsyncDatabase, AsyncJob, JobStatus};
+pub use view::ViewInfo;

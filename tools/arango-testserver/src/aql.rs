@@ -389,8 +389,10 @@ pub(crate) fn cursor(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                     .filter(|n| (1..=MAX_BATCH).contains(n))
                     .ok_or_else(|| ApiError::bad("batchSize must be between 1 and 100000"))?,
             };
-            let q = parse(qs, binds)?;
-            let rows = run(st, &ctx.db, &q)?;
+            let rows = match crate::traversal::try_run(st, &ctx.db, qs, binds) {
+                Some(rows) => rows?,
+                None => run(st, &ctx.db, &parse(qs, binds)?)?,
+            };
             let count = body
                 .get("count")
                 .and_then(Value::as_bool)

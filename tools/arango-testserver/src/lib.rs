@@ -1,9 +1,11 @@
 //! An in-memory stand-in for an ArangoDB server, for tests of clients.
 //!
 //! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_api/version`,
-//! `/_admin/server/availability`, databases, collections, documents (with `_rev`
-//! preconditions and batch variants), an AQL cursor subset, stream transactions, users and
-//! database permissions. Authentication follows ArangoDB: HTTP basic, user JWTs issued by
+//! `/_admin/server/availability`, databases, collections (with properties, rename, figures),
+//! documents (with `_rev` preconditions and batch variants), an AQL cursor subset with graph
+//! traversals, stream transactions, users and database permissions, indexes of every type,
+//! named graphs (`/_api/gharial`) and `/_api/edges`, ArangoSearch views and analyzers, and
+//! async jobs (`x-arango-async`, `/_api/job`). Authentication follows ArangoDB: HTTP basic, user JWTs issued by
 //! `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and superuser JWTs
 //! carrying a `server_id`. Errors come in ArangoDB's envelope
 //! `{"error":true,"errorNum":N,"errorMessage":"...","code":H}` and every response carries
@@ -24,14 +26,29 @@
 //! Limits: no persistence; transactions are not isolated (an abort restores the write
 //! collections to their state at begin); AQL is limited to
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
-//! RETURN d|d.x`.
+//! RETURN d|d.x` and the traversals of `traversal.rs`
+//! (`FOR v[, e[, p]] IN min..max OUTBOUND|INBOUND|ANY start GRAPH g|edgeColls ...`); views are
+//! metadata (no `SEARCH`); of the indexes only unique persistent ones act on writes;
+//! collection schemas, computed values and key generators are kept and answered back but not
+//! applied to writes; async jobs run before their 202 is answered unless held back with
+//! [`TestServer::hold_async_jobs`].
 
 mod api_admin;
+mod api_analyzer;
+mod api_collection;
 mod api_data;
+mod api_graph;
+mod api_graph_docs;
 mod api_hooks;
+mod api_index;
+mod api_jobs;
+mod api_view;
 mod aql;
+mod catalog;
 mod service;
 mod state;
+mod traversal;
+mod unique;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -233,6 +250,22 @@ impl TestServer {
     /// The most server-side cursors that were open at the same time.
     pub fn max_live_cursors(&self) -> usize {
         lock(&self.state).max_live_cursors
+    }
+
+    /// While `hold` is true, requests sent with `x-arango-async: store` stay pending (their job
+    /// status is 204 and they can be cancelled) instead of running at once; setting it back to
+    /// false runs the held jobs, oldest first.
+    pub fn hold_async_jobs(&self, hold: bool) {
+        let mut st = lock(&self.state);
+        st.catalog.hold_jobs = hold;
+        if !hold {
+            api_jobs::release(&mut st, service::dispatch);
+        }
+    }
+
+    /// Number of async jobs the stand-in keeps (pending, or done and not yet fetched).
+    pub fn async_jobs(&self) -> usize {
+        lock(&self.state).catalog.jobs.len()
     }
 
     /// The fingerprint the log records for a bearer token.

@@ -452,8 +452,16 @@ fn route(
             _ => return Err(ApiError::new(404, 1655, "transaction not found")),
         }
     }
+    if matches!(ctx.header("x-arango-async"), Some("true" | "store")) {
+        return crate::api_jobs::submit(st, ctx, dispatch);
+    }
+    dispatch(st, &ctx)
+}
+
+/// Routes an authenticated request to its handler; async jobs run through here too.
+pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
     if ctx.seg(0) == Some("_admin") && ctx.seg(1) == Some("testserver") {
-        return api_hooks::hook(st, &ctx);
+        return api_hooks::hook(st, ctx);
     }
     if ctx.seg(0) != Some("_api") {
         return Err(ApiError::not_found_path());
@@ -463,13 +471,23 @@ fn route(
             200,
             json!({"server": "arango", "version": "3.12.4", "license": "community"}),
         )),
-        Some("database") => api_admin::database(st, &ctx),
-        Some("user") => api_admin::user(st, &ctx),
-        Some("collection") => api_data::collection(st, &ctx),
-        Some("document") => api_data::document(st, &ctx),
-        Some("cursor") => aql::cursor(st, &ctx),
-        Some("transaction") => api_admin::transaction(st, &ctx),
-        Some("tasks") => api_admin::tasks(st, &ctx),
+        Some("database") => api_admin::database(st, ctx),
+        Some("user") => api_admin::user(st, ctx),
+        Some("collection") if crate::api_collection::handles(ctx) => {
+            crate::api_collection::collection(st, ctx)
+        }
+        Some("collection") => api_data::collection(st, ctx),
+        Some("document") if crate::unique::applies(st, ctx) => crate::unique::document(st, ctx),
+        Some("document") => api_data::document(st, ctx),
+        Some("cursor") => aql::cursor(st, ctx),
+        Some("transaction") => api_admin::transaction(st, ctx),
+        Some("tasks") => api_admin::tasks(st, ctx),
+        Some("index") => crate::api_index::index(st, ctx),
+        Some("gharial") => crate::api_graph::gharial(st, ctx),
+        Some("edges") => crate::api_graph_docs::edges(st, ctx),
+        Some("job") => crate::api_jobs::job(st, ctx),
+        Some("view") => crate::api_view::view(st, ctx),
+        Some("analyzer") => crate::api_analyzer::analyzer(st, ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

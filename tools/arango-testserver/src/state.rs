@@ -198,6 +198,8 @@ pub(crate) struct State {
     pub(crate) max_live_cursors: usize,
     /// Seconds added to the system clock for token times (simulates clock skew).
     pub(crate) clock_offset: i64,
+    /// Indexes, graphs, views, analyzers, async jobs.
+    pub(crate) catalog: crate::catalog::Catalog,
 }
 
 impl State {
@@ -225,6 +227,7 @@ impl State {
             log: Vec::new(),
             max_live_cursors: 0,
             clock_offset: 0,
+            catalog: crate::catalog::Catalog::default(),
         }
     }
 

@@ -2,12 +2,19 @@
 //! binary for the whole crate; each module covers one area.
 
 mod auth;
+mod collections;
 mod cursor;
 mod data;
+mod graphs;
+mod indexes;
+mod jobs;
+mod pyref;
 mod refresh;
 mod send_futures;
+mod send_futures_coverage;
 mod transport;
 mod trx_users;
+mod views;
 
 use arango::{ArangoClient, Auth, Error};
 use arango_testserver::{Config, LogEntry, LoggedAuth, TestServer};

@@ -2,4 +2,5 @@
 //! (`http`), and python-arango-async driving it (`python`). One test binary.
 
 mod http;
+mod http_catalog;
 mod python;
