@@ -36,6 +36,7 @@ pub mod concurrent;
 mod connection;
 mod control;
 pub mod error;
+pub mod mapper;
 pub mod metadata;
 pub mod metrics;
 mod paging;
@@ -51,7 +52,9 @@ mod tracing_info;
 
 pub use cluster::{Cluster, ClusterBuilder};
 pub use connection::TlsConfig;
-pub use cql_derive::{DeserializeRow, DeserializeValue, SerializeRow, SerializeValue};
+pub use cql_derive::{
+    DeserializeRow, DeserializeValue, Model, SerializeRow, SerializeValue, UserType,
+};
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};

@@ -234,6 +234,13 @@ impl Session {
         self.inner.version
     }
 
+    /// A weak handle that identifies this session and its clones (for per-session caches
+    /// that must not keep the session alive).
+    pub(crate) fn identity(&self) -> std::sync::Weak<dyn std::any::Any + Send + Sync> {
+        let strong: Arc<dyn std::any::Any + Send + Sync> = self.inner.clone();
+        Arc::downgrade(&strong)
+    }
+
     /// The keyspace in use, if any.
     pub fn keyspace(&self) -> Option<String> {
         self.inner

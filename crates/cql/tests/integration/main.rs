@@ -15,6 +15,7 @@ mod derive;
 mod fake_node;
 mod fake_server;
 mod lifecycle;
+mod mapper;
 mod paging;
 mod policies_real;
 mod proxy;
