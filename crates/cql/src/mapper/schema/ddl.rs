@@ -133,13 +133,10 @@ pub(crate) fn create_type(u: &UserTypeDef, ks: &str) -> String {
     )
 }
 
-/// A user type field's type: collections in a user type are frozen.
+/// A user type field's type, as a column's (a collection field is not frozen: the type is
+/// frozen where it is used).
 pub(crate) fn field_type(t: TypeDesc) -> String {
-    let s = t.to_cql();
-    match t {
-        TypeDesc::List(_) | TypeDesc::Set(_) | TypeDesc::Map(..) => format!("frozen<{s}>"),
-        _ => s,
-    }
+    t.to_cql()
 }
 
 /// `CREATE MATERIALIZED VIEW IF NOT EXISTS ks.v AS SELECT ... FROM ks.base WHERE ...

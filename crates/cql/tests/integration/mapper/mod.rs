@@ -2,6 +2,7 @@
 //! LWT, batches, the typed stream over all pages, counters, schema management, and the
 //! cross-check with the reference cqlengine.
 
+mod cross_check;
 mod models;
 mod queries;
 mod schema;
