@@ -31,6 +31,7 @@ mod common;
 mod de_row;
 mod model;
 mod model_attrs;
+mod polymorphic;
 mod ser_row;
 mod udt;
 mod user_type;
@@ -81,6 +82,13 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(UserType, attributes(cql))]
 pub fn derive_user_type(input: TokenStream) -> TokenStream {
     run(input, user_type::expand)
+}
+
+/// Derives `cql::mapper::Model` and `DeserializeRow` for an enum of the variant models of a
+/// polymorphic table: each row is read as the variant its discriminator names.
+#[proc_macro_derive(Polymorphic)]
+pub fn derive_polymorphic(input: TokenStream) -> TokenStream {
+    run(input, polymorphic::expand)
 }
 
 #[cfg(test)]

@@ -118,6 +118,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     options: &[#((#opt_names, #opt_values)),*],
                     discriminator: #discriminator,
                     view: #view,
+                    polymorphic: ::std::option::Option::None,
             };
 
             fn bind_column(

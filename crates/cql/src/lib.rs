@@ -53,7 +53,7 @@ mod tracing_info;
 pub use cluster::{Cluster, ClusterBuilder};
 pub use connection::TlsConfig;
 pub use cql_derive::{
-    DeserializeRow, DeserializeValue, Model, SerializeRow, SerializeValue, UserType,
+    DeserializeRow, DeserializeValue, Model, Polymorphic, SerializeRow, SerializeValue, UserType,
 };
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;

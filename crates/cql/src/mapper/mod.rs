@@ -40,6 +40,8 @@ mod exec;
 mod ext;
 mod model;
 mod options;
+#[doc(hidden)]
+pub mod polymorphic;
 mod query;
 mod read;
 pub mod schema;

@@ -69,6 +69,9 @@ pub struct TableDef {
     pub discriminator: Option<(&'static str, &'static str)>,
     /// For a materialized view model: its base table and `WHERE` clause.
     pub view: Option<ViewDef>,
+    /// For the enum of a polymorphic table's variants: the discriminator column (rows are
+    /// read with `SELECT *` and each as its variant).
+    pub polymorphic: Option<&'static str>,
 }
 
 /// The definition of a materialized view model.

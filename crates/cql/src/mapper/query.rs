@@ -133,6 +133,7 @@ impl<M: Model> Query<M> {
         let mut binds = Vec::new();
         let head = match what {
             Selection::Count => "SELECT COUNT(*)".to_owned(),
+            Selection::Columns { .. } if def.polymorphic.is_some() => "SELECT *".to_owned(),
             Selection::Columns { columns, distinct } => {
                 if distinct {
                     for c in columns {

@@ -27,6 +27,20 @@ pub(crate) struct Statement<'a> {
     pub(crate) conditional: bool,
 }
 
+/// Writes go through the variant models of a polymorphic table, not its enum.
+fn writable<M: Model>() -> Result<(), Error> {
+    if M::TABLE.polymorphic.is_some() {
+        return Err(invalid::<M>(format!(
+            "{} is written through its variant models",
+            M::TABLE.rust_name
+        )));
+    }
+    if M::TABLE.view.is_some() {
+        return Err(invalid::<M>("a materialized view is not written to"));
+    }
+    Ok(())
+}
+
 fn invalid<M: Model>(reason: impl Into<String>) -> Error {
     Error::InvalidWrite {
         table: M::TABLE.name,
@@ -154,13 +168,11 @@ impl<'a, M: Model> Insert<'a, M> {
 
     pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
         let def = M::TABLE;
+        writable::<M>()?;
         if def.is_counter() {
             return Err(invalid::<M>(
                 "a counter table takes no INSERT; update its counters with incr/decr",
             ));
-        }
-        if def.view.is_some() {
-            return Err(invalid::<M>("a materialized view is not written to"));
         }
         let mut names: Vec<String> = (0..def.columns.len())
             .map(|i| cql_text::column(def, i))
@@ -297,6 +309,7 @@ impl<'a, M: Model> Update<'a, M> {
 
     pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
         let def = M::TABLE;
+        writable::<M>()?;
         if self.assignments.is_empty() {
             return Err(invalid::<M>("an update needs at least one assignment"));
         }
@@ -440,6 +453,7 @@ impl<'a, M: Model> Delete<'a, M> {
 
     pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
         let def = M::TABLE;
+        writable::<M>()?;
         for i in &self.columns {
             let c = &def.columns[*i];
             if matches!(c.role, Role::PartitionKey | Role::Clustering(_)) {

@@ -7,6 +7,7 @@ mod models;
 mod queries;
 mod schema;
 mod stream;
+mod variants;
 mod writes;
 
 use cql::Session;
