@@ -81,6 +81,8 @@ pub struct Filter<M> {
     pub(crate) target: Target,
     pub(crate) op: Op,
     pub(crate) value: Bind,
+    /// A CQL function the value goes through (`maxTimeuuid(?)`), if any.
+    pub(crate) function: Option<&'static str>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -90,6 +92,7 @@ impl<M> Clone for Filter<M> {
             target: self.target,
             op: self.op,
             value: self.value.clone(),
+            function: self.function,
             _m: PhantomData,
         }
     }
@@ -113,8 +116,57 @@ impl<M> Filter<M> {
             target,
             op,
             value,
+            function: None,
             _m: PhantomData,
         }
+    }
+}
+
+/// A timeuuid bound computed by the server from a timestamp: `minTimeuuid(t)` (the least
+/// timeuuid of that millisecond) or `maxTimeuuid(t)` (the greatest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeuuidBound {
+    /// `minTimeuuid(t)`
+    Min(cql_protocol::types::CqlTimestamp),
+    /// `maxTimeuuid(t)`
+    Max(cql_protocol::types::CqlTimestamp),
+}
+
+/// `minTimeuuid(t)`.
+pub fn min_timeuuid(t: cql_protocol::types::CqlTimestamp) -> TimeuuidBound {
+    TimeuuidBound::Min(t)
+}
+
+/// `maxTimeuuid(t)`.
+pub fn max_timeuuid(t: cql_protocol::types::CqlTimestamp) -> TimeuuidBound {
+    TimeuuidBound::Max(t)
+}
+
+impl<M: Model, F> Column<M, uuid::Uuid, F> {
+    fn bound(self, op: Op, b: TimeuuidBound) -> Filter<M> {
+        let (function, t) = match b {
+            TimeuuidBound::Min(t) => ("minTimeuuid", t),
+            TimeuuidBound::Max(t) => ("maxTimeuuid", t),
+        };
+        let mut f = Filter::new(Target::Column(self.index), op, Bind::value(t));
+        f.function = Some(function);
+        f
+    }
+    /// `column < minTimeuuid(t)` / `maxTimeuuid(t)` (a timeuuid column).
+    pub fn lt_bound(self, b: TimeuuidBound) -> Filter<M> {
+        self.bound(Op::Lt, b)
+    }
+    /// `column <= ...Timeuuid(t)`
+    pub fn le_bound(self, b: TimeuuidBound) -> Filter<M> {
+        self.bound(Op::Le, b)
+    }
+    /// `column > ...Timeuuid(t)`
+    pub fn gt_bound(self, b: TimeuuidBound) -> Filter<M> {
+        self.bound(Op::Gt, b)
+    }
+    /// `column >= ...Timeuuid(t)`
+    pub fn ge_bound(self, b: TimeuuidBound) -> Filter<M> {
+        self.bound(Op::Ge, b)
     }
 }
 

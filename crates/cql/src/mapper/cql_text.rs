@@ -56,7 +56,10 @@ pub(crate) fn relations<M: Model>(
             Target::Column(i) => column(def, i),
             Target::Token => token_of(def),
         };
-        parts.push(format!("{lhs} {} ?", f.op.cql()));
+        match f.function {
+            Some(func) => parts.push(format!("{lhs} {} {func}(?)", f.op.cql())),
+            None => parts.push(format!("{lhs} {} ?", f.op.cql())),
+        }
         binds.push(f.value.clone());
     }
     if discriminator {

@@ -52,7 +52,10 @@ mod write;
 
 pub use batch::{Batch, BatchEntry, BatchWrite};
 pub use cache::cached_statements;
-pub use column::{Assignment, Column, ColumnValue, Filter, Op, OrderBy, TokenRef, token};
+pub use column::{
+    Assignment, Column, ColumnValue, Filter, Op, OrderBy, TimeuuidBound, TokenRef, max_timeuuid,
+    min_timeuuid, token,
+};
 pub use error::{Error, WriteError};
 pub use ext::ModelExt;
 pub use model::{ColumnDef, Model, Order, Role, TableDef, UserType, UserTypeDef, ViewDef};

@@ -93,6 +93,8 @@ impl<P: Model> Query<P> {
         if V::TABLE.name != P::TABLE.name {
             return None;
         }
-        Some(self.filter(Filter::new(target, f.op, f.value)))
+        let mut g = Filter::new(target, f.op, f.value);
+        g.function = f.function;
+        Some(self.filter(g))
     }
 }

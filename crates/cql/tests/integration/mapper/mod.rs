@@ -4,6 +4,7 @@
 
 mod cross_check;
 mod models;
+mod options;
 mod queries;
 mod schema;
 mod stream;
