@@ -64,3 +64,7 @@ pub use read::{Columns, Projection};
 pub use schema::{Plan, SchemaManager};
 pub use types::{CqlType, TypeDesc};
 pub use write::{Delete, Insert, Update};
+
+#[cfg(test)]
+#[path = "mapper_tests.rs"]
+mod tests;

@@ -2,8 +2,8 @@
 //! the mapper changes the schema unless the application makes a [`SchemaManager`] with
 //! [`SchemaManager::opt_in`]. Every change waits for schema agreement.
 
-mod ddl;
-mod plan;
+pub(crate) mod ddl;
+pub(crate) mod plan;
 
 use std::time::Duration;
 
