@@ -66,7 +66,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const TYPE: &'static #m::UserTypeDef = &#m::UserTypeDef {
                 name: #type_name,
                 keyspace: #keyspace,
-                fields: &[#( (#names, <#tys as #m::CqlType>::cql_type as fn() -> #m::TypeDesc) ),*],
+                fields: &[#( (#names, <#tys as #m::CqlType>::cql_type as #m::TypeFn) ),*],
             };
         }
 

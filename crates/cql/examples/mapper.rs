@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     blog()
         .filter(Post::PUBLISHED.eq(1))
         .update()
-        .set(Post::TAGS.add(["welcome".to_owned()].into()))
+        .set(Post::TAGS.add_all(["welcome".to_owned()].into()))
         .execute(&session)
         .await?;
 
@@ -145,7 +145,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         likes: 0,
     };
     Batch::counter()
-        .add(like.update().set(Likes::LIKES.incr(2)))
+        .push(like.update().set(Likes::LIKES.incr(2)))
         .execute(&session)
         .await?;
     let likes = Likes::objects()

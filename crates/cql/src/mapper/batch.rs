@@ -97,7 +97,7 @@ impl<'a> Batch<'a> {
     /// Adds a write (an [`Insert`], [`Update`] or [`Delete`]); its own keyspace, TTL,
     /// timestamp and condition apply, its consistency and timeout do not (the batch's do).
     #[must_use]
-    pub fn add(mut self, w: impl BatchWrite<'a> + Send + Sync + 'a) -> Self {
+    pub fn push(mut self, w: impl BatchWrite<'a> + Send + Sync + 'a) -> Self {
         self.entries.push(Box::new(w));
         self
     }

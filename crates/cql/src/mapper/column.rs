@@ -13,8 +13,11 @@ use super::value::Bind;
 /// `F` (the field type).
 pub struct Column<M, T, F = T> {
     index: usize,
-    _p: PhantomData<fn() -> (M, T, F)>,
+    _p: Marker<M, T, F>,
 }
+
+/// Ties a column reference to its model and types without holding any.
+type Marker<M, T, F> = PhantomData<fn() -> (M, T, F)>;
 
 impl<M, T, F> Clone for Column<M, T, F> {
     fn clone(&self) -> Self {
@@ -388,7 +391,7 @@ macro_rules! set_ops {
                 Filter::new(Target::Column(self.index), Op::Contains, Bind::value(e.into()))
             }
             /// `SET set = set + elements`
-            pub fn add(self, elements: $set<E $(, $s)?>) -> Assignment<M> {
+            pub fn add_all(self, elements: $set<E $(, $s)?>) -> Assignment<M> {
                 Assignment::new(self.index, AssignKind::Add, vec![Bind::value(elements)])
             }
             /// `SET set = set - elements`

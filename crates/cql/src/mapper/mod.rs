@@ -58,7 +58,7 @@ pub use column::{
 };
 pub use error::{Error, WriteError};
 pub use ext::ModelExt;
-pub use model::{ColumnDef, Model, Order, Role, TableDef, UserType, UserTypeDef, ViewDef};
+pub use model::{ColumnDef, Model, Order, Role, TableDef, TypeFn, UserType, UserTypeDef, ViewDef};
 pub use query::Query;
 pub use read::{Columns, Projection};
 pub use schema::{Plan, SchemaManager};

@@ -154,6 +154,9 @@ impl TableDef {
     }
 }
 
+/// How a model names a CQL type: a function, so that descriptions can refer to each other.
+pub type TypeFn = fn() -> TypeDesc;
+
 /// A struct mapped to a user-defined type; derive it with `#[derive(cql::UserType)]`.
 pub trait UserType {
     /// The type.
@@ -168,5 +171,5 @@ pub struct UserTypeDef {
     /// Its keyspace, else the model's.
     pub keyspace: Option<&'static str>,
     /// Field names and types, in order.
-    pub fields: &'static [(&'static str, fn() -> TypeDesc)],
+    pub fields: &'static [(&'static str, TypeFn)],
 }

@@ -263,7 +263,7 @@ impl<'a, M: Model> Update<'a, M> {
         self
     }
 
-    /// Adds an assignment: `User::NAME.set(..)`, `User::TAGS.add(..)`, `User::HITS.incr(1)`...
+    /// Adds an assignment: `User::NAME.set(..)`, `User::TAGS.add_all(..)`, `User::HITS.incr(1)`...
     #[must_use]
     pub fn set(mut self, a: Assignment<M>) -> Self {
         self.assignments.push(a);

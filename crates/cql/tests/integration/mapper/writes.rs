@@ -58,7 +58,7 @@ async fn updates_collections_and_deletes() {
         by_id()
             .update()
             .set(Account::LOG.append(vec!["b".into(), "c".into()]))
-            .set(Account::TAGS.add(["x".to_owned(), "y".to_owned()].into()))
+            .set(Account::TAGS.add_all(["x".to_owned(), "y".to_owned()].into()))
             .set(Account::ATTRS.put("k1", "v1"))
             .execute(&s)
             .await
@@ -296,8 +296,8 @@ async fn a_logged_batch_applies_all_or_nothing() {
         sync::<Account>(&s).await;
         let (a, b) = (account(1, "a"), account(2, "b"));
         Batch::logged()
-            .add(a.insert())
-            .add(b.insert())
+            .push(a.insert())
+            .push(b.insert())
             .execute(&s)
             .await
             .expect("batch");
@@ -314,9 +314,9 @@ async fn a_logged_batch_applies_all_or_nothing() {
             .set(Account::NAME.set("changed"));
         let bad = account(4, "d");
         let r = Batch::logged()
-            .add(c.insert())
-            .add(upd)
-            .add(bad.insert().ttl(Duration::from_secs(30 * 365 * 24 * 3600)))
+            .push(c.insert())
+            .push(upd)
+            .push(bad.insert().ttl(Duration::from_secs(30 * 365 * 24 * 3600)))
             .execute(&s)
             .await;
         assert!(matches!(r, Err(Error::Driver(_))), "{v:?}: {r:?}");
@@ -325,14 +325,14 @@ async fn a_logged_batch_applies_all_or_nothing() {
 
         // A conditional batch (one partition) that does not apply: none of it.
         let r = Batch::logged()
-            .add(
+            .push(
                 Account::objects()
                     .filter(Account::ID.eq(1))
                     .update()
                     .set(Account::NAME.set("z"))
                     .iff(Account::NAME.eq("nope")),
             )
-            .add(
+            .push(
                 Account::objects()
                     .filter(Account::ID.eq(1))
                     .update()
@@ -443,7 +443,7 @@ async fn counters_add_up_under_16_concurrent_writers() {
             "{r:?}"
         );
         Batch::counter()
-            .add(h.update().set(Hits::HITS.incr(10)))
+            .push(h.update().set(Hits::HITS.incr(10)))
             .execute(&s)
             .await
             .expect("counter batch");
