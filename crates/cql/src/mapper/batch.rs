@@ -21,6 +21,7 @@ pub trait BatchWrite<'a> {
 #[doc(hidden)]
 pub struct BatchEntry<'a> {
     st: Statement<'a>,
+    table: &'static str,
 }
 
 fn entry<'a, M: Model>(
@@ -29,7 +30,10 @@ fn entry<'a, M: Model>(
     st: impl FnOnce(&str) -> Result<Statement<'a>, Error>,
 ) -> Result<BatchEntry<'a>, Error> {
     let ks = cql_text::keyspace(M::TABLE, opts.keyspace.as_deref(), session)?;
-    Ok(BatchEntry { st: st(&ks)? })
+    Ok(BatchEntry {
+        st: st(&ks)?,
+        table: M::TABLE.name,
+    })
 }
 
 impl<'a, M: Model> BatchWrite<'a> for Insert<'a, M> {
@@ -127,7 +131,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Sends the batch. A conditional batch whose conditions do not all hold is
-    /// [`Error::NotApplied`] (nothing of it is applied).
+    /// [`Error::NotApplied`] naming the first write's table (nothing of it is applied).
     pub async fn execute(&self, session: &Session) -> Result<(), Error> {
         let mut b = BatchStatement::with_capacity(self.kind, self.entries.len());
         if let Some(c) = self.opts.consistency {
@@ -139,7 +143,7 @@ impl<'a> Batch<'a> {
         let mut conditional = false;
         let mut table = "";
         for e in &self.entries {
-            let BatchEntry { st } = e.batch_statement(session)?;
+            let BatchEntry { st, table: t } = e.batch_statement(session)?;
             conditional |= st.conditional;
             let p = cache::prepare(session, &st.cql).await?;
             b.add_prepared(
@@ -150,7 +154,7 @@ impl<'a> Batch<'a> {
                 },
             )?;
             if table.is_empty() {
-                table = "batch";
+                table = t;
             }
         }
         let r = session.batch(&b).await?;

@@ -210,3 +210,79 @@ async fn for_keyspaces(m: &SchemaManager) {
         .expect("create nts");
     m.drop_keyspace(&name).await.expect("drop nts");
 }
+
+mod types_v1 {
+    #[derive(Debug, Clone, PartialEq, cql::UserType)]
+    #[cql(name = "point")]
+    pub(crate) struct Point {
+        pub(crate) x: i32,
+        pub(crate) y: i32,
+    }
+}
+
+mod types_v2 {
+    #[derive(Debug, Clone, PartialEq, cql::UserType)]
+    #[cql(name = "point")]
+    pub(crate) struct Point {
+        pub(crate) x: i32,
+        pub(crate) y: i32,
+        pub(crate) label: Option<Vec<String>>,
+    }
+}
+
+mod types_bad {
+    #[derive(Debug, Clone, PartialEq, cql::UserType)]
+    #[cql(name = "point")]
+    pub(crate) struct Point {
+        pub(crate) x: String,
+        pub(crate) y: i32,
+    }
+}
+
+#[tokio::test]
+async fn sync_type_creates_adds_fields_and_refuses_retypes() {
+    let (s, ks) = setup(cql::ProtocolVersion::V5, "mapper_types_sync").await;
+    let m = SchemaManager::opt_in(&s);
+    let fields = |meta: &cql::metadata::ClusterMetadata| -> Vec<(String, String)> {
+        meta.keyspaces()[&ks].user_types["point"]
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.type_text.clone()))
+            .collect()
+    };
+    m.sync_type::<types_v1::Point>(&ks).await.expect("create");
+    let meta = s.refresh_metadata().await.expect("meta");
+    assert_eq!(
+        fields(&meta),
+        vec![("x".into(), "int".into()), ("y".into(), "int".into())]
+    );
+    m.sync_type::<types_v2::Point>(&ks)
+        .await
+        .expect("add a field");
+    let meta = s.refresh_metadata().await.expect("meta");
+    assert_eq!(
+        fields(&meta).last(),
+        Some(&("label".to_owned(), "list<text>".to_owned()))
+    );
+    let r = m.sync_type::<types_bad::Point>(&ks).await;
+    match r {
+        Err(Error::Incompatible { differences, .. }) => {
+            assert_eq!(differences.len(), 1, "{differences:?}");
+            let d = &differences[0];
+            assert!(
+                d.contains("field x") && d.contains("text") && d.contains("int"),
+                "{d}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let meta = s.refresh_metadata().await.expect("meta");
+    assert_eq!(
+        fields(&meta)[0],
+        ("x".to_owned(), "int".to_owned()),
+        "nothing changed"
+    );
+    m.drop_type::<types_v2::Point>(&ks).await.expect("drop");
+    let meta = s.refresh_metadata().await.expect("meta");
+    assert!(!meta.keyspaces()[&ks].user_types.contains_key("point"));
+}
