@@ -439,3 +439,75 @@ impl AllTypes {
         }
     }
 }
+
+#[tokio::test]
+async fn contains_and_contains_key_on_collections() {
+    use super::models::Account;
+    let (s, _ks) = setup(cql::ProtocolVersion::V4, "mapper_contains").await;
+    sync::<Account>(&s).await;
+    for (id, tags, log, key) in [
+        (1, ["a", "b"], ["x"], "k1"),
+        (2, ["b", "c"], ["y"], "k2"),
+        (3, ["c", "d"], ["x"], "k1"),
+    ] {
+        Account {
+            id,
+            name: format!("n{id}"),
+            balance: Some(i64::from(id)),
+            tags: Some(tags.iter().map(|t| (*t).to_owned()).collect()),
+            log: Some(log.iter().map(|t| (*t).to_owned()).collect()),
+            attrs: Some([(key.to_owned(), format!("v{id}"))].into()),
+        }
+        .insert()
+        .execute(&s)
+        .await
+        .expect("insert");
+    }
+    let ids = |q: cql::mapper::Query<Account>| {
+        let s = s.clone();
+        async move {
+            let mut v: Vec<i32> = q
+                .allow_filtering()
+                .all(&s)
+                .await
+                .expect("query")
+                .try_collect()
+                .await
+                .expect("rows")
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            v.sort_unstable();
+            v
+        }
+    };
+    assert_eq!(
+        ids(Account::objects().filter(Account::TAGS.contains("b"))).await,
+        vec![1, 2]
+    );
+    assert_eq!(
+        ids(Account::objects().filter(Account::LOG.contains("x"))).await,
+        vec![1, 3]
+    );
+    assert_eq!(
+        ids(Account::objects().filter(Account::ATTRS.contains_key("k1"))).await,
+        vec![1, 3]
+    );
+    assert_eq!(
+        ids(Account::objects().filter(Account::ATTRS.contains_value("v2"))).await,
+        vec![2]
+    );
+    assert_eq!(
+        ids(Account::objects().filter(Account::BALANCE.le(2_i64))).await,
+        vec![1, 2]
+    );
+    // Without allow_filtering (no index on the collection): refused before sending.
+    let r = Account::objects()
+        .filter(Account::TAGS.contains("b"))
+        .count(&s)
+        .await;
+    assert!(
+        matches!(&r, Err(Error::InvalidFilter { column, .. }) if column == "tags"),
+        "{r:?}"
+    );
+}

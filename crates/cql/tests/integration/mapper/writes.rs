@@ -340,7 +340,10 @@ async fn a_logged_batch_applies_all_or_nothing() {
             )
             .execute(&s)
             .await;
-        assert!(matches!(r, Err(Error::NotApplied { table: "accounts" })), "{r:?}");
+        assert!(
+            matches!(r, Err(Error::NotApplied { table: "accounts" })),
+            "{r:?}"
+        );
         assert_eq!(get(&s, 1).await.expect("row").balance, Some(100));
     }
 }
