@@ -213,6 +213,14 @@ pub(crate) fn model_fields(input: &DeriveInput) -> syn::Result<Vec<ModelField>> 
                 "a skipped field is not a column",
             ));
         }
+        if matches!(m.role, Role::Partition | Role::Clustering { .. })
+            && option_inner(&m.ty).is_some()
+        {
+            return Err(syn::Error::new_spanned(
+                &m.ident,
+                "a key column always has a value: its field cannot be an Option",
+            ));
+        }
         if m.counter && m.cql_type.is_some() {
             return Err(syn::Error::new_spanned(
                 &m.ident,

@@ -72,6 +72,10 @@ fn refused_models_say_why() {
         struct T { #[cql(partition_key)] a: i32 }
     };
     assert!(err(&half_poly).contains("variant"));
+    let optional_key: DeriveInput = parse_quote! {
+        struct T { #[cql(partition_key)] a: Option<i32> }
+    };
+    assert!(err(&optional_key).contains("cannot be an Option"));
 }
 
 #[test]

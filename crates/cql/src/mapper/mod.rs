@@ -58,11 +58,11 @@ pub use column::{
 };
 pub use error::{Error, WriteError};
 pub use ext::ModelExt;
-pub use model::{ColumnDef, Model, Order, Role, TableDef, TypeFn, UserType, UserTypeDef, ViewDef};
+pub use model::{ColumnDef, Model, Order, Role, TableDef, ViewDef};
 pub use query::Query;
 pub use read::{Columns, Projection};
 pub use schema::{Plan, SchemaManager};
-pub use types::{CqlType, TypeDesc};
+pub use types::{CqlType, TypeDesc, TypeFn, UserType, UserTypeDef};
 pub use write::{Delete, Insert, Update};
 
 #[cfg(test)]

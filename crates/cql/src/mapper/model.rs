@@ -5,7 +5,7 @@ use cql_protocol::deserialize::DeserializeRow;
 use cql_protocol::serialize::{RowWriter, SerializeError};
 use cql_protocol::types::ColumnType;
 
-use super::types::TypeDesc;
+use super::types::TypeFn;
 
 /// A struct mapped to a table; derive it with `#[derive(cql::Model)]`.
 pub trait Model: for<'f> DeserializeRow<'f> + Send + Sync + Sized + 'static {
@@ -123,7 +123,7 @@ pub struct ColumnDef {
     /// `#[cql(default)]`: reading without this column gives `Default::default()`.
     pub default: bool,
     /// Its CQL type.
-    pub cql_type: fn() -> TypeDesc,
+    pub cql_type: TypeFn,
 }
 
 impl TableDef {
@@ -152,24 +152,4 @@ impl TableDef {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
-}
-
-/// How a model names a CQL type: a function, so that descriptions can refer to each other.
-pub type TypeFn = fn() -> TypeDesc;
-
-/// A struct mapped to a user-defined type; derive it with `#[derive(cql::UserType)]`.
-pub trait UserType {
-    /// The type.
-    const TYPE: &'static UserTypeDef;
-}
-
-/// A user-defined type as the mapper creates it.
-#[derive(Debug)]
-pub struct UserTypeDef {
-    /// The type name (`#[cql(name = "..")]`, else the Rust name in snake case).
-    pub name: &'static str,
-    /// Its keyspace, else the model's.
-    pub keyspace: Option<&'static str>,
-    /// Field names and types, in order.
-    pub fields: &'static [(&'static str, TypeFn)],
 }

@@ -7,7 +7,25 @@ use std::net::IpAddr;
 use cql_protocol::types::{CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimestamp, CqlVarint};
 use uuid::Uuid;
 
-use super::model::UserTypeDef;
+/// How a model names a CQL type: a function, so that descriptions can refer to each other.
+pub type TypeFn = fn() -> TypeDesc;
+
+/// A struct mapped to a user-defined type; derive it with `#[derive(cql::UserType)]`.
+pub trait UserType {
+    /// The type.
+    const TYPE: &'static UserTypeDef;
+}
+
+/// A user-defined type as the mapper creates it.
+#[derive(Debug)]
+pub struct UserTypeDef {
+    /// The type name (`#[cql(name = "..")]`, else the Rust name in snake case).
+    pub name: &'static str,
+    /// Its keyspace, else the model's.
+    pub keyspace: Option<&'static str>,
+    /// Field names and types, in order.
+    pub fields: &'static [(&'static str, TypeFn)],
+}
 
 /// The CQL type of a column, as the mapper creates and compares it.
 #[derive(Debug, Clone, Copy)]

@@ -3,8 +3,8 @@
 
 use crate::metadata::quote_identifier;
 
-use super::super::model::{Order, Role, TableDef, UserTypeDef};
-use super::super::types::TypeDesc;
+use super::super::model::{Order, Role, TableDef};
+use super::super::types::{TypeDesc, UserTypeDef};
 
 /// The table's option assignments: the model's options and its default TTL.
 pub(crate) fn options(def: &TableDef) -> Vec<(String, String)> {

@@ -11,8 +11,8 @@ use crate::Session;
 use crate::metadata::{TableMetadata, quote_identifier, quote_string};
 
 use super::error::Error;
-use super::model::{Model, UserType, UserTypeDef};
-use super::types::{TypeDesc, normalize};
+use super::model::Model;
+use super::types::{TypeDesc, UserType, UserTypeDef, normalize};
 
 pub use plan::Plan;
 
