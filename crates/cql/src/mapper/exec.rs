@@ -12,7 +12,7 @@ use super::model::Model;
 use super::options::CallOptions;
 use super::query::{Query, Selection};
 use super::value::Binds;
-use super::write::{Delete, Insert, Statement, Update};
+use super::write::{Delete, Insert, Statement, Update, key_filters};
 
 async fn run(
     session: &Session,
@@ -86,7 +86,8 @@ impl<M: Model> Insert<'_, M> {
         let st = self.statement(&ks)?;
         let r = run(session, &st, &self.opts).await?;
         if st.conditional {
-            return outcome::<M>(session, &r, &ks, &[], st.row, &self.opts).await;
+            let key = key_filters::<M>();
+            return outcome::<M>(session, &r, &ks, &key, st.row, &self.opts).await;
         }
         Ok(())
     }

@@ -107,7 +107,7 @@ fn condition<M: Model>(c: &Condition<M>, binds: &mut Vec<Bind>) -> Result<String
 }
 
 /// `WHERE` equalities on the primary key, from the model's own columns.
-fn key_filters<M: Model>() -> Vec<Filter<M>> {
+pub(crate) fn key_filters<M: Model>() -> Vec<Filter<M>> {
     let def = M::TABLE;
     def.partition_key()
         .into_iter()

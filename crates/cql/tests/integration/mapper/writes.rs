@@ -38,6 +38,17 @@ async fn updates_collections_and_deletes() {
         let mut a = account(1, "ann");
         a.insert().execute(&s).await.expect("insert");
 
+        // An insert leaves the columns of `None` fields as they are (unset, no tombstone).
+        Account {
+            balance: None,
+            ..account(1, "ann")
+        }
+        .insert()
+        .execute(&s)
+        .await
+        .expect("insert with None");
+        assert_eq!(get(&s, 1).await.expect("row").balance, Some(100), "{v:?}");
+
         // Update chosen columns from the model: only those change.
         a.name = "anne".into();
         a.balance = Some(5);
