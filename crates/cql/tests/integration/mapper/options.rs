@@ -65,17 +65,19 @@ async fn consistency_serial_consistency_timeout_and_tracing_apply() {
     q().tracing(true).count(&s).await.expect("traced count");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let rows = s
-            .execute("SELECT parameters FROM system_traces.sessions", ())
+        // Every traced session of the server (other tests trace too), over all pages.
+        let mut rows = s
+            .execute_iter::<(Option<std::collections::HashMap<String, String>>,)>(
+                "SELECT parameters FROM system_traces.sessions",
+                (),
+            )
             .await
             .expect("traces");
-        let seen = rows
-            .rows_typed::<(Option<std::collections::HashMap<String, String>>,)>()
-            .expect("typed")
-            .filter_map(Result::ok)
-            .any(|(p,)| {
-                p.is_some_and(|p| p.values().any(|v| v.contains(&ks) && v.contains("COUNT")))
-            });
+        let mut seen = false;
+        while let Some(row) = rows.next_row().await {
+            let (p,) = row.expect("trace row");
+            seen |= p.is_some_and(|p| p.values().any(|v| v.contains(&ks) && v.contains("COUNT")));
+        }
         if seen {
             break;
         }
