@@ -123,6 +123,13 @@ impl<'a> Batch<'a> {
         self
     }
 
+    /// Sets the batch's serial consistency (a conditional batch).
+    #[must_use]
+    pub fn serial_consistency(mut self, c: crate::statement::Consistency) -> Self {
+        self.opts.serial_consistency = Some(c);
+        self
+    }
+
     /// Sets the batch's timeout.
     #[must_use]
     pub fn timeout(mut self, t: std::time::Duration) -> Self {
@@ -136,6 +143,9 @@ impl<'a> Batch<'a> {
         let mut b = BatchStatement::with_capacity(self.kind, self.entries.len());
         if let Some(c) = self.opts.consistency {
             b = b.with_consistency(c);
+        }
+        if let Some(c) = self.opts.serial_consistency {
+            b = b.with_serial_consistency(c);
         }
         if let Some(t) = self.opts.timeout {
             b = b.with_timeout(t);
