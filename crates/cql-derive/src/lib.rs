@@ -29,8 +29,12 @@ use syn::{DeriveInput, parse_macro_input};
 mod attrs;
 mod common;
 mod de_row;
+mod model;
+mod model_attrs;
+mod polymorphic;
 mod ser_row;
 mod udt;
+mod user_type;
 
 fn run(
     input: TokenStream,
@@ -65,6 +69,31 @@ pub fn derive_deserialize_value(input: TokenStream) -> TokenStream {
 pub fn derive_serialize_value(input: TokenStream) -> TokenStream {
     run(input, udt::expand_serialize)
 }
+
+/// Derives `cql::mapper::Model` (a struct mapped to a table), its `DeserializeRow`, and typed
+/// column references (`User::EMAIL`). See the `cql::mapper` documentation for the attributes.
+#[proc_macro_derive(Model, attributes(cql))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    run(input, model::expand)
+}
+
+/// Derives `cql::mapper::UserType` (a struct as a user-defined type of the mapper) with its
+/// `SerializeValue` and `DeserializeValue`.
+#[proc_macro_derive(UserType, attributes(cql))]
+pub fn derive_user_type(input: TokenStream) -> TokenStream {
+    run(input, user_type::expand)
+}
+
+/// Derives `cql::mapper::Model` and `DeserializeRow` for an enum of the variant models of a
+/// polymorphic table: each row is read as the variant its discriminator names.
+#[proc_macro_derive(Polymorphic)]
+pub fn derive_polymorphic(input: TokenStream) -> TokenStream {
+    run(input, polymorphic::expand)
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod model_tests;
 
 #[cfg(test)]
 #[path = "lib_tests.rs"]

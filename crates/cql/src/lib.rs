@@ -38,6 +38,7 @@ mod connection;
 mod contact_points;
 mod control;
 pub mod error;
+pub mod mapper;
 pub mod metadata;
 pub mod metrics;
 mod paging;
@@ -57,7 +58,9 @@ pub mod util;
 
 pub use cluster::{Cluster, ClusterBuilder};
 pub use contact_points::ContactPoint;
-pub use cql_derive::{DeserializeRow, DeserializeValue, SerializeRow, SerializeValue};
+pub use cql_derive::{
+    DeserializeRow, DeserializeValue, Model, Polymorphic, SerializeRow, SerializeValue, UserType,
+};
 pub use cql_protocol::ProtocolVersion;
 pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};

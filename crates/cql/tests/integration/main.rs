@@ -17,6 +17,7 @@ mod derive;
 mod fake_node;
 mod fake_server;
 mod lifecycle;
+mod mapper;
 mod paging;
 mod per_request;
 mod policies_real;

@@ -1,0 +1,191 @@
+//! [`Query`]: a model's `SELECT` built by method calls (the mapper's QuerySet).
+
+use std::marker::PhantomData;
+
+use super::column::{Filter, OrderBy};
+use super::cql_text;
+use super::error::Error;
+use super::model::Model;
+use super::options::{CallOptions, call_options};
+use super::validate;
+use super::value::Bind;
+
+/// A query of model `M`'s table. Build it with [`ModelExt::objects`](super::ModelExt::objects),
+/// run it with [`all`](Self::all), [`get`](Self::get), [`first`](Self::first) or
+/// [`count`](Self::count) (see `read.rs`), or change the rows it selects with
+/// [`update`](Self::update) and [`delete`](Self::delete).
+pub struct Query<M> {
+    pub(crate) filters: Vec<Filter<M>>,
+    pub(crate) order: Vec<OrderBy<M>>,
+    pub(crate) limit: Option<i32>,
+    pub(crate) per_partition_limit: Option<i32>,
+    pub(crate) allow_filtering: bool,
+    pub(crate) opts: CallOptions,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query {
+            filters: self.filters.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            per_partition_limit: self.per_partition_limit,
+            allow_filtering: self.allow_filtering,
+            opts: self.opts.clone(),
+            _m: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for Query<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("filters", &self.filters)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a `SELECT` reads.
+pub(crate) enum Selection<'a> {
+    Columns {
+        columns: &'a [usize],
+        distinct: bool,
+    },
+    Count,
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// Every row of the table.
+    pub fn new() -> Self {
+        Query {
+            filters: Vec::new(),
+            order: Vec::new(),
+            limit: None,
+            per_partition_limit: None,
+            allow_filtering: false,
+            opts: CallOptions::default(),
+            _m: PhantomData,
+        }
+    }
+
+    /// Adds a restriction (`AND`ed with the others).
+    #[must_use]
+    pub fn filter(mut self, f: Filter<M>) -> Self {
+        self.filters.push(f);
+        self
+    }
+
+    /// Orders by a clustering column (`User::AT.desc()`); call again for the next column.
+    #[must_use]
+    pub fn order_by(mut self, o: OrderBy<M>) -> Self {
+        self.order.push(o);
+        self
+    }
+
+    /// At most `n` rows.
+    #[must_use]
+    pub fn limit(mut self, n: i32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// At most `n` rows of each partition.
+    #[must_use]
+    pub fn per_partition_limit(mut self, n: i32) -> Self {
+        self.per_partition_limit = Some(n);
+        self
+    }
+
+    /// Lets the server filter rows by columns that are neither keys nor indexed.
+    #[must_use]
+    pub fn allow_filtering(mut self) -> Self {
+        self.allow_filtering = true;
+        self
+    }
+
+    /// Rows per page of [`all`](Self::all).
+    #[must_use]
+    pub fn fetch_size(mut self, rows: i32) -> Self {
+        self.opts.page_size = Some(rows);
+        self
+    }
+
+    call_options!();
+
+    /// The `SELECT` and its values; refuses what the server would refuse.
+    pub(crate) fn select_cql(
+        &self,
+        ks: &str,
+        what: Selection<'_>,
+        limit: Option<i32>,
+    ) -> Result<(String, Vec<Bind>), Error> {
+        let def = M::TABLE;
+        validate::select(&self.filters, &self.order, self.allow_filtering)?;
+        let mut binds = Vec::new();
+        let head = match what {
+            Selection::Count => "SELECT COUNT(*)".to_owned(),
+            Selection::Columns { .. } if def.polymorphic.is_some() => "SELECT *".to_owned(),
+            Selection::Columns { columns, distinct } => {
+                if distinct {
+                    for c in columns {
+                        let col = &def.columns[*c];
+                        if !matches!(col.role, super::Role::PartitionKey | super::Role::Static) {
+                            return Err(Error::InvalidFilter {
+                                column: col.name.to_owned(),
+                                rule: "distinct selects only partition key and static columns"
+                                    .to_owned(),
+                            });
+                        }
+                    }
+                }
+                format!(
+                    "SELECT {}{}",
+                    if distinct { "DISTINCT " } else { "" },
+                    cql_text::column_list(def, columns)
+                )
+            }
+        };
+        let mut q = format!("{head} FROM {}", cql_text::table(def, ks));
+        let rel = cql_text::relations(&self.filters, true, &mut binds);
+        if !rel.is_empty() {
+            q.push_str(" WHERE ");
+            q.push_str(&rel);
+        }
+        if !self.order.is_empty() {
+            let parts: Vec<String> = self
+                .order
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} {}",
+                        cql_text::column(def, o.column),
+                        if o.desc { "DESC" } else { "ASC" }
+                    )
+                })
+                .collect();
+            q.push_str(" ORDER BY ");
+            q.push_str(&parts.join(", "));
+        }
+        if let Some(n) = self.per_partition_limit {
+            q.push_str(" PER PARTITION LIMIT ?");
+            binds.push(Bind::value(n));
+        }
+        if let Some(n) = limit {
+            q.push_str(" LIMIT ?");
+            binds.push(Bind::value(n));
+        }
+        if self.allow_filtering {
+            q.push_str(" ALLOW FILTERING");
+        }
+        Ok((q, binds))
+    }
+}

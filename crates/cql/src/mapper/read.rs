@@ -1,0 +1,214 @@
+//! Running a [`Query`]: every row as a typed stream over all pages, `get`, `first`, `count`,
+//! and partial selects (`only` into tuples, `defer` into the model).
+
+use cql_protocol::deserialize::DeserializeRow;
+
+use super::cache;
+use super::column::Column;
+use super::cql_text;
+use super::error::Error;
+use super::model::Model;
+use super::query::{Query, Selection};
+use super::value::Binds;
+use crate::{Session, TypedRowStream};
+
+/// Columns of model `M` read together (`only`): a column or a tuple of columns, read as a
+/// tuple of their field types.
+pub trait Columns<M> {
+    /// What a row of these columns is read as.
+    type Row: for<'f> DeserializeRow<'f> + Send + 'static;
+    /// The columns' indexes.
+    fn indexes(&self) -> Vec<usize>;
+}
+
+macro_rules! columns_tuple {
+    ($($T:ident $F:ident $i:tt),+) => {
+        impl<M: Model, $($T, $F: for<'f> cql_protocol::deserialize::DeserializeValue<'f> + Send + 'static),+>
+            Columns<M> for ($(Column<M, $T, $F>,)+)
+        {
+            type Row = ($($F,)+);
+            fn indexes(&self) -> Vec<usize> {
+                vec![$(self.$i.index()),+]
+            }
+        }
+    };
+}
+columns_tuple!(A FA 0);
+columns_tuple!(A FA 0, B FB 1);
+columns_tuple!(A FA 0, B FB 1, C FC 2);
+columns_tuple!(A FA 0, B FB 1, C FC 2, D FD 3);
+columns_tuple!(A FA 0, B FB 1, C FC 2, D FD 3, E FE 4);
+columns_tuple!(A FA 0, B FB 1, C FC 2, D FD 3, E FE 4, F FF 5);
+
+/// Runs the `SELECT` of `q` reading `columns` into `R`.
+async fn stream<M: Model, R: for<'f> DeserializeRow<'f>>(
+    q: &Query<M>,
+    session: &Session,
+    columns: &[usize],
+    distinct: bool,
+    limit: Option<i32>,
+) -> Result<TypedRowStream<R>, Error> {
+    let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
+    let (cql, binds) = q.select_cql(&ks, Selection::Columns { columns, distinct }, limit)?;
+    let p = q.opts.apply(cache::prepare(session, &cql).await?);
+    let rows = session
+        .execute_iter::<R>(
+            &p,
+            Binds {
+                items: &binds,
+                row: None,
+            },
+        )
+        .await?;
+    Ok(rows)
+}
+
+fn all_columns<M: Model>() -> Vec<usize> {
+    (0..M::TABLE.columns.len()).collect()
+}
+
+/// The one row of a stream: typed errors for none and for more.
+async fn exactly_one<M: Model, R: for<'f> DeserializeRow<'f>>(
+    mut rows: TypedRowStream<R>,
+) -> Result<R, Error> {
+    let first = match rows.next_row().await {
+        Some(r) => r?,
+        None => {
+            return Err(Error::NotFound {
+                table: M::TABLE.name,
+            });
+        }
+    };
+    match rows.next_row().await {
+        None => Ok(first),
+        Some(Ok(_)) => Err(Error::MultipleRows {
+            table: M::TABLE.name,
+        }),
+        Some(Err(e)) => Err(e.into()),
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// Every row, over all pages, as `M`: the next page is fetched while the current one is
+    /// read, so at most two pages are held whatever the number of rows.
+    pub async fn all(&self, session: &Session) -> Result<TypedRowStream<M>, Error> {
+        stream(self, session, &all_columns::<M>(), false, self.limit).await
+    }
+
+    /// The one row the query selects: [`Error::NotFound`] when there is none,
+    /// [`Error::MultipleRows`] when there are more.
+    pub async fn get(&self, session: &Session) -> Result<M, Error> {
+        let limit = Some(self.limit.map_or(2, |n| n.min(2)));
+        exactly_one::<M, M>(stream(self, session, &all_columns::<M>(), false, limit).await?).await
+    }
+
+    /// The first row, if any.
+    pub async fn first(&self, session: &Session) -> Result<Option<M>, Error> {
+        let mut rows = stream::<M, M>(self, session, &all_columns::<M>(), false, Some(1)).await?;
+        rows.next_row().await.transpose().map_err(Error::from)
+    }
+
+    /// The number of rows the query selects (a `SELECT COUNT(*)` on the server).
+    pub async fn count(&self, session: &Session) -> Result<i64, Error> {
+        let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
+        let (cql, binds) = self.select_cql(&ks, Selection::Count, self.limit)?;
+        let p = self.opts.apply(cache::prepare(session, &cql).await?);
+        let r = session
+            .execute(
+                &p,
+                Binds {
+                    items: &binds,
+                    row: None,
+                },
+            )
+            .await?;
+        let (n,): (i64,) = r.first_row_typed()?;
+        Ok(n)
+    }
+
+    /// Reads only `columns` (a column or a tuple of them), as a tuple of their field types.
+    pub fn only<C: Columns<M>>(&self, columns: C) -> Projection<'_, M, C> {
+        Projection {
+            query: self,
+            columns: columns.indexes(),
+            distinct: false,
+            _c: std::marker::PhantomData,
+        }
+    }
+
+    /// Every row as `M` without the `deferred` columns, which are not read: their fields
+    /// get `Default::default()`, so each must be a `#[cql(default)]` field.
+    pub async fn defer<C: Columns<M>>(
+        &self,
+        session: &Session,
+        deferred: C,
+    ) -> Result<TypedRowStream<M>, Error> {
+        let def = M::TABLE;
+        let deferred = deferred.indexes();
+        for i in &deferred {
+            let Some(c) = def.columns.get(*i) else {
+                return Err(Error::InvalidFilter {
+                    column: format!("#{i}"),
+                    rule: "no such column".to_owned(),
+                });
+            };
+            if !c.default {
+                return Err(Error::InvalidFilter {
+                    column: c.name.to_owned(),
+                    rule: "a deferred column's field needs #[cql(default)]".to_owned(),
+                });
+            }
+        }
+        let cols: Vec<usize> = all_columns::<M>()
+            .into_iter()
+            .filter(|i| !deferred.contains(i))
+            .collect();
+        stream(self, session, &cols, false, self.limit).await
+    }
+}
+
+impl<M, C> std::fmt::Debug for Projection<'_, M, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projection")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A query reading only some columns; see [`Query::only`].
+pub struct Projection<'q, M, C> {
+    query: &'q Query<M>,
+    columns: Vec<usize>,
+    distinct: bool,
+    _c: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
+    /// `SELECT DISTINCT`: the columns must be partition key (or static) columns.
+    #[must_use]
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
+    /// Every row, over all pages.
+    pub async fn all(&self, session: &Session) -> Result<TypedRowStream<C::Row>, Error> {
+        stream(
+            self.query,
+            session,
+            &self.columns,
+            self.distinct,
+            self.query.limit,
+        )
+        .await
+    }
+
+    /// The one row: typed errors for none and for more.
+    pub async fn get(&self, session: &Session) -> Result<C::Row, Error> {
+        let limit = Some(self.query.limit.map_or(2, |n| n.min(2)));
+        exactly_one::<M, C::Row>(
+            stream(self.query, session, &self.columns, self.distinct, limit).await?,
+        )
+        .await
+    }
+}

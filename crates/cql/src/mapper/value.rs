@@ -1,0 +1,88 @@
+//! Bound values of mapper statements: a value given in a filter or assignment, or a column
+//! of the model being written; bound against the prepared statement's bind markers.
+
+use std::sync::Arc;
+
+use cql_protocol::metadata::ColumnSpec;
+use cql_protocol::serialize::{RowWriter, SerializeError, SerializeRow, SerializeValue, Unset};
+
+use super::model::RowSource;
+
+/// A value the mapper holds until the statement is bound.
+pub(crate) type Value = Arc<dyn SerializeValue + Send + Sync>;
+
+/// Where a bind marker's value comes from.
+#[derive(Clone)]
+pub(crate) enum Bind {
+    /// A value given by the caller.
+    Value(Value),
+    /// A column of the model being written.
+    Column(usize),
+    /// A column of the model, unset (left as it is) when the field is `None`.
+    ColumnOrUnset(usize),
+}
+
+impl Bind {
+    pub(crate) fn value<T: SerializeValue + Send + Sync + 'static>(v: T) -> Bind {
+        Bind::Value(Arc::new(v))
+    }
+}
+
+impl std::fmt::Debug for Bind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bind::Value(_) => f.write_str("value"),
+            Bind::Column(i) => write!(f, "column #{i}"),
+            Bind::ColumnOrUnset(i) => write!(f, "column #{i} or unset"),
+        }
+    }
+}
+
+/// The values of one statement, in bind-marker order.
+pub(crate) struct Binds<'a> {
+    pub(crate) items: &'a [Bind],
+    pub(crate) row: Option<&'a dyn RowSource>,
+}
+
+impl SerializeRow for Binds<'_> {
+    fn serialize_row(
+        &self,
+        specs: Option<&[ColumnSpec]>,
+        w: &mut RowWriter<'_>,
+    ) -> Result<(), SerializeError> {
+        if let Some(s) = specs {
+            if s.len() != self.items.len() {
+                return Err(SerializeError::WrongValueCount {
+                    expected: s.len(),
+                    got: self.items.len(),
+                });
+            }
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            let spec = specs.and_then(|s| s.get(i));
+            let typ = spec.map(|s| &s.typ);
+            let r = match item {
+                Bind::Value(v) => w.value(&**v, typ),
+                Bind::Column(c) | Bind::ColumnOrUnset(c) => match self.row {
+                    Some(row) if matches!(item, Bind::ColumnOrUnset(_)) && row.null(*c) => {
+                        w.value(&Unset, typ)
+                    }
+                    Some(row) => row.bind(*c, typ, w),
+                    None => Err(SerializeError::InvalidValue {
+                        cql_type: String::new(),
+                        reason: "no model row to read the column from".to_owned(),
+                    }),
+                },
+            };
+            r.map_err(|e| SerializeError::Column {
+                name: spec.map_or_else(|| format!("#{i}"), |s| s.name.clone()),
+                source: Box::new(e),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
