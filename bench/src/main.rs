@@ -3,7 +3,7 @@
 //! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req,
 //! server.
 //!
-//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream> <concurrency> <requests> [server]
+//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages> <concurrency> <requests> [server]
 //! where `ours` negotiates the newest protocol version the server offers (v5 with Cassandra 5 and
 //! the responder) and `ours-v4` is pinned to v4, the only version the scylla crate speaks;
 //! server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
@@ -107,6 +107,24 @@ impl Driver for Ours {
                 while let Some(r) = rows.next_row().await {
                     r.expect("row");
                     n += 1;
+                }
+                assert_eq!(n, PAGED_ROWS);
+            }
+            "stream-pages" => {
+                // The same stream, read a page at a time through its plain iterator.
+                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
+                    .with_page_size(1000);
+                let mut rows = self
+                    .s
+                    .execute_iter::<(i32, String)>(&st, ())
+                    .await
+                    .expect("stream");
+                let mut n = 0;
+                while let Some(page) = rows.next_page().await {
+                    for r in page.expect("page") {
+                        r.expect("row");
+                        n += 1;
+                    }
                 }
                 assert_eq!(n, PAGED_ROWS);
             }
@@ -389,7 +407,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
+                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
             );
             std::process::exit(2);
         }
@@ -400,6 +418,7 @@ async fn main() {
         "batch" => "batch",
         // Ours only: the typed all-pages stream and its page-by-page baseline (owned rows).
         "stream" => "stream",
+        "stream-pages" => "stream-pages",
         "paged-owned" => "paged-owned",
         _ => "paged",
     };

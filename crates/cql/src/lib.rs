@@ -66,7 +66,7 @@ pub use cql_protocol::frame::Compression;
 pub use cql_protocol::types::{ColumnType, CqlValue};
 pub use error::{Error, ResultError, ServerError, ServerErrorKind};
 pub use metrics::Metrics;
-pub use paging::{RowStream, TypedRowStream};
+pub use paging::{PageRows, RowStream, TypedRowStream};
 pub use profile::ExecutionProfile;
 pub use result::{QueryResult, Row};
 pub use session::{Session, Statement};

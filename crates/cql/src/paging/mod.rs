@@ -10,7 +10,7 @@ mod rows;
 mod typed;
 
 pub use rows::RowStream;
-pub use typed::TypedRowStream;
+pub use typed::{PageRows, TypedRowStream};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -108,6 +108,61 @@ where
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
+    /// The rows of the next page, as a plain iterator (the rest of the page at hand if
+    /// [`next_row`](Self::next_row) read part of it); `None` after the last page. The next
+    /// page is fetched in the background meanwhile, as with `next_row`; this form costs
+    /// per row what iterating one page with
+    /// [`QueryResult::rows_typed`](crate::QueryResult::rows_typed) costs.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cql::Session) -> Result<(), cql::Error> {
+    /// let mut rows = session
+    ///     .execute_iter::<(i32, String)>("SELECT id, name FROM ks.t", ())
+    ///     .await?;
+    /// while let Some(page) = rows.next_page().await {
+    ///     for row in page? {
+    ///         let (id, name) = row?;
+    ///         println!("{id} {name}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_page(&mut self) -> Option<Result<PageRows<'_, R>, Error>> {
+        if self.current.as_ref().is_none_or(|c| c.remaining == 0) {
+            // Let the page go before taking the next: at most two are held.
+            self.current = None;
+            if self.done {
+                return None;
+            }
+            match self.pages.next().await {
+                None => {
+                    self.done = true;
+                    return None;
+                }
+                Some(page) => match page.and_then(Self::open) {
+                    Ok(cursor) => self.current = Some(cursor),
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                },
+            }
+        }
+        let Cursor {
+            raw,
+            columns,
+            offset,
+            remaining,
+            ..
+        } = self.current.as_mut()?;
+        Some(Ok(PageRows {
+            it: RowIterator::resume(raw, *offset, *remaining, columns),
+            offset,
+            remaining,
+            _row: PhantomData,
+        }))
+    }
+
     /// Reads the rest of the rows into a `Vec` (the whole result in memory: for results
     /// known to be small).
     pub async fn try_collect(mut self) -> Result<Vec<R>, Error> {
@@ -121,6 +176,44 @@ where
     /// The most pages this stream held at once (at most 2: the one being read and the next).
     pub fn peak_pages_held(&self) -> usize {
         self.pages.peak_held()
+    }
+}
+
+/// The rows of one page of a [`TypedRowStream`] ([`TypedRowStream::next_page`]).
+pub struct PageRows<'s, R> {
+    it: RowIterator<'s, 's>,
+    /// Where the stream resumes: written back when the iterator is dropped.
+    offset: &'s mut usize,
+    remaining: &'s mut usize,
+    _row: PhantomData<fn() -> R>,
+}
+
+impl<R> std::fmt::Debug for PageRows<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageRows")
+            .field("remaining", &self.it.remaining())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s, R: for<'f> DeserializeRow<'f>> Iterator for PageRows<'s, R> {
+    type Item = Result<R, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.it.next()?.and_then(R::deserialize);
+        Some(row.map_err(Error::Deserialize))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.it.size_hint()
+    }
+}
+
+impl<R> Drop for PageRows<'_, R> {
+    fn drop(&mut self) {
+        *self.offset = self.it.offset();
+        *self.remaining = self.it.remaining();
     }
 }
 

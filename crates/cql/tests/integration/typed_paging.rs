@@ -104,6 +104,28 @@ async fn execute_iter_reads_all_12000_rows_holding_at_most_two_pages() {
             "{v:?}: no page was fetched ahead"
         );
 
+        // Page by page through the stream's plain iterator, after two rows read one by one:
+        // every row once, in order.
+        let mut paged = s
+            .execute_iter::<(i32, i32, String)>(query.as_str(), ())
+            .await
+            .expect("stream");
+        let mut seqs = Vec::new();
+        for _ in 0..2 {
+            seqs.push(paged.next_row().await.expect("row").expect("row").1);
+        }
+        let mut pages = 0;
+        while let Some(page) = paged.next_page().await {
+            pages += 1;
+            for row in page.expect("page") {
+                seqs.push(row.expect("row").1);
+            }
+        }
+        assert_eq!(seqs, (0..12_000).collect::<Vec<_>>(), "{v:?}");
+        assert_eq!(pages, 3, "{v:?}: the rest of page 1, then pages 2 and 3");
+        assert!(paged.peak_pages_held() <= 2, "{v:?}");
+        assert!(paged.next_row().await.is_none());
+
         // Prepared, and as tuples borrowing nothing.
         let sel = s
             .prepare(format!(
