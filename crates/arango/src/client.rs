@@ -160,6 +160,10 @@ impl ClientBuilder {
         self.refresh_leeway = leeway;
         self
     }
+    /// How long a failed token refresh is remembered (stub).
+    pub fn refresh_failure_memory(self, _d: Duration) -> Self {
+        self
+    }
     /// Trusts this PEM CA certificate (in addition to the built-in roots) for `https` hosts.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());

@@ -144,16 +144,17 @@ fn now_secs() -> i64 {
 /// no lifetime (`exp <= iat`), the token was expired on arrival; if the server meant it to be
 /// valid (`exp > iat`) but our clock is already past `exp`, the clocks disagree.
 pub(crate) fn check_fresh(t: &JwtToken, now: i64) -> Result<(), RefreshError> {
-    if now < t.exp() {
+    let Some(exp) = t.exp() else { return Ok(()) };
+    if now < exp {
         return Ok(());
     }
     match t.iat() {
-        Some(iat) if t.exp() > iat => Err(RefreshError::ClockSkew {
+        Some(iat) if exp > iat => Err(RefreshError::ClockSkew {
             server_iat: iat,
-            exp: t.exp(),
+            exp,
             local_now: now,
         }),
-        _ => Err(RefreshError::ExpiredToken { exp: t.exp() }),
+        _ => Err(RefreshError::ExpiredToken { exp }),
     }
 }
 

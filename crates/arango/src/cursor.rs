@@ -92,13 +92,20 @@ impl<T: DeserializeOwned> Cursor<T> {
         self.id.is_some()
     }
 
-    /// The next batch (the one in memory, else fetched); `None` at the end.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>> {
-        if self.batch.is_empty() {
-            if self.id.is_none() {
-                return Ok(None);
-            }
+    /// Fetches until a batch holds results or the server has no more (ArangoDB may answer
+    /// an empty batch with `hasMore: true`, e.g. for stream queries).
+    async fn fill(&mut self) -> Result<()> {
+        while self.batch.is_empty() && self.id.is_some() {
             self.fetch().await?;
+        }
+        Ok(())
+    }
+
+    /// The next non-empty batch (the one in memory, else fetched); `None` at the end.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>> {
+        self.fill().await?;
+        if self.batch.is_empty() {
+            return Ok(None);
         }
         std::mem::take(&mut self.batch)
             .into_iter()
@@ -109,9 +116,7 @@ impl<T: DeserializeOwned> Cursor<T> {
 
     /// The next result; `None` at the end.
     pub async fn next(&mut self) -> Result<Option<T>> {
-        if self.batch.is_empty() && self.id.is_some() {
-            self.fetch().await?;
-        }
+        self.fill().await?;
         self.batch.pop_front().map(convert).transpose()
     }
 

@@ -64,6 +64,20 @@ pub enum Error {
         /// Request URL (without credentials).
         url: String,
     },
+    /// The server refused a fresh token (stub).
+    #[error("{method} {url}: HTTP {code}, errorNum {error_num}: {message}")]
+    Permission {
+        /// HTTP status.
+        code: u16,
+        /// errorNum.
+        error_num: i64,
+        /// errorMessage.
+        message: String,
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+    },
     /// No host could be reached (after the configured retries).
     #[error("connection to {url} failed: {message}")]
     Connection {
@@ -118,7 +132,9 @@ impl Error {
     /// ArangoDB's errorNum, for server errors (also inside [`Error::Verify`]).
     pub fn error_num(&self) -> Option<i64> {
         match self {
-            Error::Server { error_num, .. } => Some(*error_num),
+            Error::Server { error_num, .. } | Error::Permission { error_num, .. } => {
+                Some(*error_num)
+            }
             Error::Verify { source, .. } => source.error_num(),
             _ => None,
         }
@@ -126,7 +142,7 @@ impl Error {
     /// The HTTP status, for server errors (also inside [`Error::Verify`]).
     pub fn http_code(&self) -> Option<u16> {
         match self {
-            Error::Server { code, .. } => Some(*code),
+            Error::Server { code, .. } | Error::Permission { code, .. } => Some(*code),
             Error::Verify { source, .. } => source.http_code(),
             _ => None,
         }
@@ -135,7 +151,7 @@ impl Error {
     /// refresh (also inside [`Error::Verify`]).
     pub fn is_auth_failure(&self) -> bool {
         match self {
-            Error::Server { code, .. } => *code == 401,
+            Error::Server { code, .. } | Error::Permission { code, .. } => *code == 401,
             Error::Refresh(_) | Error::AuthHeader(_) => true,
             Error::Verify { source, .. } => source.is_auth_failure(),
             _ => false,

@@ -4,6 +4,9 @@
 //!
 //! - `PUT /_admin/testserver/secret` `{"secret": "..."}`: rotates the JWT secret.
 //! - `PUT /_admin/testserver/session-timeout` `{"seconds": N}`: lifetime of new user tokens.
+//! - `PUT /_admin/testserver/empty-batches` `{"enabled": bool}`: cursors answer an empty
+//!   batch with `hasMore: true` before each batch they fetch.
+//! - `PUT /_admin/testserver/auth-delay` `{"ms": N}`: `/_open/auth` answers after N ms.
 //! - `GET /_admin/testserver/log`: the request log (method, path, auth scheme, user or token
 //!   fingerprint, status, content encoding); `DELETE` clears it.
 
@@ -39,6 +42,23 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.session_timeout = seconds;
             Ok(done())
         }
+        ("PUT", Some("empty-batches"), None) => {
+            st.empty_batches = ctx
+                .json()?
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .ok_or_else(|| ApiError::bad("enabled must be a boolean"))?;
+            Ok(done())
+        }
+        ("PUT", Some("auth-delay"), None) => {
+            let ms = ctx
+                .json()?
+                .get("ms")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| ApiError::bad("ms must be a non-negative integer"))?;
+            st.auth_delay = std::time::Duration::from_millis(ms);
+            Ok(done())
+        }
         ("GET", Some("log"), None) => {
             let entries: Vec<Value> = st
                 .log
@@ -67,7 +87,9 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.log.clear();
             Ok(done())
         }
-        (_, Some("secret" | "session-timeout" | "log"), None) => Err(ApiError::method()),
+        (_, Some("secret" | "session-timeout" | "log" | "empty-batches" | "auth-delay"), None) => {
+            Err(ApiError::method())
+        }
         _ => Err(ApiError::not_found_path()),
     }
 }

@@ -347,7 +347,12 @@ fn batch_body(st: &mut State, id: &str, code: u16) -> Result<Value, ApiError> {
         .cursors
         .get_mut(id)
         .ok_or_else(|| ApiError::new(404, 1600, "cursor not found"))?;
-    let n = cur.batch_size.min(cur.remaining.len());
+    let pad = std::mem::replace(&mut cur.pad_next, false);
+    let n = if pad {
+        0
+    } else {
+        cur.batch_size.min(cur.remaining.len())
+    };
     let result: Vec<Value> = cur.remaining.drain(..n).collect();
     let has_more = !cur.remaining.is_empty();
     let count = cur.count;
@@ -359,6 +364,11 @@ fn batch_body(st: &mut State, id: &str, code: u16) -> Result<Value, ApiError> {
     }
     if has_more {
         m.insert("id".into(), Value::from(id));
+        if st.empty_batches && !pad {
+            if let Some(c) = st.cursors.get_mut(id) {
+                c.pad_next = true;
+            }
+        }
     } else {
         st.cursors.remove(id);
     }
@@ -404,6 +414,7 @@ pub(crate) fn cursor(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                     remaining: VecDeque::from(rows),
                     batch_size: batch,
                     count,
+                    pad_next: false,
                 },
             );
             st.max_live_cursors = st.max_live_cursors.max(st.cursors.len());

@@ -235,6 +235,22 @@ impl TestServer {
         lock(&self.state).max_live_cursors
     }
 
+    /// Test hook: cursors answer an empty batch with `hasMore: true` before each batch they
+    /// fetch (ArangoDB documents that a batch may be empty while more follow).
+    pub fn set_empty_batches(&self, on: bool) {
+        lock(&self.state).empty_batches = on;
+    }
+
+    /// Test hook: `/_open/auth` answers only after `delay` (a hanging login).
+    pub fn set_auth_delay(&self, delay: std::time::Duration) {
+        lock(&self.state).auth_delay = delay;
+    }
+
+    /// Requests that arrived at `/_open/auth` so far (counted on arrival).
+    pub fn auth_requests(&self) -> u64 {
+        lock(&self.state).auth_requests
+    }
+
     /// The fingerprint the log records for a bearer token.
     pub fn fingerprint(token: &str) -> String {
         service::fingerprint(token)

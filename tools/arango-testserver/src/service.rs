@@ -343,6 +343,16 @@ async fn handle(
         .get(hyper::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if path == "/_open/auth" {
+        let delay = {
+            let mut st = lock(&state);
+            st.auth_requests += 1;
+            st.auth_delay
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => Ok(b.to_bytes()),
         Err(_) => Err(ApiError::new(413, 413, "request body too large")),
@@ -441,7 +451,13 @@ fn route(
         principal,
     };
     if !st.dbs.contains_key(&ctx.db) {
-        return Err(ApiError::db_not_found());
+        // ArangoDB tells a missing database apart only to those who may administrate the
+        // server; other users get 401, so that database names cannot be probed.
+        return Err(if ctx.grant_on(st, "_system") == Grant::Rw {
+            ApiError::db_not_found()
+        } else {
+            ApiError::unauthorized()
+        });
     }
     if ctx.grant(st) == Grant::None {
         return Err(ApiError::unauthorized());

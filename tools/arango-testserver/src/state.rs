@@ -123,6 +123,8 @@ pub(crate) struct Cursor {
     pub(crate) remaining: VecDeque<Value>,
     pub(crate) batch_size: usize,
     pub(crate) count: Option<usize>,
+    /// Test hook (see [`State::empty_batches`]): the next fetch answers an empty batch.
+    pub(crate) pad_next: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +200,13 @@ pub(crate) struct State {
     pub(crate) max_live_cursors: usize,
     /// Seconds added to the system clock for token times (simulates clock skew).
     pub(crate) clock_offset: i64,
+    /// Test hook: every cursor answers an empty batch with `hasMore: true` before each
+    /// batch it fetches (ArangoDB may do so, e.g. for stream queries).
+    pub(crate) empty_batches: bool,
+    /// Test hook: `/_open/auth` answers only after this long (a hanging login).
+    pub(crate) auth_delay: std::time::Duration,
+    /// Requests that arrived at `/_open/auth` (counted on arrival, before any delay).
+    pub(crate) auth_requests: u64,
 }
 
 impl State {
@@ -225,6 +234,9 @@ impl State {
             log: Vec::new(),
             max_live_cursors: 0,
             clock_offset: 0,
+            empty_batches: false,
+            auth_delay: std::time::Duration::ZERO,
+            auth_requests: 0,
         }
     }
 

@@ -4,6 +4,8 @@
 mod auth;
 mod cursor;
 mod data;
+mod fake;
+mod fixes;
 mod refresh;
 mod send_futures;
 mod transport;
