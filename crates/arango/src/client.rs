@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dbauth::http::{Auth, JwtToken};
+use dbauth::http::{Auth, JwtToken, Leeway};
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::conn::{AuthMode, Connection, JwtState};
+use crate::conn::{AuthMode, Connection};
 use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::session::JwtState;
 
 /// How a request picks its first host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,7 +101,8 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     connect_timeout: Duration,
     compression_threshold: Option<usize>,
-    refresh_leeway: Duration,
+    refresh_leeway: Leeway,
+    refresh_failure_memory: Duration,
     root_certificates: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
 }
@@ -114,7 +116,8 @@ impl Default for ClientBuilder {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             compression_threshold: None,
-            refresh_leeway: Duration::from_secs(0),
+            refresh_leeway: Leeway::Auto,
+            refresh_failure_memory: Duration::from_secs(1),
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
         }
@@ -155,13 +158,19 @@ impl ClientBuilder {
         self.compression_threshold = Some(threshold);
         self
     }
-    /// Refreshes a JWT this long before it expires (default 0: at expiry).
+    /// Renews a JWT this long before it expires. It is capped at 9/10 of each token's
+    /// lifetime, so that a leeway as long as the session cannot make every request log in.
+    /// Default: a fifth of the token's lifetime, at most 60 s. Each token's renewal point
+    /// also gets a random jitter of up to a quarter of the leeway.
     pub fn refresh_leeway(mut self, leeway: Duration) -> Self {
-        self.refresh_leeway = leeway;
+        self.refresh_leeway = Leeway::Fixed(leeway);
         self
     }
-    /// How long a failed token refresh is remembered (stub).
-    pub fn refresh_failure_memory(self, _d: Duration) -> Self {
+    /// How long a failed token refresh is remembered (default 1 s): requests in that time
+    /// get the failure at once instead of logging in again, so an outage does not cause a
+    /// login storm. Requests waiting on a refresh always share its outcome.
+    pub fn refresh_failure_memory(mut self, memory: Duration) -> Self {
+        self.refresh_failure_memory = memory;
         self
     }
     /// Trusts this PEM CA certificate (in addition to the built-in roots) for `https` hosts.
@@ -181,6 +190,12 @@ impl ClientBuilder {
             return Err(Error::Config("no hosts".into()));
         }
         for h in &self.hosts {
+            if has_userinfo(h) {
+                return Err(Error::Config(format!(
+                    "host {} has credentials in its URL; give them with DbAuth",
+                    redact_userinfo(h)
+                )));
+            }
             if !(h.starts_with("http://") || h.starts_with("https://")) {
                 return Err(Error::Config(format!("host {h:?} is not an http(s) URL")));
             }
@@ -207,6 +222,7 @@ impl ClientBuilder {
                 compression_threshold: self.compression_threshold,
             }),
             leeway: self.refresh_leeway,
+            failure_memory: self.refresh_failure_memory,
         })
     }
 }
@@ -215,7 +231,8 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct ArangoClient {
     inner: Arc<Transport>,
-    leeway: Duration,
+    leeway: Leeway,
+    failure_memory: Duration,
 }
 
 impl ArangoClient {
@@ -246,9 +263,9 @@ impl ArangoClient {
                         "jwt auth needs credentials or a token".into(),
                     ));
                 }
-                AuthMode::Jwt(JwtState::new(auth, token, self.leeway))
+                AuthMode::Jwt(JwtState::new(auth, token, self.leeway, self.failure_memory))
             }
-            DbAuth::Superuser(t) => AuthMode::Superuser(t),
+            DbAuth::Superuser(t) => AuthMode::Superuser(std::sync::RwLock::new(t)),
         };
         let conn = Arc::new(Connection::new(self.inner.clone(), name, mode));
         let db = Database::new(conn);
@@ -269,6 +286,9 @@ pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
     pub(crate) url: String,
+    /// A 401 that a freshly obtained token got too: not about the token (no permission, or
+    /// a database that does not exist); reported as [`Error::Permission`].
+    pub(crate) refused_fresh_token: bool,
 }
 
 /// The HTTP layer shared by all handles.
@@ -351,6 +371,7 @@ impl Transport {
                         status,
                         body: body.to_vec(),
                         url,
+                        refused_fresh_token: false,
                     });
                 }
                 Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),
@@ -375,7 +396,38 @@ fn transport_error(url: &str, e: &reqwest::Error) -> Error {
         src = s.source();
     }
     Error::Connection {
-        url: url.to_owned(),
-        message,
+        url: redact_userinfo(url),
+        message: redact_userinfo(&message),
     }
+}
+
+/// Whether an `http(s)://` URL has `user[:password]@` before its host.
+fn has_userinfo(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.contains('@')
+}
+
+/// `text` with every URL's userinfo replaced by `***`.
+pub(crate) fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -95,7 +95,7 @@ impl Database {
         self.conn.token()
     }
 
-    /// Replaces the JWT (JWT auth).
+    /// Replaces the JWT (JWT and superuser auth) in place.
     pub fn set_token(&self, token: JwtToken) -> Result<()> {
         self.conn.set_token(token)
     }
@@ -108,6 +108,11 @@ impl Database {
     /// How many times this handle's connection logged in via `/_open/auth`.
     pub fn refresh_count(&self) -> u64 {
         self.conn.refresh_count()
+    }
+
+    /// How many tokens this handle's connection renewed via `/_open/auth/renew`.
+    pub fn renew_count(&self) -> u64 {
+        self.conn.renew_count()
     }
 
     pub(crate) async fn call(&self, mut req: Req) -> Result<Value> {

@@ -64,14 +64,28 @@ pub enum Error {
         /// Request URL (without credentials).
         url: String,
     },
-    /// The server refused a fresh token (stub).
-    #[error("{method} {url}: HTTP {code}, errorNum {error_num}: {message}")]
+    /// The server refused a token that was fresh from a refresh: the 401 is not about the
+    /// token but about access (no permission on the database, or a database that does not
+    /// exist: ArangoDB answers 401 to users who may not know). Further 401s with the same
+    /// token are reported like this without a new login.
+    #[error("{method} {url}: not authorized (HTTP {code}, errorNum {error_num}: {message})")]
     Permission {
         /// HTTP status.
         code: u16,
         /// errorNum.
         error_num: i64,
         /// errorMessage.
+        message: String,
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+    },
+    /// The server dropped the request because it waited in its queue longer than the
+    /// client's maximum queue time (HTTP 412, errorNum 21004).
+    #[error("{method} {url}: the server's queue time exceeded the maximum: {message}")]
+    QueueTimeViolated {
+        /// ArangoDB's errorMessage.
         message: String,
         /// Request method.
         method: String,
@@ -132,6 +146,7 @@ impl Error {
     /// ArangoDB's errorNum, for server errors (also inside [`Error::Verify`]).
     pub fn error_num(&self) -> Option<i64> {
         match self {
+            Error::QueueTimeViolated { .. } => Some(21004),
             Error::Server { error_num, .. } | Error::Permission { error_num, .. } => {
                 Some(*error_num)
             }
@@ -142,6 +157,7 @@ impl Error {
     /// The HTTP status, for server errors (also inside [`Error::Verify`]).
     pub fn http_code(&self) -> Option<u16> {
         match self {
+            Error::QueueTimeViolated { .. } => Some(412),
             Error::Server { code, .. } | Error::Permission { code, .. } => Some(*code),
             Error::Verify { source, .. } => source.http_code(),
             _ => None,

@@ -31,6 +31,8 @@ mod conn;
 mod cursor;
 mod database;
 mod error;
+mod redact;
+mod session;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
 pub use cursor::Cursor;

@@ -1,6 +1,6 @@
 //! An in-memory stand-in for an ArangoDB server, for tests of clients.
 //!
-//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_api/version`,
+//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_open/auth/renew`, `/_api/version`,
 //! `/_admin/server/availability`, databases, collections, documents (with `_rev`
 //! preconditions and batch variants), an AQL cursor subset, stream transactions, users and
 //! database permissions. Authentication follows ArangoDB: HTTP basic, user JWTs issued by
@@ -249,6 +249,16 @@ impl TestServer {
     /// Requests that arrived at `/_open/auth` so far (counted on arrival).
     pub fn auth_requests(&self) -> u64 {
         lock(&self.state).auth_requests
+    }
+
+    /// Requests that arrived at `/_open/auth/renew` so far.
+    pub fn renew_requests(&self) -> u64 {
+        lock(&self.state).renew_requests
+    }
+
+    /// Test hook: `/_open/auth/renew` answers 404, as a server without it would.
+    pub fn set_renew_refused(&self, refused: bool) {
+        lock(&self.state).renew_refused = refused;
     }
 
     /// The fingerprint the log records for a bearer token.

@@ -310,6 +310,38 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
         Some(user) if user.active && user.password.expose() == p => {}
         _ => return Err(ApiError::new(401, 401, "Wrong credentials")),
     }
+    Ok(Resp::new(200, json!({ "jwt": user_jwt(st, u) })))
+}
+
+/// `POST /_open/auth/renew`: a new user JWT for the user of a valid one (sent as bearer);
+/// no password involved.
+fn open_auth_renew(
+    st: &State,
+    method: &str,
+    auth: Option<&HeaderValue>,
+    path: &str,
+) -> Result<Resp, ApiError> {
+    if st.renew_refused {
+        return Err(ApiError::not_found_path());
+    }
+    if method != "POST" {
+        return Err(ApiError::method());
+    }
+    let token = auth
+        .and_then(|h| h.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or_else(ApiError::unauthorized)?;
+    match check_jwt(st, token, path)? {
+        Principal::User(u) => Ok(Resp::new(200, json!({ "jwt": user_jwt(st, &u) }))),
+        // Superuser tokens are made by whoever holds the secret; there is no session.
+        Principal::Superuser => Err(ApiError::bad("only user tokens can be renewed")),
+    }
+}
+
+/// A user JWT as `/_open/auth` issues it: HS256, `iss` arangodb, the session lifetime.
+fn user_jwt(st: &State, u: &str) -> String {
     let iat = st.now();
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = json!({
@@ -319,7 +351,7 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
     let input = format!("{header}.{claims}");
     let sig = sign_hs256(&st.secret, &input);
-    Ok(Resp::new(200, json!({ "jwt": format!("{input}.{sig}") })))
+    format!("{input}.{sig}")
 }
 
 fn sign_hs256(secret: &Secret, input: &str) -> String {
@@ -343,10 +375,14 @@ async fn handle(
         .get(hyper::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    if path == "/_open/auth" {
+    if path == "/_open/auth" || path == "/_open/auth/renew" {
         let delay = {
             let mut st = lock(&state);
-            st.auth_requests += 1;
+            if path == "/_open/auth" {
+                st.auth_requests += 1;
+            } else {
+                st.renew_requests += 1;
+            }
             st.auth_delay
         };
         if !delay.is_zero() {
@@ -412,6 +448,9 @@ fn route(
 ) -> Result<Resp, ApiError> {
     if path == "/_open/auth" {
         return open_auth(st, method, &body);
+    }
+    if path == "/_open/auth/renew" {
+        return open_auth_renew(st, method, auth, path);
     }
     let mut seg: Vec<String> = Vec::new();
     for s in path.split('/').filter(|s| !s.is_empty()) {

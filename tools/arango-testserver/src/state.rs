@@ -207,6 +207,10 @@ pub(crate) struct State {
     pub(crate) auth_delay: std::time::Duration,
     /// Requests that arrived at `/_open/auth` (counted on arrival, before any delay).
     pub(crate) auth_requests: u64,
+    /// Requests that arrived at `/_open/auth/renew`.
+    pub(crate) renew_requests: u64,
+    /// Test hook: `/_open/auth/renew` answers 404 as a server without it would.
+    pub(crate) renew_refused: bool,
 }
 
 impl State {
@@ -237,6 +241,8 @@ impl State {
             empty_batches: false,
             auth_delay: std::time::Duration::ZERO,
             auth_requests: 0,
+            renew_requests: 0,
+            renew_refused: false,
         }
     }
 

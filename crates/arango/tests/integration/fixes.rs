@@ -149,7 +149,8 @@ async fn a_401_that_is_not_about_the_token_does_not_log_in_on_every_call() {
 
 #[tokio::test]
 async fn a_leeway_longer_than_the_session_is_capped() {
-    let s = server(cfg().with_session_timeout(10)).await;
+    // 100 s sessions, a 1-hour leeway: capped at 90 s, the token is used for its first 10 s.
+    let s = server(cfg().with_session_timeout(100)).await;
     let c = ArangoClient::builder()
         .hosts([s.url()])
         .refresh_leeway(Duration::from_secs(3600))

@@ -31,8 +31,8 @@ struct Failure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Leeway {
-    /// This long before `exp`, but never more than 9/10 of the token's lifetime (a leeway as
-    /// long as the session would otherwise refresh on every call).
+    /// This long before `exp`, but never more than 9/10 of the token's lifetime, jitter
+    /// included (a leeway as long as the session would otherwise refresh on every call).
     Fixed(Duration),
     /// A fifth of the token's lifetime, at most 60 s: a token is used for most of its life
     /// and renewed well before the server rejects it.
@@ -182,14 +182,18 @@ impl TokenHolder {
             None => exp_ms.saturating_sub(now_ms()),
         }
         .max(0);
+        // Leeway plus jitter stay within 9/10 of the lifetime: the token is used for at
+        // least a tenth of it.
+        let cap_ms = lifetime_ms / 10 * 9;
         let leeway_ms = match self.leeway {
-            Leeway::Fixed(d) => ms(d).min(lifetime_ms / 10 * 9),
+            Leeway::Fixed(d) => ms(d).min(cap_ms),
             Leeway::Auto => (lifetime_ms / 5).min(60_000),
         };
+        let jitter_max = (leeway_ms / 4).min(cap_ms - leeway_ms);
         Some(
             exp_ms
                 .saturating_sub(leeway_ms)
-                .saturating_sub(jitter(leeway_ms / 4)),
+                .saturating_sub(jitter(jitter_max)),
         )
     }
 
