@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dbauth::http::{Auth, JwtToken, Leeway};
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::conn::{AuthMode, Connection};
 use crate::database::Database;
@@ -103,6 +103,7 @@ pub struct ClientBuilder {
     compression_threshold: Option<usize>,
     refresh_leeway: Leeway,
     refresh_failure_memory: Duration,
+    max_queue_time: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
 }
@@ -118,6 +119,7 @@ impl Default for ClientBuilder {
             compression_threshold: None,
             refresh_leeway: Leeway::Auto,
             refresh_failure_memory: Duration::from_secs(1),
+            max_queue_time: None,
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
         }
@@ -138,7 +140,7 @@ impl ClientBuilder {
         self.resolver = r;
         self
     }
-    /// How many other hosts a request tries after a connection error (default 3).
+    /// How many other hosts a request tries after a connection error or a 503 (default 3).
     pub fn max_retries(mut self, n: usize) -> Self {
         self.max_retries = n;
         self
@@ -171,6 +173,13 @@ impl ClientBuilder {
     /// login storm. Requests waiting on a refresh always share its outcome.
     pub fn refresh_failure_memory(mut self, memory: Duration) -> Self {
         self.refresh_failure_memory = memory;
+        self
+    }
+    /// Overload control: asks the server to drop a request that waited in its queue longer
+    /// than this (`x-arango-max-queue-time-seconds`); such a request fails with
+    /// [`Error::QueueTimeViolated`]. Default: no limit.
+    pub fn max_queue_time(mut self, t: Duration) -> Self {
+        self.max_queue_time = Some(t);
         self
     }
     /// Trusts this PEM CA certificate (in addition to the built-in roots) for `https` hosts.
@@ -220,6 +229,10 @@ impl ClientBuilder {
                 next: AtomicUsize::new(0),
                 max_retries: self.max_retries,
                 compression_threshold: self.compression_threshold,
+                max_queue_time: self
+                    .max_queue_time
+                    .map(|d| format!("{:.3}", d.as_secs_f64())),
+                last_queue_time: std::sync::atomic::AtomicU64::new(NO_QUEUE_TIME),
             }),
             leeway: self.refresh_leeway,
             failure_memory: self.refresh_failure_memory,
@@ -236,6 +249,12 @@ pub struct ArangoClient {
 }
 
 impl ArangoClient {
+    /// The queue time the server reported last (`x-arango-queue-time-seconds`, seconds),
+    /// on any handle of this client.
+    pub fn last_queue_time(&self) -> Option<f64> {
+        self.inner.last_queue_time()
+    }
+
     /// A builder with defaults (one host `http://127.0.0.1:8529`).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -284,6 +303,7 @@ impl ArangoClient {
 #[derive(Debug)]
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) url: String,
     /// A 401 that a freshly obtained token got too: not about the token (no permission, or
@@ -299,6 +319,10 @@ pub(crate) struct Transport {
     next: AtomicUsize,
     max_retries: usize,
     compression_threshold: Option<usize>,
+    /// Sent as `x-arango-max-queue-time-seconds` with every request.
+    max_queue_time: Option<String>,
+    /// The last `x-arango-queue-time-seconds` (f64 bits; [`NO_QUEUE_TIME`] before any).
+    last_queue_time: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Transport {
@@ -348,12 +372,17 @@ impl Transport {
         let first = self.first_host();
         let attempts = self.max_retries.saturating_add(1);
         let mut last_err = None;
+        let mut last_503 = None;
+        let mut resent_after_close = false;
         for attempt in 0..attempts {
             let host = &self.hosts[(first + attempt) % self.hosts.len()];
             let url = format!("{host}{path_and_query}");
             let mut rb = self.http.request(method.clone(), &url);
             for (k, v) in headers {
                 rb = rb.header(k, v);
+            }
+            if let Some(q) = &self.max_queue_time {
+                rb = rb.header("x-arango-max-queue-time-seconds", q.as_str());
             }
             if let Some(b) = &body_bytes {
                 rb = rb
@@ -366,21 +395,104 @@ impl Transport {
             match rb.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let body = resp.bytes().await.map_err(|e| transport_error(&url, &e))?;
-                    return Ok(RawResponse {
+                    let headers = resp.headers().clone();
+                    self.note_queue_time(&headers);
+                    let body = read_body(resp, &url).await?;
+                    let raw = RawResponse {
                         status,
-                        body: body.to_vec(),
+                        headers,
+                        body,
                         url,
                         refused_fresh_token: false,
-                    });
+                    };
+                    // A coordinator that is unavailable (e.g. shutting down or starting):
+                    // the next one may answer. Each host is asked once.
+                    if status == 503 && attempt + 1 < attempts.min(self.hosts.len()) {
+                        last_503 = Some(raw);
+                        continue;
+                    }
+                    return Ok(raw);
                 }
                 Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),
+                // The server closed a kept-alive connection as the request went out, without
+                // answering (its idle timeout): the request did not run; resend it once.
+                Err(e) if closed_before_answer(&e) && !resent_after_close => {
+                    resent_after_close = true;
+                    last_err = Some(transport_error(&url, &e));
+                }
                 Err(e) => return Err(transport_error(&url, &e)),
             }
         }
+        if let Some(r) = last_503 {
+            return Ok(r);
+        }
         Err(last_err.unwrap_or_else(|| Error::Config("no attempt made".into())))
     }
+
+    /// Remembers the server's `x-arango-queue-time-seconds`, if sent.
+    fn note_queue_time(&self, headers: &HeaderMap) {
+        let t = headers
+            .get("x-arango-queue-time-seconds")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite() && *t >= 0.0);
+        if let Some(t) = t {
+            self.last_queue_time.store(t.to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    /// The last queue time the server reported, in seconds.
+    pub(crate) fn last_queue_time(&self) -> Option<f64> {
+        let bits = self.last_queue_time.load(Ordering::Relaxed);
+        (bits != NO_QUEUE_TIME).then(|| f64::from_bits(bits))
+    }
 }
+
+/// `last_queue_time` before any server reported one.
+const NO_QUEUE_TIME: u64 = u64::MAX;
+
+/// Whether a request failed because the connection closed before any answer arrived.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// Reads a response body, refusing one larger than [`MAX_RESPONSE_BODY`] before it is
+/// buffered (by its `Content-Length`, and again while it streams in).
+async fn read_body(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BODY as u64)
+    {
+        return Err(too_large(url));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(url, &e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BODY {
+            return Err(too_large(url));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large(url: &str) -> Error {
+    Error::ResponseTooLarge {
+        url: redact_userinfo(url),
+        limit: MAX_RESPONSE_BODY,
+    }
+}
+
+/// Responses larger than this are refused (a batch of documents is far smaller).
+pub(crate) const MAX_RESPONSE_BODY: usize = 512 * 1024 * 1024;
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {
     if e.is_timeout() {

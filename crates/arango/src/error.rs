@@ -100,6 +100,14 @@ pub enum Error {
         /// What the transport said.
         message: String,
     },
+    /// The response body was larger than the client accepts; refused before buffering it.
+    #[error("the response of {url} is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: usize,
+    },
     /// A request took longer than the configured timeout.
     #[error("request to {url} timed out")]
     Timeout {
