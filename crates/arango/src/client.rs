@@ -345,14 +345,16 @@ impl Transport {
         }
     }
 
-    /// Sends one request, moving to the next host on connection errors (at most
-    /// `max_retries` times). `path_and_query` starts with `/`.
+    /// Sends one request, moving to the next host on connection errors and 503s (at most
+    /// `max_retries` times), and resending it once (with `resend_on_close`) when the server
+    /// closed a kept-alive connection without answering. `path_and_query` starts with `/`.
     pub(crate) async fn send(
         &self,
         method: &reqwest::Method,
         path_and_query: &str,
         headers: &[(HeaderName, HeaderValue)],
         body: Option<&[u8]>,
+        resend_on_close: bool,
     ) -> Result<RawResponse> {
         let mut body_bytes: Option<Vec<u8>> = body.map(<[u8]>::to_vec);
         let mut compressed = false;
@@ -416,7 +418,7 @@ impl Transport {
                 Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),
                 // The server closed a kept-alive connection as the request went out, without
                 // answering (its idle timeout): the request did not run; resend it once.
-                Err(e) if closed_before_answer(&e) && !resent_after_close => {
+                Err(e) if resend_on_close && closed_before_answer(&e) && !resent_after_close => {
                     resent_after_close = true;
                     last_err = Some(transport_error(&url, &e));
                 }

@@ -25,11 +25,18 @@ pub(crate) struct Req {
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) absolute: bool,
+    /// Whether the transport may resend it after the server closed the connection without
+    /// answering (default: for GET, HEAD, OPTIONS, PUT and DELETE).
+    pub(crate) resend_on_close: bool,
 }
 
 impl Req {
     pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
         Req {
+            resend_on_close: matches!(
+                method,
+                Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+            ),
             method,
             path: path.into(),
             query: Vec::new(),
@@ -37,6 +44,11 @@ impl Req {
             headers: Vec::new(),
             absolute: false,
         }
+    }
+    /// Never resent by the transport (the server may have acted on it).
+    pub(crate) fn once(mut self) -> Self {
+        self.resend_on_close = false;
+        self
     }
     pub(crate) fn json<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Result<Self> {
         self.body = Some(serde_json::to_vec(v).map_err(|e| Error::Serialization(e.to_string()))?);
@@ -259,7 +271,13 @@ impl Connection {
         headers.push((AUTHORIZATION, auth));
         let mut resp = self
             .transport
-            .send(&req.method, &pq, &headers, req.body.as_deref())
+            .send(
+                &req.method,
+                &pq,
+                &headers,
+                req.body.as_deref(),
+                req.resend_on_close,
+            )
             .await?;
         if !rejects_token(&resp) {
             return Ok(resp);
@@ -280,7 +298,13 @@ impl Connection {
         }
         let mut resp = self
             .transport
-            .send(&req.method, &pq, &headers, req.body.as_deref())
+            .send(
+                &req.method,
+                &pq,
+                &headers,
+                req.body.as_deref(),
+                req.resend_on_close,
+            )
             .await?;
         if rejects_token(&resp) {
             j.mark_innocent(new_generation);

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::conn::{Connection, Req, enc};
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
+use crate::query::AqlQuery;
 
 /// `GET /_api/version`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -194,7 +195,7 @@ impl Database {
     }
 
     /// Runs an AQL query; results arrive in batches of `batch_size` (server default if
-    /// `None`) as JSON values.
+    /// `None`) as JSON values. See [`Database::query`] for all options.
     pub async fn aql(
         &self,
         query: &str,
@@ -211,14 +212,20 @@ impl Database {
         bind_vars: Map<String, Value>,
         batch_size: Option<u32>,
     ) -> Result<Cursor<T>> {
-        let mut body = json!({ "query": query, "bindVars": bind_vars, "count": true });
+        let mut q = AqlQuery::new(query).bind_vars(bind_vars);
         if let Some(b) = batch_size {
-            body["batchSize"] = json!(b);
+            q = q.batch_size(b);
         }
+        self.query(q).await
+    }
+
+    /// Runs an AQL query with its options ([`AqlQuery`]: count, ttl, stream, fullCount,
+    /// maxRuntime, allowRetry, ...); each result is deserialized into `T`.
+    pub async fn query<T: DeserializeOwned>(&self, q: AqlQuery) -> Result<Cursor<T>> {
         let v = self
-            .call(Req::new(Method::POST, "/_api/cursor").json(&body)?)
+            .call(Req::new(Method::POST, "/_api/cursor").json(&q.body())?)
             .await?;
-        Cursor::new(self.clone(), v)
+        Cursor::new(self.clone(), v, q.allows_retry())
     }
 
     /// Begins a stream transaction over these collections.

@@ -31,6 +31,7 @@ mod conn;
 mod cursor;
 mod database;
 mod error;
+mod query;
 mod redact;
 mod session;
 
@@ -41,3 +42,4 @@ pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
 pub use error::{Error, RefreshError, Result};
+pub use query::{AqlQuery, QueryExtra, QueryWarning};

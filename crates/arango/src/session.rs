@@ -200,6 +200,7 @@ pub(crate) async fn login(transport: &Transport, auth: &Auth) -> Result<JwtToken
             "/_open/auth",
             &[],
             Some(body.expose().as_bytes()),
+            false,
         )
         .await
         .map_err(|e| RefreshError::Transport(e.to_string()))?;
@@ -215,6 +216,7 @@ async fn renew_token(transport: &Transport, t: &JwtToken) -> Result<JwtToken, Re
             "/_open/auth/renew",
             &[(AUTHORIZATION, header)],
             None,
+            false,
         )
         .await
         .map_err(|e| RefreshError::Transport(e.to_string()))?;

@@ -27,6 +27,7 @@
 //! RETURN d|d.x`.
 
 mod api_admin;
+mod api_cursor;
 mod api_data;
 mod api_hooks;
 mod aql;
@@ -225,9 +226,25 @@ impl TestServer {
         lock(&self.state).log.clear();
     }
 
-    /// Number of open server-side cursors.
+    /// Number of open server-side cursors (expired ones are forgotten first).
     pub fn live_cursors(&self) -> usize {
-        lock(&self.state).cursors.len()
+        let mut st = lock(&self.state);
+        api_cursor::expire(&mut st);
+        st.cursors.len()
+    }
+
+    /// Test hook: the next query reports this warning in `extra.warnings` (ArangoDB's
+    /// warnings come from expressions the stand-in's AQL subset does not have).
+    pub fn add_query_warning(&self, code: i64, message: &str) {
+        lock(&self.state)
+            .query_warnings
+            .push((code, message.to_owned()));
+    }
+
+    /// Test hook: the next response to a path starting with `path_prefix` is sent `delay`
+    /// late (after the request took effect), e.g. to make a client time out on it.
+    pub fn delay_next_response(&self, path_prefix: &str, delay: std::time::Duration) {
+        lock(&self.state).delay_next = Some((path_prefix.to_owned(), delay));
     }
 
     /// The most server-side cursors that were open at the same time.

@@ -21,7 +21,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
 use crate::state::{ApiError, Grant, LogEntry, LoggedAuth, State};
-use crate::{Shared, api_admin, api_data, api_hooks, aql, lock};
+use crate::{Shared, api_admin, api_cursor, api_data, api_hooks, lock};
 
 /// Request bodies larger than this are refused (413) before they are buffered.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -411,29 +411,43 @@ async fn handle(
         }
         Ok(Bytes::from(out))
     });
-    let mut st = lock(&state);
-    let result = body.and_then(|body| {
-        route(
-            &mut st,
-            &method,
-            &path,
-            parts.uri.query(),
-            parts.headers,
-            body,
-            auth_header.as_ref(),
-        )
-    });
-    let (status, resp) = match result {
-        Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
-        Err(e) => (e.code, respond(e.code, &e.body(), &[])),
+    let (resp, delay) = {
+        let mut st = lock(&state);
+        let result = body.and_then(|body| {
+            route(
+                &mut st,
+                &method,
+                &path,
+                parts.uri.query(),
+                parts.headers,
+                body,
+                auth_header.as_ref(),
+            )
+        });
+        let (status, resp) = match result {
+            Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
+            Err(e) => (e.code, respond(e.code, &e.body(), &[])),
+        };
+        let delay = match &st.delay_next {
+            Some((prefix, d)) if path.starts_with(prefix.as_str()) => {
+                let d = *d;
+                st.delay_next = None;
+                Some(d)
+            }
+            _ => None,
+        };
+        st.log.push(LogEntry {
+            method,
+            path,
+            auth: logged,
+            status,
+            content_encoding,
+        });
+        (resp, delay)
     };
-    st.log.push(LogEntry {
-        method,
-        path,
-        auth: logged,
-        status,
-        content_encoding,
-    });
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     Ok(resp)
 }
 
@@ -522,7 +536,7 @@ fn route(
         Some("user") => api_admin::user(st, &ctx),
         Some("collection") => api_data::collection(st, &ctx),
         Some("document") => api_data::document(st, &ctx),
-        Some("cursor") => aql::cursor(st, &ctx),
+        Some("cursor") => api_cursor::cursor(st, &ctx),
         Some("transaction") => api_admin::transaction(st, &ctx),
         Some("tasks") => api_admin::tasks(st, &ctx),
         _ => Err(ApiError::not_found_path()),

@@ -125,6 +125,18 @@ pub(crate) struct Cursor {
     pub(crate) count: Option<usize>,
     /// Test hook (see [`State::empty_batches`]): the next fetch answers an empty batch.
     pub(crate) pad_next: bool,
+    /// Forgotten when not used for this long.
+    pub(crate) ttl: std::time::Duration,
+    pub(crate) last_access: std::time::Instant,
+    /// The id of the batch sent last (the first is 1).
+    pub(crate) batch_id: u64,
+    /// `allowRetry`: the last batch is kept to be sent again.
+    pub(crate) allow_retry: bool,
+    pub(crate) last_batch: Option<Value>,
+    /// `extra`: statistics and warnings.
+    pub(crate) extra: Value,
+    /// A stream query (statistics only with the last batch, no count).
+    pub(crate) stream: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +223,10 @@ pub(crate) struct State {
     pub(crate) renew_requests: u64,
     /// Test hook: `/_open/auth/renew` answers 404 as a server without it would.
     pub(crate) renew_refused: bool,
+    /// Test hook: warnings `(code, message)` the next query reports.
+    pub(crate) query_warnings: Vec<(i64, String)>,
+    /// Test hook: the next response to a path starting with this is sent this late.
+    pub(crate) delay_next: Option<(String, std::time::Duration)>,
 }
 
 impl State {
@@ -243,6 +259,8 @@ impl State {
             auth_requests: 0,
             renew_requests: 0,
             renew_refused: false,
+            query_warnings: Vec::new(),
+            delay_next: None,
         }
     }
 
