@@ -69,6 +69,128 @@ impl Req {
     }
 }
 
+/// A request for [`Database::request`](crate::Database::request), the escape hatch to any
+/// endpoint: it goes through the same authentication, token refresh, retry after a rejected
+/// token and host failover as every other call.
+///
+/// ```
+/// use arango::RawRequest;
+/// use serde_json::json;
+/// let r = RawRequest::get("/_api/collection").query("excludeSystem", "true");
+/// let w = RawRequest::post("/_api/document/things")
+///     .json(&json!({"a": 1}))
+///     .unwrap()
+///     .header("x-arango-trx-id", "123")
+///     .unwrap();
+/// # let _ = (r, w);
+/// ```
+#[derive(Debug)]
+pub struct RawRequest {
+    pub(crate) req: Req,
+}
+
+impl RawRequest {
+    /// `method` on `path`: relative to the handle's database (`/_api/...` becomes
+    /// `/_db/<name>/_api/...`); paths under `/_open/` and [`absolute`](Self::absolute)
+    /// requests go to the server root.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        RawRequest {
+            req: Req::new(method, path),
+        }
+    }
+    /// `GET path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    /// `POST path`.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+    /// `PUT path`.
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+    /// `PATCH path`.
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+    /// `DELETE path`.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    /// The path is taken from the server root, not the database.
+    #[must_use]
+    pub fn absolute(mut self) -> Self {
+        self.req.absolute = true;
+        self
+    }
+    /// Adds a query parameter (percent-encoded here).
+    #[must_use]
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.req = self.req.query(name, value);
+        self
+    }
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        self.req = self.req.json(body)?;
+        Ok(self)
+    }
+    /// A header (`Authorization` is the connection's and cannot be set here).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Serialization(format!("invalid header name {name:?}")))?;
+        if name == AUTHORIZATION {
+            return Err(Error::Config(
+                "the Authorization header comes from the handle's credentials".into(),
+            ));
+        }
+        self.req = self.req.header_named(name, value)?;
+        Ok(self)
+    }
+    /// Whether the transport may resend it after the server closed the connection
+    /// without answering (default: for GET, HEAD, OPTIONS, PUT, DELETE).
+    #[must_use]
+    pub fn resend_on_close(mut self, yes: bool) -> Self {
+        self.req.resend_on_close = yes;
+        self
+    }
+}
+
+/// The answer to a [`RawRequest`]: any status (errors are not turned into [`Error`]),
+/// the headers, and the body.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as received.
+    pub body: Vec<u8>,
+    url: String,
+}
+
+impl RawReply {
+    /// The body as JSON (`Null` when empty); a body that is not JSON is
+    /// [`Error::Deserialization`].
+    pub fn json(&self) -> Result<Value> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| Error::Deserialization {
+            url: self.url.clone(),
+            message: e.to_string(),
+        })
+    }
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// A header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 pub(crate) enum AuthMode {
     Basic(Auth),
     Jwt(JwtState),
@@ -138,10 +260,6 @@ impl Connection {
 
     pub(crate) fn db_name(&self) -> &str {
         &self.db
-    }
-
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.transport
     }
 
     /// The current JWT (JWT and superuser modes).
@@ -311,6 +429,17 @@ impl Connection {
             resp.refused_fresh_token = true;
         }
         Ok(resp)
+    }
+
+    /// Sends a raw request and returns whatever the server answered.
+    pub(crate) async fn raw(&self, r: RawRequest) -> Result<RawReply> {
+        let resp = self.send(&r.req).await?;
+        Ok(RawReply {
+            status: resp.status,
+            headers: resp.headers,
+            body: resp.body,
+            url: resp.url,
+        })
     }
 
     /// The connection's own secrets, to be cut out of any text quoting a response.

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::conn::{Connection, Req, enc};
+use crate::conn::{Connection, RawReply, RawRequest, Req, enc};
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
 use crate::query::AqlQuery;
@@ -114,6 +114,16 @@ impl Database {
     /// How many tokens this handle's connection renewed via `/_open/auth/renew`.
     pub fn renew_count(&self) -> u64 {
         self.conn.renew_count()
+    }
+
+    /// Sends any request (see [`RawRequest`]) with this handle's authentication, token
+    /// refresh and retries, and inside its stream transaction if it has one; any status is
+    /// returned as it is.
+    pub async fn request(&self, mut r: RawRequest) -> Result<RawReply> {
+        if let Some(t) = &self.trx {
+            r.req = r.req.header("x-arango-trx-id", t)?;
+        }
+        self.conn.raw(r).await
     }
 
     pub(crate) async fn call(&self, mut req: Req) -> Result<Value> {

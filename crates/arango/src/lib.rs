@@ -36,6 +36,7 @@ mod redact;
 mod session;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
+pub use conn::{RawReply, RawRequest};
 pub use cursor::Cursor;
 pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transaction, Version};
 pub use dbauth;

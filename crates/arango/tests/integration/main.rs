@@ -6,6 +6,7 @@ mod cursor;
 mod data;
 mod fake;
 mod fixes;
+mod raw;
 mod refresh;
 mod send_futures;
 mod transport;
