@@ -28,6 +28,9 @@ pub(crate) struct JwtState {
     pub(crate) logins: AtomicU64,
     /// Successful renewals with `/_open/auth/renew`.
     pub(crate) renewals: AtomicU64,
+    /// The server does not have `/_open/auth/renew` (it answered 404, 405 or 501): log in
+    /// instead, without asking again.
+    renew_unsupported: std::sync::atomic::AtomicBool,
     /// The typed error of the last failed refresh, for the callers that shared it.
     last_error: Mutex<Option<RefreshError>>,
     /// A generation refused although fresh from a refresh, and since when.
@@ -50,6 +53,7 @@ impl JwtState {
             holder,
             logins: AtomicU64::new(0),
             renewals: AtomicU64::new(0),
+            renew_unsupported: std::sync::atomic::AtomicBool::new(false),
             last_error: Mutex::new(None),
             innocent: Mutex::new(None),
         }
@@ -112,15 +116,22 @@ impl JwtState {
             .current()
             .map(|(t, _)| t)
             .filter(|t| !t.is_expired());
-        if let (true, Some(t)) = (renew, current) {
+        let supported = !self.renew_unsupported.load(Ordering::Relaxed);
+        if let (true, true, Some(t)) = (renew, supported, current) {
             match renew_token(transport, &t).await {
                 Ok(new) => {
                     self.renewals.fetch_add(1, Ordering::Relaxed);
                     return Ok(new);
                 }
-                Err(e) if self.auth.is_none() => return Err(e),
-                // Refused (e.g. a server without the endpoint): log in instead.
-                Err(_) => {}
+                Err((status, e)) => {
+                    if matches!(status, Some(404 | 405 | 501)) {
+                        self.renew_unsupported.store(true, Ordering::Relaxed);
+                    }
+                    if self.auth.is_none() {
+                        return Err(e);
+                    }
+                    // Refused: log in instead.
+                }
             }
         }
         let auth = self.auth.as_ref().ok_or(RefreshError::NoCredentials)?;
@@ -208,8 +219,12 @@ pub(crate) async fn login(transport: &Transport, auth: &Auth) -> Result<JwtToken
 }
 
 /// `POST /_open/auth/renew` with the current (still valid) token as bearer.
-async fn renew_token(transport: &Transport, t: &JwtToken) -> Result<JwtToken, RefreshError> {
-    let header = bearer(t).map_err(|e| RefreshError::BadResponse(e.to_string()))?;
+/// A failure comes with the HTTP status, if there was an answer.
+async fn renew_token(
+    transport: &Transport,
+    t: &JwtToken,
+) -> Result<JwtToken, (Option<u16>, RefreshError)> {
+    let header = bearer(t).map_err(|e| (None, RefreshError::BadResponse(e.to_string())))?;
     let resp = transport
         .send(
             &Method::POST,
@@ -219,8 +234,8 @@ async fn renew_token(transport: &Transport, t: &JwtToken) -> Result<JwtToken, Re
             false,
         )
         .await
-        .map_err(|e| RefreshError::Transport(e.to_string()))?;
-    token_from("/_open/auth/renew", &resp)
+        .map_err(|e| (None, RefreshError::Transport(e.to_string())))?;
+    token_from("/_open/auth/renew", &resp).map_err(|e| (Some(resp.status), e))
 }
 
 #[cfg(test)]

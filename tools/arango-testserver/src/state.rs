@@ -164,7 +164,7 @@ pub(crate) struct Transaction {
 }
 
 /// How a logged request authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LoggedAuth {
     /// No `Authorization` header.

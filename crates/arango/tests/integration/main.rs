@@ -8,6 +8,7 @@ mod fake;
 mod fixes;
 mod raw;
 mod refresh;
+mod renewal;
 mod send_futures;
 mod transport;
 mod trx_users;
