@@ -21,8 +21,14 @@
 //! timeout and a clock offset (to simulate clock skew), also reachable over HTTP under
 //! `/_admin/testserver/` when the stand-in runs as its own process.
 //!
-//! Limits: no persistence; transactions are not isolated (an abort restores the write
-//! collections to their state at begin); AQL is limited to
+//! Stream transactions: a document written by one running transaction is a write-write
+//! conflict (409, errorNum 1200) for any other writer; an abort (or the idle timeout, 60 s
+//! by default) puts back the documents it wrote. Cursors expire after their `ttl` (30 s by
+//! default) without use. Boolean query parameters are read as ArangoDB reads them (`1`,
+//! `true`, `yes`, `on`, `y` are true; `0` or anything else false).
+//!
+//! Limits: no persistence; transactions are not isolated (their writes are visible at once);
+//! AQL is limited to
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
 //! RETURN d|d.x`.
 
@@ -266,6 +272,12 @@ impl TestServer {
     /// Requests that arrived at `/_open/auth` so far (counted on arrival).
     pub fn auth_requests(&self) -> u64 {
         lock(&self.state).auth_requests
+    }
+
+    /// Stream transactions unused this long are aborted (default 60 s, ArangoDB's
+    /// `--transaction.streaming-idle-timeout`).
+    pub fn set_trx_idle_timeout(&self, timeout: std::time::Duration) {
+        lock(&self.state).trx_idle_timeout = timeout;
     }
 
     /// Requests that arrived at `/_open/auth/renew` so far.

@@ -79,10 +79,24 @@ impl Ctx {
         }
         serde_json::from_slice(&self.body).map_err(|_| ApiError::new(400, 600, "invalid JSON"))
     }
+    /// A boolean query parameter, `false` when absent.
     pub(crate) fn flag(&self, name: &str) -> bool {
-        self.query
-            .get(name)
-            .is_some_and(|v| v == "true" || v == "1")
+        self.bool_param(name, false)
+    }
+    /// A boolean query parameter as ArangoDB reads one: `true`, `yes`, `on`, `y` and `1`
+    /// (any case) are true, any other value false (clients send `0`/`1` as well as
+    /// `false`/`true`); `default` when absent.
+    pub(crate) fn bool_param(&self, name: &str, default: bool) -> bool {
+        self.query.get(name).map_or(default, |v| {
+            matches!(
+                v.to_ascii_lowercase().as_str(),
+                "true" | "yes" | "on" | "y" | "1"
+            )
+        })
+    }
+    /// The stream transaction of the request, if any.
+    pub(crate) fn trx(&self) -> Option<&str> {
+        self.header("x-arango-trx-id")
     }
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -515,9 +529,12 @@ fn route(
     if ctx.grant(st) == Grant::None {
         return Err(ApiError::unauthorized());
     }
+    st.expire_transactions();
     if let Some(id) = ctx.header("x-arango-trx-id") {
-        match st.trx.get(id) {
-            Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {}
+        match st.trx.get_mut(id) {
+            Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {
+                t.last_use = std::time::Instant::now();
+            }
             _ => return Err(ApiError::new(404, 1655, "transaction not found")),
         }
     }

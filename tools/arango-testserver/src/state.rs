@@ -159,8 +159,14 @@ impl TrxStatus {
 pub(crate) struct Transaction {
     pub(crate) db: String,
     pub(crate) status: TrxStatus,
-    /// The write collections as they were at begin; restored on abort.
-    pub(crate) snapshot: BTreeMap<String, Collection>,
+    /// The documents this transaction wrote, `(collection, key, before)` as they were
+    /// before its first write of each; put back on abort (newest first).
+    pub(crate) undo: Vec<(String, String, Option<Value>)>,
+    /// Documents `(collection, key)` written so far: another writer of one of them gets a
+    /// write-write conflict (409, errorNum 1200) while this transaction runs.
+    pub(crate) written: std::collections::HashSet<(String, String)>,
+    /// Last use; aborted after [`State::trx_idle_timeout`] without one.
+    pub(crate) last_use: std::time::Instant,
 }
 
 /// How a logged request authenticated.
@@ -227,6 +233,9 @@ pub(crate) struct State {
     pub(crate) query_warnings: Vec<(i64, String)>,
     /// Test hook: the next response to a path starting with this is sent this late.
     pub(crate) delay_next: Option<(String, std::time::Duration)>,
+    /// Stream transactions unused this long are aborted (ArangoDB's
+    /// `--transaction.streaming-idle-timeout`, default 60 s).
+    pub(crate) trx_idle_timeout: std::time::Duration,
 }
 
 impl State {
@@ -261,6 +270,7 @@ impl State {
             renew_refused: false,
             query_warnings: Vec::new(),
             delay_next: None,
+            trx_idle_timeout: std::time::Duration::from_secs(60),
         }
     }
 
@@ -276,6 +286,75 @@ impl State {
 
     pub(crate) fn new_rev(&mut self) -> String {
         format!("_r{:x}", self.next_id())
+    }
+
+    /// Aborts the running stream transactions that were idle too long, restoring their write
+    /// collections.
+    pub(crate) fn expire_transactions(&mut self) {
+        let timeout = self.trx_idle_timeout;
+        let expired: Vec<String> = self
+            .trx
+            .iter()
+            .filter(|(_, t)| t.status == TrxStatus::Running && t.last_use.elapsed() >= timeout)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.abort_transaction(&id);
+        }
+    }
+
+    /// Marks `id` aborted and restores its write collections.
+    pub(crate) fn abort_transaction(&mut self, id: &str) {
+        let Some(t) = self.trx.get_mut(id) else {
+            return;
+        };
+        let undo = std::mem::take(&mut t.undo);
+        t.status = TrxStatus::Aborted;
+        t.written.clear();
+        let db = t.db.clone();
+        if let Some(d) = self.dbs.get_mut(&db) {
+            for (coll, key, before) in undo.into_iter().rev() {
+                if let Some(c) = d.collections.get_mut(&coll) {
+                    match before {
+                        Some(doc) => c.docs.insert(key, doc),
+                        None => c.docs.remove(&key),
+                    };
+                }
+            }
+        }
+    }
+
+    /// A write of `(coll, key)` by transaction `trx` (or outside any): refused with a
+    /// write-write conflict when another running transaction wrote that document.
+    pub(crate) fn claim_write(
+        &mut self,
+        db: &str,
+        trx: Option<&str>,
+        coll: &str,
+        key: &str,
+    ) -> Result<(), ApiError> {
+        let k = (coll.to_owned(), key.to_owned());
+        let conflict = self.trx.iter().any(|(id, t)| {
+            Some(id.as_str()) != trx
+                && t.db == db
+                && t.status == TrxStatus::Running
+                && t.written.contains(&k)
+        });
+        if conflict {
+            return Err(ApiError::new(409, 1200, "write-write conflict"));
+        }
+        let before = self
+            .dbs
+            .get(db)
+            .and_then(|d| d.collections.get(coll))
+            .and_then(|c| c.docs.get(key))
+            .cloned();
+        if let Some(t) = trx.and_then(|id| self.trx.get_mut(id)) {
+            if t.written.insert(k) {
+                t.undo.push((coll.to_owned(), key.to_owned(), before));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn db(&mut self, name: &str) -> Result<&mut Database, ApiError> {
