@@ -189,6 +189,22 @@ impl RawReply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The reply as the typed error it would be for a regular call.
+    pub(crate) fn into_error(self, method: &str) -> Error {
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        let resp = RawResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            url: self.url,
+            refused_fresh_token: false,
+        };
+        match check(&method, resp, &[]) {
+            Err(e) => e,
+            Ok(_) => Error::Config("not an error".into()),
+        }
+    }
 }
 
 pub(crate) enum AuthMode {

@@ -57,6 +57,12 @@ pub struct DocumentMeta {
     /// Previous revision (update, replace).
     #[serde(rename = "_oldRev", default)]
     pub old_rev: Option<String>,
+    /// The document after the write (with `return_new`).
+    #[serde(default)]
+    pub new: Option<Value>,
+    /// The document before the write (with `return_old`).
+    #[serde(default)]
+    pub old: Option<Value>,
 }
 
 /// A handle on one database; cheap to clone. Inside a stream transaction (see
@@ -349,8 +355,8 @@ impl Transaction {
 /// A handle on a collection.
 #[derive(Debug, Clone)]
 pub struct Collection {
-    db: Database,
-    name: String,
+    pub(crate) db: Database,
+    pub(crate) name: String,
 }
 
 impl Collection {
@@ -361,7 +367,7 @@ impl Collection {
     fn path(&self, sub: &str) -> String {
         format!("/_api/collection/{}{sub}", enc(&self.name))
     }
-    fn doc_path(&self, key: Option<&str>) -> String {
+    pub(crate) fn doc_path(&self, key: Option<&str>) -> String {
         match key {
             Some(k) => format!("/_api/document/{}/{}", enc(&self.name), enc(k)),
             None => format!("/_api/document/{}", enc(&self.name)),
@@ -542,7 +548,7 @@ fn item(v: Value) -> Result<Value> {
     Ok(v)
 }
 
-fn batch(v: Value) -> Result<Vec<Result<DocumentMeta>>> {
+pub(crate) fn batch(v: Value) -> Result<Vec<Result<DocumentMeta>>> {
     let arr = match v {
         Value::Array(a) => a,
         _ => {

@@ -30,6 +30,7 @@ mod client;
 mod conn;
 mod cursor;
 mod database;
+mod document;
 mod error;
 mod query;
 mod redact;
@@ -42,5 +43,6 @@ pub use database::{Collection, CollectionInfo, Database, DocumentMeta, Transacti
 pub use dbauth;
 pub use dbauth::Secret;
 pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
+pub use document::{DocHead, DocOptions, OverwriteMode};
 pub use error::{Error, RefreshError, Result};
 pub use query::{AqlQuery, QueryExtra, QueryWarning};

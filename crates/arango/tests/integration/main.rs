@@ -4,6 +4,7 @@
 mod auth;
 mod cursor;
 mod data;
+mod docopts;
 mod fake;
 mod fixes;
 mod raw;

@@ -35,6 +35,7 @@ async fn python_arango_async_sees_the_documented_behaviours() {
         "KEEPNULL_0",
         "IGNOREREVS_0",
         "SILENT_BATCH",
+        "OVERWRITE_MODES",
         "HEAD_304",
         "WRITE_WRITE_CONFLICT",
         "TRX_IDLE_TIMEOUT",

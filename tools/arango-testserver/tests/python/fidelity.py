@@ -39,6 +39,19 @@ async def main(url: str, password: str) -> None:
         assert len(res) == 1 and res[0]["errorNum"] == 1210, res
         print("SILENT_BATCH")
 
+        # overwriteMode update (with mergeObjects=0), ignore, and returnOld.
+        await col.insert({"_key": "o", "obj": {"x": 1}, "n": 1})
+        res = await col.insert(
+            {"_key": "o", "obj": {"y": 2}}, overwrite_mode="update", merge_objects=False,
+            return_old=True,
+        )
+        assert res["old"]["n"] == 1, res
+        doc = await col.get("o")
+        assert doc["obj"] == {"y": 2} and doc["n"] == 1, doc
+        await col.insert({"_key": "o", "n": 9}, overwrite_mode="ignore")
+        assert (await col.get("o"))["n"] == 1
+        print("OVERWRITE_MODES")
+
         # HEAD with the current revision in If-None-Match: 304 (python reports it as an
         # error with that status).
         rev = (await col.get("k"))["_rev"]
