@@ -35,6 +35,7 @@ mod error;
 mod query;
 mod redact;
 mod session;
+mod tokens;
 
 pub use client::{ArangoClient, ClientBuilder, DbAuth, Resolver};
 pub use conn::{RawReply, RawRequest};
@@ -46,3 +47,4 @@ pub use dbauth::http::{Auth, GenerateOptions, JwtToken};
 pub use document::{DocHead, DocOptions, OverwriteMode};
 pub use error::{Error, RefreshError, Result};
 pub use query::{AqlQuery, QueryExtra, QueryWarning};
+pub use tokens::AccessToken;

@@ -1,11 +1,12 @@
 //! An in-memory stand-in for an ArangoDB server, for tests of clients.
 //!
-//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_open/auth/renew`, `/_api/version`,
-//! `/_admin/server/availability`, databases, collections, documents (with `_rev`
-//! preconditions and batch variants), an AQL cursor subset, stream transactions, users and
-//! database permissions. Authentication follows ArangoDB: HTTP basic, user JWTs issued by
-//! `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and superuser JWTs
-//! carrying a `server_id`. Errors come in ArangoDB's envelope
+//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_open/auth/renew`,
+//! `/_api/version`, `/_admin/server/availability`, databases, collections, documents (with
+//! `_rev` preconditions, options and batch variants), an AQL cursor subset, stream
+//! transactions, users and database permissions, access tokens (`/_api/token`).
+//! Authentication follows ArangoDB: HTTP basic (with a password or an access token), user
+//! JWTs issued by `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and
+//! superuser JWTs carrying a `server_id`. Errors come in ArangoDB's envelope
 //! `{"error":true,"errorNum":N,"errorMessage":"...","code":H}` and every response carries
 //! `Server: ArangoDB`.
 //!
@@ -36,6 +37,7 @@ mod api_admin;
 mod api_cursor;
 mod api_data;
 mod api_hooks;
+mod api_tokens;
 mod aql;
 mod service;
 mod state;

@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
+use crate::api_tokens::is_token_of;
 use crate::state::{ApiError, Grant, LogEntry, LoggedAuth, State};
-use crate::{Shared, api_admin, api_cursor, api_data, api_hooks, lock};
+use crate::{Shared, api_admin, api_cursor, api_data, api_hooks, api_tokens, lock};
 
 /// Request bodies larger than this are refused (413) before they are buffered.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -299,7 +300,9 @@ fn authenticate(
     } else if scheme.eq_ignore_ascii_case("basic") {
         let (u, p) = decode_basic(rest.trim()).ok_or_else(ApiError::unauthorized)?;
         match st.users.get(&u) {
-            Some(user) if user.active && user.password == p => Ok(Principal::User(u)),
+            Some(user) if user.active && (user.password == p || is_token_of(st, &u, &p)) => {
+                Ok(Principal::User(u))
+            }
             _ => Err(ApiError::unauthorized()),
         }
     } else {
@@ -321,7 +324,9 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
         return Err(ApiError::new(400, 400, "bad parameter"));
     };
     match st.users.get(u) {
-        Some(user) if user.active && user.password.expose() == p => {}
+        Some(user)
+            if user.active
+                && (user.password.expose() == p || is_token_of(st, u, &Secret::new(p))) => {}
         _ => return Err(ApiError::new(401, 401, "Wrong credentials")),
     }
     Ok(Resp::new(200, json!({ "jwt": user_jwt(st, u) })))
@@ -556,6 +561,7 @@ fn route(
         Some("cursor") => api_cursor::cursor(st, &ctx),
         Some("transaction") => api_admin::transaction(st, &ctx),
         Some("tasks") => api_admin::tasks(st, &ctx),
+        Some("token") => api_tokens::tokens(st, &ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

@@ -205,6 +205,17 @@ pub struct LogEntry {
     pub content_encoding: Option<String>,
 }
 
+/// An access token of a user.
+pub(crate) struct AccessToken {
+    pub(crate) id: u64,
+    pub(crate) user: String,
+    pub(crate) name: String,
+    pub(crate) valid_until: i64,
+    pub(crate) created_at: i64,
+    pub(crate) fingerprint: String,
+    pub(crate) token: Secret,
+}
+
 pub(crate) struct State {
     pub(crate) secret: Secret,
     pub(crate) session_timeout: i64,
@@ -236,6 +247,8 @@ pub(crate) struct State {
     /// Stream transactions unused this long are aborted (ArangoDB's
     /// `--transaction.streaming-idle-timeout`, default 60 s).
     pub(crate) trx_idle_timeout: std::time::Duration,
+    /// Access tokens of all users.
+    pub(crate) access_tokens: Vec<AccessToken>,
 }
 
 impl State {
@@ -271,6 +284,7 @@ impl State {
             query_warnings: Vec::new(),
             delay_next: None,
             trx_idle_timeout: std::time::Duration::from_secs(60),
+            access_tokens: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ mod raw;
 mod refresh;
 mod renewal;
 mod send_futures;
+mod tokens;
 mod transport;
 mod trx_users;
 

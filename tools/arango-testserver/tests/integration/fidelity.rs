@@ -41,6 +41,7 @@ async fn python_arango_async_sees_the_documented_behaviours() {
         "TRX_IDLE_TIMEOUT",
         "CURSOR_TTL",
         "ALLOW_RETRY",
+        "ACCESS_TOKENS",
         "MISSING_DB_401",
         "FIDELITY_OK",
     ] {

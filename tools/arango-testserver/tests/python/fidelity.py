@@ -10,6 +10,7 @@ Usage: fidelity.py URL ROOT_PASSWORD
 """
 import asyncio
 import sys
+import time
 
 from arangoasync import ArangoClient
 from arangoasync.auth import Auth
@@ -108,6 +109,22 @@ async def main(url: str, password: str) -> None:
         assert again == again_first and len(again) == 1, (again, again_first)
         await cursor.close(ignore_missing=True)
         print("ALLOW_RETRY")
+
+    # Access tokens: created, listed, used as a basic password and for a JWT, deleted.
+    async with ArangoClient(hosts=url) as client:
+        db = await client.db("_system", auth=Auth("root", password), verify=True)
+        t = await db.create_access_token("eve", "py", int(time.time()) + 3600)
+        token = t["token"] if isinstance(t, dict) else t.token
+        tid = t["id"] if isinstance(t, dict) else t.id
+        listed = await db.list_access_tokens("eve")
+        assert len(listed) == 1 and "token" not in listed[0], listed
+        basic = await client.db("_system", auth=Auth("eve", token), verify=True)
+        await basic.collections()
+        jwt = await client.db("_system", auth_method="jwt", auth=Auth("eve", token), verify=True)
+        await jwt.collections()
+        await db.delete_access_token("eve", tid)
+        assert await db.list_access_tokens("eve") == []
+        print("ACCESS_TOKENS")
 
     # A database that does not exist, asked by a user who may not know: 401.
     async with ArangoClient(hosts=url) as client:
