@@ -282,6 +282,13 @@ impl TestServer {
         lock(&self.state).trx_idle_timeout = timeout;
     }
 
+    /// Test hook: every request spends `seconds` in the (simulated) queue: answered as
+    /// `x-arango-queue-time-seconds`, and a request whose
+    /// `x-arango-max-queue-time-seconds` is lower is refused (412, errorNum 21004).
+    pub fn set_queue_time(&self, seconds: f64) {
+        lock(&self.state).queue_time = seconds;
+    }
+
     /// Requests that arrived at `/_open/auth/renew` so far.
     pub fn renew_requests(&self) -> u64 {
         lock(&self.state).renew_requests

@@ -430,8 +430,23 @@ async fn handle(
         }
         Ok(Bytes::from(out))
     });
+    let max_queue = parts
+        .headers
+        .get("x-arango-max-queue-time-seconds")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|m| *m > 0.0);
     let (resp, delay) = {
         let mut st = lock(&state);
+        let queue_time = st.queue_time;
+        // Overload control: a request that waited in the queue longer than the client
+        // allows is not run (412, errorNum 21004).
+        let body = match max_queue {
+            Some(m) if queue_time > m => {
+                Err(ApiError::new(412, 21004, "queue time requirement violated"))
+            }
+            _ => body,
+        };
         let result = body.and_then(|body| {
             route(
                 &mut st,
@@ -443,10 +458,14 @@ async fn handle(
                 auth_header.as_ref(),
             )
         });
-        let (status, resp) = match result {
+        let (status, mut resp) = match result {
             Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
             Err(e) => (e.code, respond(e.code, &e.body(), &[])),
         };
+        // ArangoDB reports the queue time of the latest request with every answer.
+        if let Ok(v) = HeaderValue::from_str(&format!("{queue_time:.6}")) {
+            resp.headers_mut().insert("x-arango-queue-time-seconds", v);
+        }
         let delay = match &st.delay_next {
             Some((prefix, d)) if path.starts_with(prefix.as_str()) => {
                 let d = *d;

@@ -249,6 +249,9 @@ pub(crate) struct State {
     pub(crate) trx_idle_timeout: std::time::Duration,
     /// Access tokens of all users.
     pub(crate) access_tokens: Vec<AccessToken>,
+    /// Test hook: the time every request spends in the (simulated) scheduler queue, in
+    /// seconds; answered as `x-arango-queue-time-seconds`.
+    pub(crate) queue_time: f64,
 }
 
 impl State {
@@ -285,6 +288,7 @@ impl State {
             delay_next: None,
             trx_idle_timeout: std::time::Duration::from_secs(60),
             access_tokens: Vec::new(),
+            queue_time: 0.0,
         }
     }
 

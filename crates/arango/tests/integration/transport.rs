@@ -238,3 +238,32 @@ async fn a_503_fails_over_to_the_next_coordinator() {
     assert_eq!(e.http_code(), Some(503), "{e}");
     assert_eq!(busy.requests.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
+
+#[tokio::test]
+async fn overload_control_reads_the_queue_time_and_types_the_412() {
+    let s = server(cfg()).await;
+    let c = ArangoClient::builder()
+        .hosts([s.url()])
+        .max_queue_time(Duration::from_millis(500))
+        .build()
+        .expect("client");
+    assert_eq!(c.last_queue_time(), None);
+    let db = c
+        .db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("db");
+    assert_eq!(c.last_queue_time(), Some(0.0));
+    s.set_queue_time(0.25);
+    db.collections().await.expect("within the limit");
+    assert_eq!(c.last_queue_time(), Some(0.25));
+    s.set_queue_time(2.0);
+    let e = db.collections().await.expect_err("queued too long");
+    assert!(matches!(e, Error::QueueTimeViolated { .. }), "{e:?}");
+    assert_eq!((e.http_code(), e.error_num()), (Some(412), Some(21004)));
+    assert_eq!(c.last_queue_time(), Some(2.0));
+    // Without a maximum the request runs, however long it queued.
+    let free = ArangoClient::new([s.url()]).expect("client");
+    free.db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("no limit sent");
+}
