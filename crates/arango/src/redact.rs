@@ -4,8 +4,13 @@
 const SECRET_HEADERS: [&str; 4] = ["authorization", "cookie", "set-cookie", "x-arango-jwt"];
 
 fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/' | '~')
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/' | '~')
 }
+
+/// Words after which the next word is a credential (`bearer <token>`, `password=<pw>`).
+const BEFORE_SECRET: [&str; 7] = [
+    "bearer", "basic", "password", "passwd", "token", "jwt", "secret",
+];
 
 /// `text` with credential header values, `bearer`/`basic` credentials, JWT-shaped words and
 /// each of `known` (the connection's own secrets) replaced by `***`.
@@ -35,7 +40,8 @@ pub(crate) fn redact(text: &str, known: &[&str]) -> String {
     out
 }
 
-/// Replaces the word after `bearer`/`basic` and any word that looks like a JWT.
+/// Replaces the word after `bearer`, `basic`, `password`, `token`, ... and any word that
+/// looks like a JWT.
 fn redact_words(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut hide_next = false;
@@ -44,14 +50,14 @@ fn redact_words(line: &str) -> String {
         if word.is_empty() {
             return;
         }
-        let jwt_like = word.starts_with("eyJ") && word.matches('.').count() >= 2;
+        let jwt_like = word.contains("eyJ") && word.matches('.').count() >= 2;
         if *hide_next || jwt_like {
             out.push_str("***");
         } else {
             out.push_str(word);
         }
         let lw = word.to_ascii_lowercase();
-        *hide_next = lw == "bearer" || lw == "basic";
+        *hide_next = BEFORE_SECRET.contains(&lw.as_str());
         word.clear();
     };
     for c in line.chars() {
@@ -74,13 +80,15 @@ mod tests {
     fn headers_schemes_tokens_and_known_secrets_are_cut() {
         let t = redact(
             "GET / HTTP/1.1\r\nAuthorization: Basic cm9vdDpwdw==\r\nhost: x\nuse bearer abc.def now\n\
-             token eyJhbGciOi.eyJzdWIi.c2ln here\nmy pw is hunter22",
+             token eyJhbGciOi.eyJzdWIi.c2ln here\nmy pw is hunter22\nx token=abc.eyJh.c2 y\n\
+             password: opensesame",
             &["hunter22"],
         );
         assert!(!t.contains("cm9vdDpwdw"), "{t}");
         assert!(!t.contains("abc.def"), "{t}");
         assert!(!t.contains("eyJhbGciOi"), "{t}");
         assert!(!t.contains("hunter22"), "{t}");
+        assert!(!t.contains("eyJh") && !t.contains("opensesame"), "{t}");
         assert!(t.contains("Authorization: ***"), "{t}");
         assert!(t.contains("host: x") && t.contains("here"), "{t}");
     }

@@ -2,6 +2,7 @@
 //! binary for the whole crate; each module covers one area.
 
 mod auth;
+mod badinput;
 mod cursor;
 mod data;
 mod docopts;
