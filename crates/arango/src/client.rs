@@ -282,7 +282,12 @@ impl ArangoClient {
                         "jwt auth needs credentials or a token".into(),
                     ));
                 }
-                AuthMode::Jwt(JwtState::new(auth, token, self.leeway, self.failure_memory))
+                AuthMode::Jwt(Box::new(JwtState::new(
+                    auth,
+                    token,
+                    self.leeway,
+                    self.failure_memory,
+                )))
             }
             DbAuth::Superuser(t) => AuthMode::Superuser(std::sync::RwLock::new(t)),
         };

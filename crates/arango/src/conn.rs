@@ -209,7 +209,7 @@ impl RawReply {
 
 pub(crate) enum AuthMode {
     Basic(Auth),
-    Jwt(JwtState),
+    Jwt(Box<JwtState>),
     /// Replaceable in place with `set_token`.
     Superuser(RwLock<JwtToken>),
 }

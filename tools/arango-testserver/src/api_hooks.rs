@@ -7,6 +7,11 @@
 //! - `PUT /_admin/testserver/empty-batches` `{"enabled": bool}`: cursors answer an empty
 //!   batch with `hasMore: true` before each batch they fetch.
 //! - `PUT /_admin/testserver/auth-delay` `{"ms": N}`: `/_open/auth` answers after N ms.
+//! - `PUT /_admin/testserver/renew-refused` `{"enabled": bool}`: `/_open/auth/renew` answers
+//!   404 as a server without it would.
+//! - `PUT /_admin/testserver/queue-time` `{"seconds": F}`: the simulated queue time.
+//! - `PUT /_admin/testserver/trx-idle-timeout` `{"seconds": F}`: the stream transaction idle
+//!   timeout.
 //! - `GET /_admin/testserver/log`: the request log (method, path, auth scheme, user or token
 //!   fingerprint, status, content encoding); `DELETE` clears it.
 
@@ -59,6 +64,28 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.auth_delay = std::time::Duration::from_millis(ms);
             Ok(done())
         }
+        ("PUT", Some("renew-refused"), None) => {
+            st.renew_refused = ctx
+                .json()?
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .ok_or_else(|| ApiError::bad("enabled must be a boolean"))?;
+            Ok(done())
+        }
+        ("PUT", Some(what @ ("queue-time" | "trx-idle-timeout")), None) => {
+            let seconds = ctx
+                .json()?
+                .get("seconds")
+                .and_then(Value::as_f64)
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| ApiError::bad("seconds must be a non-negative number"))?;
+            if what == "queue-time" {
+                st.queue_time = seconds;
+            } else {
+                st.trx_idle_timeout = std::time::Duration::from_secs_f64(seconds);
+            }
+            Ok(done())
+        }
         ("GET", Some("log"), None) => {
             let entries: Vec<Value> = st
                 .log
@@ -87,9 +114,14 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.log.clear();
             Ok(done())
         }
-        (_, Some("secret" | "session-timeout" | "log" | "empty-batches" | "auth-delay"), None) => {
-            Err(ApiError::method())
-        }
+        (
+            _,
+            Some(
+                "secret" | "session-timeout" | "log" | "empty-batches" | "auth-delay"
+                | "renew-refused" | "queue-time" | "trx-idle-timeout",
+            ),
+            None,
+        ) => Err(ApiError::method()),
         _ => Err(ApiError::not_found_path()),
     }
 }

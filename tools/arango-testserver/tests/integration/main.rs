@@ -4,3 +4,4 @@
 mod fidelity;
 mod http;
 mod python;
+mod renew_hooks;
