@@ -91,8 +91,8 @@ impl DbAuth {
     }
 }
 
-/// Settings of an [`ArangoClient`].
-#[derive(Debug, Clone)]
+/// Settings of an [`ArangoClient`]. `Debug` cuts any userinfo out of the hosts.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientBuilder {
     hosts: Vec<String>,
@@ -106,6 +106,23 @@ pub struct ClientBuilder {
     max_queue_time: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts: Vec<String> = self.hosts.iter().map(|h| redact_userinfo(h)).collect();
+        f.debug_struct("ClientBuilder")
+            .field("hosts", &hosts)
+            .field("resolver", &self.resolver)
+            .field("max_retries", &self.max_retries)
+            .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("compression_threshold", &self.compression_threshold)
+            .field("refresh_leeway", &self.refresh_leeway)
+            .field("refresh_failure_memory", &self.refresh_failure_memory)
+            .field("max_queue_time", &self.max_queue_time)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientBuilder {

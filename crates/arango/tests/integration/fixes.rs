@@ -178,6 +178,10 @@ async fn userinfo_in_a_host_url_never_reaches_an_error() {
     let addr = dead.local_addr().expect("addr");
     drop(dead);
     let host = format!("http://root:Sup3rSecretPW@{addr}");
+    assert_clean(
+        &format!("{:?}", ArangoClient::builder().hosts([host.clone()])),
+        &["Sup3rSecretPW"],
+    );
     let texts = match ArangoClient::new([host]) {
         Err(e) => vec![e.to_string(), format!("{e:?}")],
         Ok(c) => {

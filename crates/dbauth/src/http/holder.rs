@@ -41,7 +41,8 @@ pub enum Leeway {
 
 /// Holds the current JWT. Requests read it without waiting on a refresh; when it is stale
 /// (within the leeway of `exp`, or rejected by the server), exactly one caller runs the
-/// refresh while the others wait for its result and reuse it, success or failure. A failure
+/// refresh while the others wait for its result and reuse it, success or failure. While a
+/// stale token that has not expired is being renewed, other callers keep using it. A failure
 /// is remembered for the failure memory (default 0): callers during that time get it
 /// without a new attempt, so an outage does not cause a login storm.
 ///
@@ -249,7 +250,16 @@ impl TokenHolder {
             return Ok(fresh);
         }
         let seen = self.attempts();
-        let _one_at_a_time = self.refresh.lock().await;
+        // Stale but not expired while another caller renews it: still good to use, no need
+        // to wait for the renewal.
+        let guard = match self.refresh.try_lock() {
+            Some(g) => g,
+            None => match self.current().filter(|(t, _)| !t.is_expired()) {
+                Some(usable) => return Ok(usable),
+                None => self.refresh.lock().await,
+            },
+        };
+        let _one_at_a_time = guard;
         if let Some(fresh) = self.fresh() {
             return Ok(fresh);
         }

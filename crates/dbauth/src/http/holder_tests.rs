@@ -278,3 +278,42 @@ fn tokens_without_exp_never_need_a_refresh() {
         block_on(holder.get(|| async { Err(Error::RefreshFailed("not called".into())) })).unwrap();
     assert_eq!((t.exp(), g), (None, 1));
 }
+
+#[test]
+fn a_stale_but_valid_token_is_used_while_another_caller_renews_it() {
+    // Stale (within the 60 s leeway) but valid for 30 s more.
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    holder.set(token(30, "old"));
+    let renewing = Arc::new(Barrier::new(2));
+    let release = Arc::new(Barrier::new(2));
+    let h = {
+        let (holder, renewing, release) = (holder.clone(), renewing.clone(), release.clone());
+        thread::spawn(move || {
+            block_on(holder.get(|| async {
+                renewing.wait();
+                release.wait();
+                Ok(token(3600, "new"))
+            }))
+        })
+    };
+    renewing.wait();
+    // The renewal is under way: this caller does not wait for it (a caller that waited
+    // would not return before the release below; the deadline turns that into a failure).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let other = {
+        let holder = holder.clone();
+        thread::spawn(move || {
+            let r = block_on(holder.get(|| async { Err(Error::Provider("not called".into())) }));
+            let _ = tx.send(r.map(|(t, g)| (tag(&t).to_owned(), g)));
+        })
+    };
+    let got = rx.recv_timeout(Duration::from_secs(30));
+    release.wait();
+    other.join().unwrap();
+    assert_eq!(
+        got.expect("answered while the renewal ran").unwrap(),
+        ("old".to_owned(), 1)
+    );
+    let (t, g) = h.join().unwrap().unwrap();
+    assert_eq!((tag(&t), g), ("new", 2));
+}
