@@ -408,9 +408,20 @@ async fn handle(
             tokio::time::sleep(delay).await;
         }
     }
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(_) => Err(ApiError::new(413, 413, "request body too large")),
+    // A body announced larger than the limit is refused before anything of it is read.
+    let announced = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = announced.is_some_and(|n| n > MAX_BODY as u64);
+    let body = if too_large {
+        Err(ApiError::new(413, 413, "request body too large"))
+    } else {
+        match Limited::new(body, MAX_BODY).collect().await {
+            Ok(b) => Ok(b.to_bytes()),
+            Err(_) => Err(ApiError::new(413, 413, "request body too large")),
+        }
     };
     let body = body.and_then(|b| {
         let deflated = parts

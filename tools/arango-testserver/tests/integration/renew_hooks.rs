@@ -149,3 +149,24 @@ async fn queue_time_is_reported_and_a_lower_maximum_is_refused() {
         "the refused request did not run"
     );
 }
+
+#[tokio::test]
+async fn a_2_gib_request_body_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start().await;
+    let mut sock = tokio::net::TcpStream::connect(s.addr())
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /_api/document/x HTTP/1.1\r\nHost: x\r\nAuthorization: {ROOT}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2147483648\r\n\r\n[1,"
+    );
+    sock.write_all(head.as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(30), sock.read(&mut buf))
+        .await
+        .expect("answered without the body")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+}
