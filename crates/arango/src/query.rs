@@ -5,8 +5,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-/// An AQL query with its bind variables and options, for [`Database::query`]
-/// (crate::Database::query). Only the options set are sent; the server's defaults apply to
+/// An AQL query with its bind variables and options, for
+/// [`Database::query`](crate::Database::query). Only the options set are sent; the server's defaults apply to
 /// the rest (`count` is off unless asked for).
 ///
 /// ```
