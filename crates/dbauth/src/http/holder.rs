@@ -17,6 +17,9 @@ struct Current {
     /// When (milliseconds since the epoch) the token counts as stale: `exp` minus the
     /// effective leeway and this token's jitter; `None` for a token that never expires.
     stale_at_ms: Option<i64>,
+    /// Until when (`exp` minus half the effective leeway) a stale token is still handed out
+    /// while another caller renews it; after that, callers wait for the renewal.
+    use_until_ms: Option<i64>,
 }
 
 /// The last refresh attempt that failed.
@@ -42,7 +45,8 @@ pub enum Leeway {
 /// Holds the current JWT. Requests read it without waiting on a refresh; when it is stale
 /// (within the leeway of `exp`, or rejected by the server), exactly one caller runs the
 /// refresh while the others wait for its result and reuse it, success or failure. While a
-/// stale token that has not expired is being renewed, other callers keep using it. A failure
+/// stale token is being renewed, other callers keep using it as long as it has more than half
+/// the leeway left. A failure
 /// is remembered for the failure memory (default 0): callers during that time get it
 /// without a new attempt, so an outage does not cause a login storm.
 ///
@@ -129,6 +133,7 @@ impl TokenHolder {
                 token: None,
                 generation: 0,
                 stale_at_ms: None,
+                use_until_ms: None,
             }),
             refresh: async_lock::Mutex::new(()),
             leeway,
@@ -174,8 +179,9 @@ impl TokenHolder {
             .generation
     }
 
-    /// When `t` counts as stale, in milliseconds since the epoch.
-    fn stale_at_ms(&self, t: &JwtToken) -> Option<i64> {
+    /// When `t` counts as stale, and until when it may be used while it is renewed, in
+    /// milliseconds since the epoch.
+    fn stale_at_ms(&self, t: &JwtToken) -> Option<(i64, i64)> {
         let exp_ms = t.exp()?.saturating_mul(1000);
         // The lifetime the server gave it (by its own `iat`), else what is left of it now.
         let lifetime_ms = match t.iat() {
@@ -191,20 +197,20 @@ impl TokenHolder {
             Leeway::Auto => (lifetime_ms / 5).min(60_000),
         };
         let jitter_max = (leeway_ms / 4).min(cap_ms - leeway_ms);
-        Some(
-            exp_ms
-                .saturating_sub(leeway_ms)
-                .saturating_sub(jitter(jitter_max)),
-        )
+        let stale_at = exp_ms
+            .saturating_sub(leeway_ms)
+            .saturating_sub(jitter(jitter_max));
+        Some((stale_at, exp_ms.saturating_sub(leeway_ms / 2)))
     }
 
     /// Replaces the token (e.g. set by hand) and returns its generation.
     pub fn set(&self, token: JwtToken) -> u64 {
-        let stale_at_ms = self.stale_at_ms(&token);
+        let times = self.stale_at_ms(&token);
         let mut c = self.current.write().unwrap_or_else(PoisonError::into_inner);
         c.generation += 1;
         c.token = Some(token);
-        c.stale_at_ms = stale_at_ms;
+        c.stale_at_ms = times.map(|(s, _)| s);
+        c.use_until_ms = times.map(|(_, u)| u);
         c.generation
     }
 
@@ -214,6 +220,7 @@ impl TokenHolder {
         c.generation += 1;
         c.token = None;
         c.stale_at_ms = None;
+        c.use_until_ms = None;
     }
 
     fn fresh(&self) -> Option<(JwtToken, u64)> {
@@ -223,6 +230,13 @@ impl TokenHolder {
             return None;
         }
         Some((t.clone(), c.generation))
+    }
+
+    fn usable_while_renewing(&self) -> Option<(JwtToken, u64)> {
+        let c = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        let t = c.token.as_ref()?;
+        let until = c.use_until_ms?;
+        (now_ms() < until && !t.is_expired()).then(|| (t.clone(), c.generation))
     }
 
     /// Refresh attempts finished so far (successful or not).
@@ -250,11 +264,11 @@ impl TokenHolder {
             return Ok(fresh);
         }
         let seen = self.attempts();
-        // Stale but not expired while another caller renews it: still good to use, no need
-        // to wait for the renewal.
+        // Stale while another caller renews it, but far enough from `exp` (half the
+        // leeway): still good to use, no need to wait for the renewal.
         let guard = match self.refresh.try_lock() {
             Some(g) => g,
-            None => match self.current().filter(|(t, _)| !t.is_expired()) {
+            None => match self.usable_while_renewing() {
                 Some(usable) => return Ok(usable),
                 None => self.refresh.lock().await,
             },

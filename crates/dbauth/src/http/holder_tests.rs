@@ -281,9 +281,9 @@ fn tokens_without_exp_never_need_a_refresh() {
 
 #[test]
 fn a_stale_but_valid_token_is_used_while_another_caller_renews_it() {
-    // Stale (within the 60 s leeway) but valid for 30 s more.
+    // Stale (within the 60 s leeway) but valid for 50 s more: more than half the leeway.
     let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
-    holder.set(token(30, "old"));
+    holder.set(token(50, "old"));
     let renewing = Arc::new(Barrier::new(2));
     let release = Arc::new(Barrier::new(2));
     let h = {
@@ -316,4 +316,27 @@ fn a_stale_but_valid_token_is_used_while_another_caller_renews_it() {
     );
     let (t, g) = h.join().unwrap().unwrap();
     assert_eq!((tag(&t), g), ("new", 2));
+}
+
+#[test]
+fn close_to_exp_callers_wait_for_the_renewal_instead() {
+    // Valid for 20 s more with a 60 s leeway: less than half the leeway left.
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    holder.set(token(20, "old"));
+    let renewing = Arc::new(Barrier::new(2));
+    let h = {
+        let (holder, renewing) = (holder.clone(), renewing.clone());
+        thread::spawn(move || {
+            block_on(holder.get(|| async {
+                renewing.wait();
+                thread::sleep(Duration::from_millis(200));
+                Ok(token(3600, "new"))
+            }))
+        })
+    };
+    renewing.wait();
+    let (t, g) =
+        block_on(holder.get(|| async { Err(Error::Provider("not called".into())) })).unwrap();
+    assert_eq!((tag(&t), g), ("new", 2), "waited for the renewal");
+    h.join().unwrap().unwrap();
 }
