@@ -169,7 +169,7 @@ async fn a_lost_batch_is_fetched_again_by_its_batch_id() {
     let s = server(cfg()).await;
     let c = ArangoClient::builder()
         .hosts([s.url()])
-        .request_timeout(Duration::from_secs(1))
+        .request_timeout(Duration::from_secs(3))
         .build()
         .expect("client");
     numbers(&s, 6).await;
@@ -181,7 +181,7 @@ async fn a_lost_batch_is_fetched_again_by_its_batch_id() {
     let mut cur = db.query::<i64>(q().allow_retry(true)).await.expect("query");
     assert_eq!(cur.next_batch().await.expect("first"), Some(vec![0, 1]));
     // The server moves on to batch 2, but its answer comes too late for the client.
-    s.delay_next_response("/_db/_system/_api/cursor/", Duration::from_secs(3));
+    s.delay_next_response("/_db/_system/_api/cursor/", Duration::from_secs(8));
     s.clear_log();
     let rest = cur
         .collect()
@@ -200,7 +200,7 @@ async fn a_lost_batch_is_fetched_again_by_its_batch_id() {
     // Without allowRetry the timeout is the caller's error.
     let mut cur = db.query::<i64>(q()).await.expect("query");
     cur.next_batch().await.expect("first");
-    s.delay_next_response("/_db/_system/_api/cursor/", Duration::from_secs(3));
+    s.delay_next_response("/_db/_system/_api/cursor/", Duration::from_secs(8));
     let e = cur.next_batch().await.expect_err("lost");
     assert!(matches!(e, Error::Timeout { .. }), "{e}");
 }

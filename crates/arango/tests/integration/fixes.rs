@@ -78,10 +78,12 @@ async fn superuser_tokens_without_exp_are_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_login_is_shared_by_its_waiters_and_remembered() {
     let s = server(cfg()).await;
-    s.set_auth_delay(Duration::from_secs(4));
+    // The login answers after 10 s; the client gives up after 3 (generous for the requests
+    // that must succeed below on a loaded machine).
+    s.set_auth_delay(Duration::from_secs(10));
     let c = ArangoClient::builder()
         .hosts([s.url()])
-        .request_timeout(Duration::from_secs(1))
+        .request_timeout(Duration::from_secs(3))
         .refresh_failure_memory(Duration::from_secs(3600))
         .build()
         .expect("client");

@@ -29,7 +29,7 @@ async fn hammer(db: &arango::Database, loops: usize, secs: u64) -> (u64, u64) {
                         }
                     };
                     // Many requests, without saturating a 2-core machine.
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             })
         })
