@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dbauth::http::{Auth, JwtToken};
-use reqwest::header::{HeaderName, HeaderValue};
+use dbauth::http::{Auth, JwtToken, Leeway};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::conn::{AuthMode, Connection, JwtState};
+use crate::conn::{AuthMode, Connection};
 use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::session::JwtState;
 
 /// How a request picks its first host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,8 +91,8 @@ impl DbAuth {
     }
 }
 
-/// Settings of an [`ArangoClient`].
-#[derive(Debug, Clone)]
+/// Settings of an [`ArangoClient`]. `Debug` cuts any userinfo out of the hosts.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientBuilder {
     hosts: Vec<String>,
@@ -100,9 +101,28 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     connect_timeout: Duration,
     compression_threshold: Option<usize>,
-    refresh_leeway: Duration,
+    refresh_leeway: Leeway,
+    refresh_failure_memory: Duration,
+    max_queue_time: Option<Duration>,
     root_certificates: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts: Vec<String> = self.hosts.iter().map(|h| redact_userinfo(h)).collect();
+        f.debug_struct("ClientBuilder")
+            .field("hosts", &hosts)
+            .field("resolver", &self.resolver)
+            .field("max_retries", &self.max_retries)
+            .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("compression_threshold", &self.compression_threshold)
+            .field("refresh_leeway", &self.refresh_leeway)
+            .field("refresh_failure_memory", &self.refresh_failure_memory)
+            .field("max_queue_time", &self.max_queue_time)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -114,7 +134,9 @@ impl Default for ClientBuilder {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             compression_threshold: None,
-            refresh_leeway: Duration::from_secs(0),
+            refresh_leeway: Leeway::Auto,
+            refresh_failure_memory: Duration::from_secs(1),
+            max_queue_time: None,
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
         }
@@ -135,7 +157,7 @@ impl ClientBuilder {
         self.resolver = r;
         self
     }
-    /// How many other hosts a request tries after a connection error (default 3).
+    /// How many other hosts a request tries after a connection error or a 503 (default 3).
     pub fn max_retries(mut self, n: usize) -> Self {
         self.max_retries = n;
         self
@@ -155,9 +177,26 @@ impl ClientBuilder {
         self.compression_threshold = Some(threshold);
         self
     }
-    /// Refreshes a JWT this long before it expires (default 0: at expiry).
+    /// Renews a JWT this long before it expires. It is capped at 9/10 of each token's
+    /// lifetime, so that a leeway as long as the session cannot make every request log in.
+    /// Default: a fifth of the token's lifetime, at most 60 s. Each token's renewal point
+    /// also gets a random jitter of up to a quarter of the leeway.
     pub fn refresh_leeway(mut self, leeway: Duration) -> Self {
-        self.refresh_leeway = leeway;
+        self.refresh_leeway = Leeway::Fixed(leeway);
+        self
+    }
+    /// How long a failed token refresh is remembered (default 1 s): requests in that time
+    /// get the failure at once instead of logging in again, so an outage does not cause a
+    /// login storm. Requests waiting on a refresh always share its outcome.
+    pub fn refresh_failure_memory(mut self, memory: Duration) -> Self {
+        self.refresh_failure_memory = memory;
+        self
+    }
+    /// Overload control: asks the server to drop a request that waited in its queue longer
+    /// than this (`x-arango-max-queue-time-seconds`); such a request fails with
+    /// [`Error::QueueTimeViolated`]. Default: no limit.
+    pub fn max_queue_time(mut self, t: Duration) -> Self {
+        self.max_queue_time = Some(t);
         self
     }
     /// Trusts this PEM CA certificate (in addition to the built-in roots) for `https` hosts.
@@ -177,6 +216,12 @@ impl ClientBuilder {
             return Err(Error::Config("no hosts".into()));
         }
         for h in &self.hosts {
+            if has_userinfo(h) {
+                return Err(Error::Config(format!(
+                    "host {} has credentials in its URL; give them with DbAuth",
+                    redact_userinfo(h)
+                )));
+            }
             if !(h.starts_with("http://") || h.starts_with("https://")) {
                 return Err(Error::Config(format!("host {h:?} is not an http(s) URL")));
             }
@@ -201,8 +246,13 @@ impl ClientBuilder {
                 next: AtomicUsize::new(0),
                 max_retries: self.max_retries,
                 compression_threshold: self.compression_threshold,
+                max_queue_time: self
+                    .max_queue_time
+                    .map(|d| format!("{:.3}", d.as_secs_f64())),
+                last_queue_time: std::sync::atomic::AtomicU64::new(NO_QUEUE_TIME),
             }),
             leeway: self.refresh_leeway,
+            failure_memory: self.refresh_failure_memory,
         })
     }
 }
@@ -211,10 +261,17 @@ impl ClientBuilder {
 #[derive(Debug, Clone)]
 pub struct ArangoClient {
     inner: Arc<Transport>,
-    leeway: Duration,
+    leeway: Leeway,
+    failure_memory: Duration,
 }
 
 impl ArangoClient {
+    /// The queue time the server reported last (`x-arango-queue-time-seconds`, seconds),
+    /// on any handle of this client.
+    pub fn last_queue_time(&self) -> Option<f64> {
+        self.inner.last_queue_time()
+    }
+
     /// A builder with defaults (one host `http://127.0.0.1:8529`).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -242,9 +299,14 @@ impl ArangoClient {
                         "jwt auth needs credentials or a token".into(),
                     ));
                 }
-                AuthMode::Jwt(JwtState::new(auth, token, self.leeway))
+                AuthMode::Jwt(Box::new(JwtState::new(
+                    auth,
+                    token,
+                    self.leeway,
+                    self.failure_memory,
+                )))
             }
-            DbAuth::Superuser(t) => AuthMode::Superuser(t),
+            DbAuth::Superuser(t) => AuthMode::Superuser(std::sync::RwLock::new(t)),
         };
         let conn = Arc::new(Connection::new(self.inner.clone(), name, mode));
         let db = Database::new(conn);
@@ -263,11 +325,15 @@ impl ArangoClient {
 #[derive(Debug)]
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) url: String,
     /// The `x-arango-async-id` header: the job id of an async request, or the mark of a
     /// stored job result.
     pub(crate) async_id: Option<String>,
+    /// A 401 that a freshly obtained token got too: not about the token (no permission, or
+    /// a database that does not exist); reported as [`Error::Permission`].
+    pub(crate) refused_fresh_token: bool,
 }
 
 /// The HTTP layer shared by all handles.
@@ -278,6 +344,10 @@ pub(crate) struct Transport {
     next: AtomicUsize,
     max_retries: usize,
     compression_threshold: Option<usize>,
+    /// Sent as `x-arango-max-queue-time-seconds` with every request.
+    max_queue_time: Option<String>,
+    /// The last `x-arango-queue-time-seconds` (f64 bits; [`NO_QUEUE_TIME`] before any).
+    last_queue_time: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Transport {
@@ -300,14 +370,16 @@ impl Transport {
         }
     }
 
-    /// Sends one request, moving to the next host on connection errors (at most
-    /// `max_retries` times). `path_and_query` starts with `/`.
+    /// Sends one request, moving to the next host on connection errors and 503s (at most
+    /// `max_retries` times), and resending it once (with `resend_on_close`) when the server
+    /// closed a kept-alive connection without answering. `path_and_query` starts with `/`.
     pub(crate) async fn send(
         &self,
         method: &reqwest::Method,
         path_and_query: &str,
         headers: &[(HeaderName, HeaderValue)],
         body: Option<&[u8]>,
+        resend_on_close: bool,
     ) -> Result<RawResponse> {
         let mut body_bytes: Option<Vec<u8>> = body.map(<[u8]>::to_vec);
         let mut compressed = false;
@@ -327,12 +399,17 @@ impl Transport {
         let first = self.first_host();
         let attempts = self.max_retries.saturating_add(1);
         let mut last_err = None;
+        let mut last_503 = None;
+        let mut resent_after_close = false;
         for attempt in 0..attempts {
             let host = &self.hosts[(first + attempt) % self.hosts.len()];
             let url = format!("{host}{path_and_query}");
             let mut rb = self.http.request(method.clone(), &url);
             for (k, v) in headers {
                 rb = rb.header(k, v);
+            }
+            if let Some(q) = &self.max_queue_time {
+                rb = rb.header("x-arango-max-queue-time-seconds", q.as_str());
             }
             if let Some(b) = &body_bytes {
                 rb = rb
@@ -345,26 +422,109 @@ impl Transport {
             match rb.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let async_id = resp
-                        .headers()
+                    let headers = resp.headers().clone();
+                    self.note_queue_time(&headers);
+                    let async_id = headers
                         .get("x-arango-async-id")
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
-                    let body = resp.bytes().await.map_err(|e| transport_error(&url, &e))?;
-                    return Ok(RawResponse {
+                    let body = read_body(resp, &url).await?;
+                    let raw = RawResponse {
                         status,
-                        body: body.to_vec(),
+                        headers,
+                        body,
                         url,
                         async_id,
-                    });
+                        refused_fresh_token: false,
+                    };
+                    // A coordinator that is unavailable (e.g. shutting down or starting):
+                    // the next one may answer. Each host is asked once.
+                    if status == 503 && attempt + 1 < attempts.min(self.hosts.len()) {
+                        last_503 = Some(raw);
+                        continue;
+                    }
+                    return Ok(raw);
                 }
                 Err(e) if e.is_connect() => last_err = Some(transport_error(&url, &e)),
+                // The server closed a kept-alive connection as the request went out, without
+                // answering (its idle timeout): the request did not run; resend it once.
+                Err(e) if resend_on_close && closed_before_answer(&e) && !resent_after_close => {
+                    resent_after_close = true;
+                    last_err = Some(transport_error(&url, &e));
+                }
                 Err(e) => return Err(transport_error(&url, &e)),
             }
         }
+        if let Some(r) = last_503 {
+            return Ok(r);
+        }
         Err(last_err.unwrap_or_else(|| Error::Config("no attempt made".into())))
     }
+
+    /// Remembers the server's `x-arango-queue-time-seconds`, if sent.
+    fn note_queue_time(&self, headers: &HeaderMap) {
+        let t = headers
+            .get("x-arango-queue-time-seconds")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite() && *t >= 0.0);
+        if let Some(t) = t {
+            self.last_queue_time.store(t.to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    /// The last queue time the server reported, in seconds.
+    pub(crate) fn last_queue_time(&self) -> Option<f64> {
+        let bits = self.last_queue_time.load(Ordering::Relaxed);
+        (bits != NO_QUEUE_TIME).then(|| f64::from_bits(bits))
+    }
 }
+
+/// `last_queue_time` before any server reported one.
+const NO_QUEUE_TIME: u64 = u64::MAX;
+
+/// Whether a request failed because the connection closed before any answer arrived.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// Reads a response body, refusing one larger than [`MAX_RESPONSE_BODY`] before it is
+/// buffered (by its `Content-Length`, and again while it streams in).
+async fn read_body(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BODY as u64)
+    {
+        return Err(too_large(url));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(url, &e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BODY {
+            return Err(too_large(url));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn too_large(url: &str) -> Error {
+    Error::ResponseTooLarge {
+        url: redact_userinfo(url),
+        limit: MAX_RESPONSE_BODY,
+    }
+}
+
+/// Responses larger than this are refused (a batch of documents is far smaller).
+pub(crate) const MAX_RESPONSE_BODY: usize = 512 * 1024 * 1024;
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {
     if e.is_timeout() {
@@ -380,7 +540,38 @@ fn transport_error(url: &str, e: &reqwest::Error) -> Error {
         src = s.source();
     }
     Error::Connection {
-        url: url.to_owned(),
-        message,
+        url: redact_userinfo(url),
+        message: redact_userinfo(&message),
     }
+}
+
+/// Whether an `http(s)://` URL has `user[:password]@` before its host.
+fn has_userinfo(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.contains('@')
+}
+
+/// `text` with every URL's userinfo replaced by `***`.
+pub(crate) fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -1,96 +1,218 @@
-//! A connection to one database: authentication, single-flight token refresh, error
-//! envelopes.
+//! A connection to one database: requests with authentication, the retry after a rejected
+//! token, error envelopes (see `session.rs` for the JWT sessions).
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use dbauth::Secret;
-use dbauth::http::{Auth, JwtToken, TokenHolder};
+use dbauth::http::{Auth, JwtToken};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::client::{RawResponse, Transport};
 use crate::error::{Error, RefreshError, Result};
+use crate::redact::redact;
+use crate::session::{JwtState, bearer};
 
-/// A request relative to the database (`path` starts with `/_api/...`), or to the server
-/// root when `absolute`.
+/// A request relative to the database (`path` starts with `/_api/...`); paths under
+/// `/_open/` and requests marked `absolute` go to the server root.
 #[derive(Debug)]
 pub(crate) struct Req {
     pub(crate) method: Method,
     pub(crate) path: String,
-    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) absolute: bool,
+    /// Whether the transport may resend it after the server closed the connection without
+    /// answering (default: for GET, HEAD, OPTIONS, PUT and DELETE).
+    pub(crate) resend_on_close: bool,
 }
 
 impl Req {
     pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
         Req {
+            resend_on_close: matches!(
+                method,
+                Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+            ),
             method,
             path: path.into(),
             query: Vec::new(),
             body: None,
             headers: Vec::new(),
+            absolute: false,
         }
+    }
+    /// Never resent by the transport (the server may have acted on it).
+    pub(crate) fn once(mut self) -> Self {
+        self.resend_on_close = false;
+        self
     }
     pub(crate) fn json<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Result<Self> {
         self.body = Some(serde_json::to_vec(v).map_err(|e| Error::Serialization(e.to_string()))?);
         Ok(self)
     }
-    pub(crate) fn query(mut self, k: &'static str, v: impl Into<String>) -> Self {
-        self.query.push((k, v.into()));
+    pub(crate) fn query(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.query.push((k.into(), v.into()));
         self
     }
-    pub(crate) fn header(mut self, k: &'static str, v: &str) -> Result<Self> {
+    pub(crate) fn header(self, k: &'static str, v: &str) -> Result<Self> {
+        self.header_named(HeaderName::from_static(k), v)
+    }
+    pub(crate) fn header_named(mut self, k: HeaderName, v: &str) -> Result<Self> {
         let v = HeaderValue::from_str(v)
             .map_err(|_| Error::Serialization(format!("invalid value for header {k}")))?;
-        self.headers.push((HeaderName::from_static(k), v));
+        self.headers.push((k, v));
         Ok(self)
     }
 }
 
-/// JWT state: credentials (if any) and the current token in a [`TokenHolder`], which makes
-/// refreshes single-flight.
-pub(crate) struct JwtState {
-    auth: Option<Auth>,
-    holder: TokenHolder,
-    refreshes: AtomicU64,
+/// A request for [`Database::request`](crate::Database::request), the escape hatch to any
+/// endpoint: it goes through the same authentication, token refresh, retry after a rejected
+/// token and host failover as every other call.
+///
+/// ```
+/// use arango::RawRequest;
+/// use serde_json::json;
+/// let r = RawRequest::get("/_api/collection").query("excludeSystem", "true");
+/// let w = RawRequest::post("/_api/document/things")
+///     .json(&json!({"a": 1}))
+///     .unwrap()
+///     .header("x-arango-trx-id", "123")
+///     .unwrap();
+/// # let _ = (r, w);
+/// ```
+#[derive(Debug)]
+pub struct RawRequest {
+    pub(crate) req: Req,
 }
 
-impl JwtState {
-    pub(crate) fn new(auth: Option<Auth>, token: Option<JwtToken>, leeway: Duration) -> Self {
-        let holder = TokenHolder::new(leeway);
-        if let Some(t) = token {
-            holder.set(t);
+impl RawRequest {
+    /// `method` on `path`: relative to the handle's database (`/_api/...` becomes
+    /// `/_db/<name>/_api/...`); paths under `/_open/` and [`absolute`](Self::absolute)
+    /// requests go to the server root.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        RawRequest {
+            req: Req::new(method, path),
         }
-        JwtState {
-            auth,
-            holder,
-            refreshes: AtomicU64::new(0),
+    }
+    /// `GET path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    /// `POST path`.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+    /// `PUT path`.
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+    /// `PATCH path`.
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+    /// `DELETE path`.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    /// The path is taken from the server root, not the database.
+    #[must_use]
+    pub fn absolute(mut self) -> Self {
+        self.req.absolute = true;
+        self
+    }
+    /// Adds a query parameter (percent-encoded here).
+    #[must_use]
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.req = self.req.query(name, value);
+        self
+    }
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        self.req = self.req.json(body)?;
+        Ok(self)
+    }
+    /// A header (`Authorization` is the connection's and cannot be set here).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Serialization(format!("invalid header name {name:?}")))?;
+        if name == AUTHORIZATION {
+            return Err(Error::Config(
+                "the Authorization header comes from the handle's credentials".into(),
+            ));
         }
+        self.req = self.req.header_named(name, value)?;
+        Ok(self)
+    }
+    /// Whether the transport may resend it after the server closed the connection
+    /// without answering (default: for GET, HEAD, OPTIONS, PUT, DELETE).
+    #[must_use]
+    pub fn resend_on_close(mut self, yes: bool) -> Self {
+        self.req.resend_on_close = yes;
+        self
     }
 }
 
-/// The outcome of a refresh run through the holder, with our typed error restored: the
-/// login stores its [`RefreshError`] in `slot` and hands the holder only a summary.
-fn typed(
-    r: std::result::Result<(JwtToken, u64), dbauth::Error>,
-    slot: Option<RefreshError>,
-) -> Result<(JwtToken, u64)> {
-    match (r, slot) {
-        (Ok(v), _) => Ok(v),
-        (Err(_), Some(e)) => Err(e.into()),
-        (Err(e), None) => Err(RefreshError::BadResponse(e.to_string()).into()),
+/// The answer to a [`RawRequest`]: any status (errors are not turned into [`Error`]),
+/// the headers, and the body.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as received.
+    pub body: Vec<u8>,
+    url: String,
+}
+
+impl RawReply {
+    /// The body as JSON (`Null` when empty); a body that is not JSON is
+    /// [`Error::Deserialization`].
+    pub fn json(&self) -> Result<Value> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| Error::Deserialization {
+            url: self.url.clone(),
+            message: e.to_string(),
+        })
+    }
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// A header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The reply as the typed error it would be for a regular call.
+    pub(crate) fn into_error(self, method: &str) -> Error {
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        let resp = RawResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            url: self.url,
+            refused_fresh_token: false,
+            async_id: None,
+        };
+        match check(&method, resp, &[]) {
+            Err(e) => e,
+            Ok(_) => Error::Config("not an error".into()),
+        }
     }
 }
 
 pub(crate) enum AuthMode {
     Basic(Auth),
-    Jwt(JwtState),
-    Superuser(JwtToken),
+    Jwt(Box<JwtState>),
+    /// Replaceable in place with `set_token`.
+    Superuser(RwLock<JwtToken>),
 }
 
 pub(crate) struct Connection {
@@ -114,15 +236,8 @@ impl fmt::Debug for Connection {
     }
 }
 
-fn bearer(t: &JwtToken) -> Result<HeaderValue> {
-    let mut v = HeaderValue::from_str(&format!("bearer {}", t.token().expose()))
-        .map_err(|_| Error::AuthHeader("the token is not a valid header value".into()))?;
-    v.set_sensitive(true);
-    Ok(v)
-}
-
 /// The envelope's fields, if the body is one.
-fn envelope(body: &[u8]) -> Option<(i64, String)> {
+pub(crate) fn envelope(body: &[u8]) -> Option<(i64, String)> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let num = v.get("errorNum")?.as_i64()?;
     let msg = v
@@ -133,28 +248,9 @@ fn envelope(body: &[u8]) -> Option<(i64, String)> {
     Some((num, msg))
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// A token fresh from `/_open/auth` must be usable by our clock. If the server itself gave it
-/// no lifetime (`exp <= iat`), the token was expired on arrival; if the server meant it to be
-/// valid (`exp > iat`) but our clock is already past `exp`, the clocks disagree.
-pub(crate) fn check_fresh(t: &JwtToken, now: i64) -> Result<(), RefreshError> {
-    if now < t.exp() {
-        return Ok(());
-    }
-    match t.iat() {
-        Some(iat) if t.exp() > iat => Err(RefreshError::ClockSkew {
-            server_iat: iat,
-            exp: t.exp(),
-            local_now: now,
-        }),
-        _ => Err(RefreshError::ExpiredToken { exp: t.exp() }),
-    }
+/// ArangoDB's answer to a missing, wrong or expired token: 401 with errorNum 11.
+fn rejects_token(resp: &RawResponse) -> bool {
+    resp.status == 401 && envelope(&resp.body).is_some_and(|(n, _)| n == 11)
 }
 
 /// Everything but RFC 3986's unreserved characters is escaped in path segments and query
@@ -187,7 +283,9 @@ impl Connection {
     pub(crate) fn token(&self) -> Option<JwtToken> {
         match &self.auth {
             AuthMode::Jwt(j) => j.holder.current().map(|(t, _)| t),
-            AuthMode::Superuser(t) => Some(t.clone()),
+            AuthMode::Superuser(t) => {
+                Some(t.read().unwrap_or_else(PoisonError::into_inner).clone())
+            }
             AuthMode::Basic(_) => None,
         }
     }
@@ -198,94 +296,44 @@ impl Connection {
                 j.holder.set(token);
                 Ok(())
             }
-            _ => Err(Error::Config("set_token needs a JWT connection".into())),
+            AuthMode::Superuser(t) => {
+                *t.write().unwrap_or_else(PoisonError::into_inner) = token;
+                Ok(())
+            }
+            AuthMode::Basic(_) => Err(Error::Config(
+                "set_token needs a JWT or superuser connection".into(),
+            )),
         }
     }
 
     /// How many times `/_open/auth` was called by this connection.
     pub(crate) fn refresh_count(&self) -> u64 {
         match &self.auth {
-            AuthMode::Jwt(j) => j.refreshes.load(Ordering::Relaxed),
+            AuthMode::Jwt(j) => j.logins.load(Ordering::Relaxed),
             _ => 0,
         }
     }
 
-    /// Obtains a new token now (JWT connections with credentials). Concurrent callers share
-    /// one login.
+    /// How many tokens this connection renewed with `/_open/auth/renew`.
+    pub(crate) fn renew_count(&self) -> u64 {
+        match &self.auth {
+            AuthMode::Jwt(j) => j.renewals.load(Ordering::Relaxed),
+            _ => 0,
+        }
+    }
+
+    /// Obtains a new token now (JWT connections): a renewal while the token is valid, else
+    /// a login. Concurrent callers share one.
     pub(crate) async fn refresh_token(&self) -> Result<JwtToken> {
         let AuthMode::Jwt(j) = &self.auth else {
             return Err(RefreshError::NoCredentials.into());
         };
-        if j.auth.is_none() {
-            return Err(RefreshError::NoCredentials.into());
-        }
-        let seen = j.holder.generation();
-        let mut slot = None;
-        let slot_ref = &mut slot;
-        let r = j
-            .holder
-            .refresh_after_rejection(seen, move || self.login_into(j, slot_ref))
-            .await;
-        typed(r, slot).map(|(t, _)| t)
+        let t = &self.transport;
+        let r = j.holder.refresh_now(|| j.obtain(t, true)).await;
+        j.typed(r).map(|(t, _)| t)
     }
 
-    /// [`Self::login`] for the holder: the typed error goes to `slot`.
-    async fn login_into(
-        &self,
-        j: &JwtState,
-        slot: &mut Option<RefreshError>,
-    ) -> std::result::Result<JwtToken, dbauth::Error> {
-        self.login(j).await.map_err(|e| {
-            let summary = dbauth::Error::RefreshFailed(e.to_string());
-            *slot = Some(e);
-            summary
-        })
-    }
-
-    /// `POST /_open/auth` with the credentials; checks that the token is usable here.
-    async fn login(&self, j: &JwtState) -> Result<JwtToken, RefreshError> {
-        let auth = j.auth.as_ref().ok_or(RefreshError::NoCredentials)?;
-        j.refreshes.fetch_add(1, Ordering::Relaxed);
-        let body =
-            serde_json::json!({"username": auth.username(), "password": auth.password().expose()});
-        let body = Secret::new(body.to_string());
-        let resp = self
-            .transport
-            .send(
-                &Method::POST,
-                "/_open/auth",
-                &[],
-                Some(body.expose().as_bytes()),
-            )
-            .await
-            .map_err(|e| RefreshError::Transport(e.to_string()))?;
-        if !(200..300).contains(&resp.status) {
-            let (error_num, message) =
-                envelope(&resp.body).unwrap_or((i64::from(resp.status), String::new()));
-            if resp.status == 401 || resp.status == 400 {
-                return Err(RefreshError::WrongCredentials {
-                    code: resp.status,
-                    error_num,
-                    message,
-                });
-            }
-            return Err(RefreshError::BadResponse(format!(
-                "HTTP {}, errorNum {error_num}: {message}",
-                resp.status
-            )));
-        }
-        let v: Value = serde_json::from_slice(&resp.body)
-            .map_err(|_| RefreshError::BadResponse("body is not JSON".into()))?;
-        let jwt = v
-            .get("jwt")
-            .and_then(Value::as_str)
-            .ok_or_else(|| RefreshError::BadResponse("no jwt field".into()))?;
-        let t = JwtToken::new(jwt).map_err(|e| RefreshError::BadResponse(e.to_string()))?;
-        check_fresh(&t, now_secs())?;
-        Ok(t)
-    }
-
-    /// The header for the next request, refreshing a missing or stale token first (one
+    /// The header for the next request, renewing a missing or stale token first (one
     /// refresh for all concurrent callers). Returns the token generation used.
     async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
         match &self.auth {
@@ -295,109 +343,198 @@ impl Connection {
                 v.set_sensitive(true);
                 Ok((v, 0))
             }
-            AuthMode::Superuser(t) => Ok((bearer(t)?, 0)),
+            AuthMode::Superuser(t) => Ok((
+                bearer(&t.read().unwrap_or_else(PoisonError::into_inner))?,
+                0,
+            )),
             AuthMode::Jwt(j) if j.auth.is_none() => {
-                // Nothing to refresh with: send the token even if it looks stale here (the
-                // server's clock decides).
-                let (t, g) = j.holder.current().ok_or_else(|| {
+                let (cur, g) = j.holder.current().ok_or_else(|| {
                     Error::AuthHeader("no token and no credentials to obtain one".into())
                 })?;
-                Ok((bearer(&t)?, g))
+                // A stale token is renewed if the server agrees; otherwise it is sent as it
+                // is (the server's clock decides).
+                let t = &self.transport;
+                match j.holder.get(|| j.obtain(t, true)).await {
+                    Ok((t, g)) => Ok((bearer(&t)?, g)),
+                    Err(_) => Ok((bearer(&cur)?, g)),
+                }
             }
             AuthMode::Jwt(j) => {
-                let mut slot = None;
-                let slot_ref = &mut slot;
-                let r = j.holder.get(move || self.login_into(j, slot_ref)).await;
-                let (t, g) = typed(r, slot)?;
+                let t = &self.transport;
+                let r = j.holder.get(|| j.obtain(t, true)).await;
+                let (t, g) = j.typed(r)?;
                 Ok((bearer(&t)?, g))
             }
         }
     }
 
-    /// After a 401 with the token of generation `seen`: refresh unless another request
-    /// already did, and return the newer header.
-    async fn reauth_after_rejection(&self, seen: u64) -> Result<Option<HeaderValue>> {
-        let AuthMode::Jwt(j) = &self.auth else {
-            return Ok(None);
-        };
-        if j.auth.is_none() {
-            return Ok(None);
-        }
-        let mut slot = None;
-        let slot_ref = &mut slot;
+    /// After a 401 with the token of generation `seen`: log in unless another request
+    /// already did, and return the newer header and its generation.
+    async fn reauth_after_rejection(&self, j: &JwtState, seen: u64) -> Result<(HeaderValue, u64)> {
+        let t = &self.transport;
         let r = j
             .holder
-            .refresh_after_rejection(seen, move || self.login_into(j, slot_ref))
+            .refresh_after_rejection(seen, || j.obtain(t, false))
             .await;
-        let (t, _) = typed(r, slot)?;
-        Ok(Some(bearer(&t)?))
+        let (t, g) = j.typed(r)?;
+        Ok((bearer(&t)?, g))
     }
 
     fn path_and_query(&self, req: &Req) -> String {
-        let mut s = if req.path.starts_with("/_open/") {
+        let mut s = if req.absolute || req.path.starts_with("/_open/") {
             req.path.clone()
         } else {
             format!("{}{}", self.prefix, req.path)
         };
         for (i, (k, v)) in req.query.iter().enumerate() {
             s.push(if i == 0 { '?' } else { '&' });
-            s.push_str(k);
+            s.push_str(&enc(k));
             s.push('=');
             s.push_str(&enc(v));
         }
         s
     }
 
-    /// Sends `req` with authentication; on 401 errorNum 11 with credentials, refreshes once
-    /// and resends the same request.
+    /// Sends `req` with authentication. A 401 (errorNum 11) with a JWT that credentials can
+    /// replace gets one refresh and the same request again; a 401 to a token fresh from
+    /// that refresh is not about the token, and the next 401s with it cost no login (see
+    /// [`Error::Permission`]).
     pub(crate) async fn send(&self, req: &Req) -> Result<RawResponse> {
         let pq = self.path_and_query(req);
         let (auth, generation) = self.auth_header().await?;
         let mut headers = req.headers.clone();
         headers.push((AUTHORIZATION, auth));
-        let resp = self
+        let mut resp = self
             .transport
-            .send(&req.method, &pq, &headers, req.body.as_deref())
+            .send(
+                &req.method,
+                &pq,
+                &headers,
+                req.body.as_deref(),
+                req.resend_on_close,
+            )
             .await?;
-        if resp.status == 401 && envelope(&resp.body).is_some_and(|(n, _)| n == 11) {
-            if let Some(new_auth) = self.reauth_after_rejection(generation).await? {
-                if let Some(last) = headers.last_mut() {
-                    last.1 = new_auth;
-                }
-                return self
-                    .transport
-                    .send(&req.method, &pq, &headers, req.body.as_deref())
-                    .await;
-            }
+        if !rejects_token(&resp) {
+            return Ok(resp);
+        }
+        let AuthMode::Jwt(j) = &self.auth else {
+            return Ok(resp);
+        };
+        if j.auth.is_none() {
+            return Ok(resp);
+        }
+        if j.is_innocent(generation) {
+            resp.refused_fresh_token = true;
+            return Ok(resp);
+        }
+        let (new_auth, new_generation) = self.reauth_after_rejection(j, generation).await?;
+        if let Some(last) = headers.last_mut() {
+            last.1 = new_auth;
+        }
+        let mut resp = self
+            .transport
+            .send(
+                &req.method,
+                &pq,
+                &headers,
+                req.body.as_deref(),
+                req.resend_on_close,
+            )
+            .await?;
+        if rejects_token(&resp) {
+            j.mark_innocent(new_generation);
+            resp.refused_fresh_token = true;
         }
         Ok(resp)
+    }
+
+    /// Sends a raw request and returns whatever the server answered.
+    pub(crate) async fn raw(&self, r: RawRequest) -> Result<RawReply> {
+        let resp = self.send(&r.req).await?;
+        Ok(RawReply {
+            status: resp.status,
+            headers: resp.headers,
+            body: resp.body,
+            url: resp.url,
+        })
+    }
+
+    /// The connection's own secrets, to be cut out of any text quoting a response.
+    fn secrets(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        match &self.auth {
+            AuthMode::Basic(a) => {
+                v.push(a.password().expose().to_owned());
+                if let Ok(h) = a.basic_header_value() {
+                    v.push(h.expose().trim_start_matches("Basic ").to_owned());
+                }
+            }
+            AuthMode::Jwt(j) => {
+                if let Some(a) = &j.auth {
+                    v.push(a.password().expose().to_owned());
+                }
+            }
+            AuthMode::Superuser(_) => {}
+        }
+        if let Some(t) = self.token() {
+            v.push(t.token().expose().to_owned());
+        }
+        v
     }
 
     /// Sends `req` and returns the JSON body of a success, or the server error.
     pub(crate) async fn json(&self, req: Req) -> Result<Value> {
         let resp = self.send(&req).await?;
-        check(&req.method, resp)
+        self.check(&req.method, resp)
+    }
+
+    /// [`check`] with this connection's credentials cut out of quoted error bodies.
+    pub(crate) fn check(&self, method: &Method, resp: RawResponse) -> Result<Value> {
+        if (200..300).contains(&resp.status) {
+            return check(method, resp, &[]);
+        }
+        let secrets = self.secrets();
+        let known: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        check(method, resp, &known)
     }
 }
 
-/// Turns a response into its JSON body, or [`Error::Server`].
-pub(crate) fn check(method: &Method, resp: RawResponse) -> Result<Value> {
+/// Turns a response into its JSON body, or the typed error: [`Error::Permission`] for a 401
+/// that was not about the token, [`Error::QueueTimeViolated`] for ArangoDB's 412/21004,
+/// [`Error::Server`] otherwise. A body that is no error envelope is quoted (at most 200
+/// characters) with credentials cut out: a proxy may echo the request's headers.
+pub(crate) fn check(method: &Method, resp: RawResponse, known: &[&str]) -> Result<Value> {
     if !(200..300).contains(&resp.status) {
         let (error_num, message) = envelope(&resp.body).unwrap_or_else(|| {
-            (
-                i64::from(resp.status),
-                String::from_utf8_lossy(&resp.body)
-                    .chars()
-                    .take(200)
-                    .collect(),
-            )
+            let quoted: String = String::from_utf8_lossy(&resp.body)
+                .chars()
+                .take(200)
+                .collect();
+            (i64::from(resp.status), redact(&quoted, known))
         });
+        let (code, method, url) = (resp.status, method.to_string(), resp.url);
+        if resp.refused_fresh_token {
+            return Err(Error::Permission {
+                code,
+                error_num,
+                message,
+                method,
+                url,
+            });
+        }
+        if code == 412 && error_num == 21004 {
+            return Err(Error::QueueTimeViolated {
+                message,
+                method,
+                url,
+            });
+        }
         return Err(Error::Server {
-            code: resp.status,
+            code,
             error_num,
             message,
-            method: method.to_string(),
-            url: resp.url,
+            method,
+            url,
         });
     }
     if resp.body.is_empty() {
@@ -412,33 +549,6 @@ pub(crate) fn check(method: &Method, resp: RawResponse) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dbauth::http::GenerateOptions;
-
-    fn tok(iat: i64, lifetime: i64) -> JwtToken {
-        let o = GenerateOptions::default()
-            .with_iat(iat)
-            .with_exp_seconds(lifetime);
-        JwtToken::generate_token(&Secret::new("k"), o).expect("token")
-    }
-
-    #[test]
-    fn fresh_tokens_expired_tokens_and_clock_skew() {
-        assert_eq!(check_fresh(&tok(1000, 60), 1059), Ok(()));
-        // Expired at now == exp, as the server sees it.
-        assert_eq!(
-            check_fresh(&tok(1000, 60), 1060),
-            Err(RefreshError::ClockSkew {
-                server_iat: 1000,
-                exp: 1060,
-                local_now: 1060
-            })
-        );
-        // No lifetime by the server's own times: expired on arrival, whatever our clock says.
-        assert_eq!(
-            check_fresh(&tok(1000, 0), 1000),
-            Err(RefreshError::ExpiredToken { exp: 1000 })
-        );
-    }
 
     #[test]
     fn path_segments_keep_unreserved_characters() {

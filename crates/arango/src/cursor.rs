@@ -12,14 +12,26 @@ use serde_json::Value;
 use crate::conn::{Req, enc};
 use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::query::QueryExtra;
 
 /// Results of an AQL query, fetched batch by batch and deserialized into `T` one result at
-/// a time ([`Database::aql`] gives `Cursor<Value>`, [`Database::aql_as`] any type).
+/// a time ([`Database::aql`] gives `Cursor<Value>`, [`Database::aql_as`] and
+/// [`Database::query`] any type).
+///
+/// Batches are read with `POST /_api/cursor/<id>` (`PUT` for servers before 3.11, which
+/// answer `POST` with 405). With [`AqlQuery::allow_retry`](crate::AqlQuery::allow_retry), a
+/// batch whose answer was lost (timeout, connection error) is asked for again by its
+/// `nextBatchId`, so no result is skipped.
 pub struct Cursor<T = Value> {
     db: Database,
     id: Option<String>,
     batch: VecDeque<Value>,
     count: Option<u64>,
+    cached: bool,
+    extra: Option<QueryExtra>,
+    next_batch_id: Option<String>,
+    allow_retry: bool,
+    legacy_put: bool,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -44,13 +56,27 @@ fn convert<T: DeserializeOwned>(v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| bad(&format!("cannot deserialize a result: {e}")))
 }
 
+/// `nextBatchId` as a string (servers send a number or a string).
+fn batch_id(v: &Value) -> Option<String> {
+    match v.get("nextBatchId")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 impl<T: DeserializeOwned> Cursor<T> {
-    pub(crate) fn new(db: Database, v: Value) -> Result<Self> {
+    pub(crate) fn new(db: Database, v: Value, allow_retry: bool) -> Result<Self> {
         let mut c = Cursor {
             db,
             id: None,
             batch: VecDeque::new(),
-            count: v.get("count").and_then(Value::as_u64),
+            count: None,
+            cached: false,
+            extra: None,
+            next_batch_id: None,
+            allow_retry,
+            legacy_put: false,
             _t: PhantomData,
         };
         c.take(v)?;
@@ -73,13 +99,38 @@ impl<T: DeserializeOwned> Cursor<T> {
         } else {
             None
         };
+        if let Some(c) = v.get("count").and_then(Value::as_u64) {
+            self.count = Some(c);
+        }
+        self.cached = v.get("cached").and_then(Value::as_bool).unwrap_or(false);
+        if let Some(e) = v.get_mut("extra").map(Value::take) {
+            self.extra =
+                Some(serde_json::from_value(e).map_err(|e| bad(&format!("bad extra: {e}")))?);
+        }
+        self.next_batch_id = batch_id(&v);
         self.batch = result.into();
         Ok(())
     }
 
-    /// Total number of results, when the server counted them.
+    /// Total number of results, when the server counted them
+    /// ([`AqlQuery::count`](crate::AqlQuery::count)).
     pub fn count(&self) -> Option<u64> {
         self.count
+    }
+
+    /// Whether the result came from the query results cache.
+    pub fn cached(&self) -> bool {
+        self.cached
+    }
+
+    /// Statistics and warnings, as last reported (for stream queries, with the last batch).
+    pub fn extra(&self) -> Option<&QueryExtra> {
+        self.extra.as_ref()
+    }
+
+    /// The id of the server cursor while it has more.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
 
     /// Results held in memory right now (at most one batch).
@@ -92,13 +143,20 @@ impl<T: DeserializeOwned> Cursor<T> {
         self.id.is_some()
     }
 
-    /// The next batch (the one in memory, else fetched); `None` at the end.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>> {
-        if self.batch.is_empty() {
-            if self.id.is_none() {
-                return Ok(None);
-            }
+    /// Fetches until a batch holds results or the server has no more (ArangoDB may answer
+    /// an empty batch with `hasMore: true`, e.g. for stream queries).
+    async fn fill(&mut self) -> Result<()> {
+        while self.batch.is_empty() && self.id.is_some() {
             self.fetch().await?;
+        }
+        Ok(())
+    }
+
+    /// The next non-empty batch (the one in memory, else fetched); `None` at the end.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<T>>> {
+        self.fill().await?;
+        if self.batch.is_empty() {
+            return Ok(None);
         }
         std::mem::take(&mut self.batch)
             .into_iter()
@@ -109,9 +167,7 @@ impl<T: DeserializeOwned> Cursor<T> {
 
     /// The next result; `None` at the end.
     pub async fn next(&mut self) -> Result<Option<T>> {
-        if self.batch.is_empty() && self.id.is_some() {
-            self.fetch().await?;
-        }
+        self.fill().await?;
         self.batch.pop_front().map(convert).transpose()
     }
 
@@ -125,12 +181,46 @@ impl<T: DeserializeOwned> Cursor<T> {
     }
 
     async fn fetch(&mut self) -> Result<()> {
-        let Some(id) = &self.id else { return Ok(()) };
-        let v = self
-            .db
-            .call(Req::new(Method::PUT, format!("/_api/cursor/{}", enc(id))))
-            .await?;
-        self.take(v)
+        let Some(id) = self.id.clone() else {
+            return Ok(());
+        };
+        let path = format!("/_api/cursor/{}", enc(&id));
+        let method = if self.legacy_put {
+            Method::PUT
+        } else {
+            Method::POST
+        };
+        // Not resent by the transport after a closed connection: the server may have
+        // moved on to the next batch (the batch id below is the safe way).
+        let r = self.db.call(Req::new(method, path.clone()).once()).await;
+        let v = match r {
+            Ok(v) => v,
+            Err(e) if e.http_code() == Some(405) && !self.legacy_put => {
+                self.legacy_put = true;
+                self.db.call(Req::new(Method::PUT, path).once()).await?
+            }
+            Err(e @ (Error::Timeout { .. } | Error::Connection { .. })) => {
+                let Some(next) = self.next_batch_id.clone().filter(|_| self.allow_retry) else {
+                    return Err(e);
+                };
+                // The answer was lost: ask for that batch by its id (it is kept for this).
+                let retry = format!("/_api/cursor/{}/{}", enc(&id), enc(&next));
+                self.db.call(Req::new(Method::POST, retry).once()).await?
+            }
+            Err(e) => return Err(e),
+        };
+        self.take(v)?;
+        if self.id.is_none() && self.allow_retry {
+            // The server keeps a retryable cursor's last batch until it is deleted.
+            let _ = self
+                .db
+                .call(Req::new(
+                    Method::DELETE,
+                    format!("/_api/cursor/{}", enc(&id)),
+                ))
+                .await;
+        }
+        Ok(())
     }
 
     /// Deletes the server cursor now (also done on drop).

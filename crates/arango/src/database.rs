@@ -8,10 +8,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::conn::{Connection, Req, enc};
+use crate::conn::{Connection, RawReply, RawRequest, Req, enc};
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
 use crate::job_slot::JobSlot;
+use crate::query::AqlQuery;
 
 /// `GET /_api/version`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -57,6 +58,12 @@ pub struct DocumentMeta {
     /// Previous revision (update, replace).
     #[serde(rename = "_oldRev", default)]
     pub old_rev: Option<String>,
+    /// The document after the write (with `return_new`).
+    #[serde(default)]
+    pub new: Option<Value>,
+    /// The document before the write (with `return_old`).
+    #[serde(default)]
+    pub old: Option<Value>,
 }
 
 /// A handle on one database; cheap to clone. Inside a stream transaction (see
@@ -115,7 +122,7 @@ impl Database {
         self.conn.token()
     }
 
-    /// Replaces the JWT (JWT auth).
+    /// Replaces the JWT (JWT and superuser auth) in place.
     pub fn set_token(&self, token: JwtToken) -> Result<()> {
         self.conn.set_token(token)
     }
@@ -128,6 +135,21 @@ impl Database {
     /// How many times this handle's connection logged in via `/_open/auth`.
     pub fn refresh_count(&self) -> u64 {
         self.conn.refresh_count()
+    }
+
+    /// How many tokens this handle's connection renewed via `/_open/auth/renew`.
+    pub fn renew_count(&self) -> u64 {
+        self.conn.renew_count()
+    }
+
+    /// Sends any request (see [`RawRequest`]) with this handle's authentication, token
+    /// refresh and retries, and inside its stream transaction if it has one; any status is
+    /// returned as it is.
+    pub async fn request(&self, mut r: RawRequest) -> Result<RawReply> {
+        if let Some(t) = &self.trx {
+            r.req = r.req.header("x-arango-trx-id", t)?;
+        }
+        self.conn.raw(r).await
     }
 
     pub(crate) async fn call(&self, mut req: Req) -> Result<Value> {
@@ -212,7 +234,7 @@ impl Database {
     }
 
     /// Runs an AQL query; results arrive in batches of `batch_size` (server default if
-    /// `None`) as JSON values.
+    /// `None`) as JSON values. See [`Database::query`] for all options.
     pub async fn aql(
         &self,
         query: &str,
@@ -229,14 +251,20 @@ impl Database {
         bind_vars: Map<String, Value>,
         batch_size: Option<u32>,
     ) -> Result<Cursor<T>> {
-        let mut body = json!({ "query": query, "bindVars": bind_vars, "count": true });
+        let mut q = AqlQuery::new(query).bind_vars(bind_vars);
         if let Some(b) = batch_size {
-            body["batchSize"] = json!(b);
+            q = q.batch_size(b);
         }
+        self.query(q).await
+    }
+
+    /// Runs an AQL query with its options ([`AqlQuery`]: count, ttl, stream, fullCount,
+    /// maxRuntime, allowRetry, ...); each result is deserialized into `T`.
+    pub async fn query<T: DeserializeOwned>(&self, q: AqlQuery) -> Result<Cursor<T>> {
         let v = self
-            .call(Req::new(Method::POST, "/_api/cursor").json(&body)?)
+            .call(Req::new(Method::POST, "/_api/cursor").json(&q.body())?)
             .await?;
-        Cursor::new(self.clone(), v)
+        Cursor::new(self.clone(), v, q.allows_retry())
     }
 
     /// Begins a stream transaction over these collections.
@@ -351,8 +379,8 @@ impl Transaction {
 /// A handle on a collection.
 #[derive(Debug, Clone)]
 pub struct Collection {
-    db: Database,
-    name: String,
+    pub(crate) db: Database,
+    pub(crate) name: String,
 }
 
 impl Collection {
@@ -367,7 +395,7 @@ impl Collection {
     fn path(&self, sub: &str) -> String {
         format!("/_api/collection/{}{sub}", enc(&self.name))
     }
-    fn doc_path(&self, key: Option<&str>) -> String {
+    pub(crate) fn doc_path(&self, key: Option<&str>) -> String {
         match key {
             Some(k) => format!("/_api/document/{}/{}", enc(&self.name), enc(k)),
             None => format!("/_api/document/{}", enc(&self.name)),
@@ -548,7 +576,7 @@ fn item(v: Value) -> Result<Value> {
     Ok(v)
 }
 
-fn batch(v: Value) -> Result<Vec<Result<DocumentMeta>>> {
+pub(crate) fn batch(v: Value) -> Result<Vec<Result<DocumentMeta>>> {
     let arr = match v {
         Value::Array(a) => a,
         _ => {

@@ -95,6 +95,34 @@ pub enum Error {
         /// Request URL (without credentials).
         url: String,
     },
+    /// The server refused a token that was fresh from a refresh: the 401 is not about the
+    /// token but about access (no permission on the database, or a database that does not
+    /// exist: ArangoDB answers 401 to users who may not know). Further 401s with the same
+    /// token are reported like this without a new login.
+    #[error("{method} {url}: not authorized (HTTP {code}, errorNum {error_num}: {message})")]
+    Permission {
+        /// HTTP status.
+        code: u16,
+        /// errorNum.
+        error_num: i64,
+        /// errorMessage.
+        message: String,
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+    },
+    /// The server dropped the request because it waited in its queue longer than the
+    /// client's maximum queue time (HTTP 412, errorNum 21004).
+    #[error("{method} {url}: the server's queue time exceeded the maximum: {message}")]
+    QueueTimeViolated {
+        /// ArangoDB's errorMessage.
+        message: String,
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+    },
     /// No host could be reached (after the configured retries).
     #[error("connection to {url} failed: {message}")]
     Connection {
@@ -102,6 +130,14 @@ pub enum Error {
         url: String,
         /// What the transport said.
         message: String,
+    },
+    /// The response body was larger than the client accepts; refused before buffering it.
+    #[error("the response of {url} is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: usize,
     },
     /// A request took longer than the configured timeout.
     #[error("request to {url} timed out")]
@@ -152,7 +188,10 @@ impl Error {
     /// ArangoDB's errorNum, for server errors (also inside [`Error::Verify`]).
     pub fn error_num(&self) -> Option<i64> {
         match self {
-            Error::Server { error_num, .. } => Some(*error_num),
+            Error::QueueTimeViolated { .. } => Some(21004),
+            Error::Server { error_num, .. } | Error::Permission { error_num, .. } => {
+                Some(*error_num)
+            }
             Error::Verify { source, .. } => source.error_num(),
             _ => None,
         }
@@ -160,7 +199,8 @@ impl Error {
     /// The HTTP status, for server errors (also inside [`Error::Verify`]).
     pub fn http_code(&self) -> Option<u16> {
         match self {
-            Error::Server { code, .. } => Some(*code),
+            Error::QueueTimeViolated { .. } => Some(412),
+            Error::Server { code, .. } | Error::Permission { code, .. } => Some(*code),
             Error::Verify { source, .. } => source.http_code(),
             _ => None,
         }
@@ -169,7 +209,7 @@ impl Error {
     /// refresh (also inside [`Error::Verify`]).
     pub fn is_auth_failure(&self) -> bool {
         match self {
-            Error::Server { code, .. } => *code == 401,
+            Error::Server { code, .. } | Error::Permission { code, .. } => *code == 401,
             Error::Refresh(_) | Error::AuthHeader(_) => true,
             Error::Verify { source, .. } => source.is_auth_failure(),
             _ => false,

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::conn::{Req, check, enc};
+use crate::conn::{Req, enc};
 use crate::database::{Database, from_value};
 use crate::error::{Error, JobError, Result};
 use crate::job_slot::JobSlot;
@@ -187,7 +187,7 @@ impl<T> AsyncJob<T> {
             }
             .into());
         }
-        check(&req.method, resp)?;
+        self.db.conn().check(&req.method, resp)?;
         Ok(status)
     }
 

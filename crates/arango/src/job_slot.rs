@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::conn::{Connection, Req, check, enc};
+use crate::conn::{Connection, Req, enc};
 use crate::error::{Error, JobError, Result};
 
 enum Mode {
@@ -88,7 +88,7 @@ impl JobSlot {
                 let resp = conn.send(&req).await?;
                 let id = resp.async_id.clone();
                 let url = resp.url.clone();
-                check(&req.method, resp)?;
+                conn.check(&req.method, resp)?;
                 if store && id.is_none() {
                     return Err(Error::Deserialization {
                         url,
@@ -103,14 +103,14 @@ impl JobSlot {
                 let resp = conn.send(&fetch).await?;
                 if resp.async_id.is_some() {
                     // The job's own answer, success or error, as if it had come directly.
-                    return check(&req.method, resp);
+                    return conn.check(&req.method, resp);
                 }
                 match resp.status {
                     204 => Err(JobError::NotDone { id }.into()),
                     404 => Err(JobError::NotFound { id }.into()),
                     _ => {
                         let url = resp.url.clone();
-                        check(&fetch.method, resp)?;
+                        conn.check(&fetch.method, resp)?;
                         Err(Error::Deserialization {
                             url,
                             message: "a job result without x-arango-async-id".into(),

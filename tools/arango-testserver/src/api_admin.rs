@@ -310,18 +310,16 @@ pub(crate) fn transaction(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                 names.extend(list);
             }
             let db = st.db(&ctx.db)?;
-            let mut snapshot = BTreeMap::new();
             for n in &names {
-                let c = db.collections.get(n).ok_or_else(ApiError::coll_not_found)?;
-                if writes.contains(n) {
-                    snapshot.insert(n.clone(), c.clone());
-                }
+                db.collections.get(n).ok_or_else(ApiError::coll_not_found)?;
             }
             let id = st.next_id().to_string();
             let t = Transaction {
                 db: ctx.db.clone(),
                 status: TrxStatus::Running,
-                snapshot,
+                undo: Vec::new(),
+                written: std::collections::HashSet::new(),
+                last_use: std::time::Instant::now(),
             };
             let v = trx_json(&id, &t);
             st.trx.insert(id, t);
@@ -346,22 +344,15 @@ pub(crate) fn transaction(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                     format!("transaction already {}", t.status.as_str()),
                 ));
             }
-            let restore = if t.status == TrxStatus::Running && target == TrxStatus::Aborted {
-                std::mem::take(&mut t.snapshot)
-            } else {
-                BTreeMap::new()
-            };
-            t.status = target;
-            t.snapshot.clear();
-            let v = trx_json(id, t);
-            let db = ctx.db.clone();
-            if let Ok(d) = st.db(&db) {
-                for (n, c) in restore {
-                    if let Some(slot) = d.collections.get_mut(&n) {
-                        *slot = c;
-                    }
-                }
+            let running = t.status == TrxStatus::Running;
+            if running && target == TrxStatus::Aborted {
+                st.abort_transaction(id);
+            } else if let Some(t) = st.trx.get_mut(id) {
+                t.status = target;
+                t.undo.clear();
+                t.written.clear();
             }
+            let v = st.trx.get(id).map_or(Value::Null, |t| trx_json(id, t));
             Ok(ok(200, v))
         }
         _ => Err(ApiError::method()),

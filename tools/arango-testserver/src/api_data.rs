@@ -105,6 +105,11 @@ pub(crate) fn collection(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
                     m
                 }
                 ("PUT", Some("truncate")) => {
+                    let keys: Vec<String> = c.docs.keys().cloned().collect();
+                    for k in &keys {
+                        st.claim_write(&db, ctx.trx(), &name, k)?;
+                    }
+                    let c = st.coll(&db, &name)?;
                     c.docs.clear();
                     coll_info(&name, c)
                 }
@@ -153,13 +158,20 @@ fn meta(coll: &str, doc: &Value) -> Map<String, Value> {
     m
 }
 
-fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>, keep_null: bool) {
+fn merge(
+    target: &mut Map<String, Value>,
+    patch: &Map<String, Value>,
+    keep_null: bool,
+    merge_objects: bool,
+) {
     for (k, v) in patch {
         if k == "_key" || k == "_id" || k == "_rev" {
             continue;
         }
         match (target.get_mut(k), v) {
-            (Some(Value::Object(t)), Value::Object(p)) => merge(t, p, keep_null),
+            (Some(Value::Object(t)), Value::Object(p)) if merge_objects => {
+                merge(t, p, keep_null, merge_objects);
+            }
             (_, Value::Null) if !keep_null => {
                 target.remove(k);
             }
@@ -178,13 +190,27 @@ enum Op {
     Delete,
 }
 
+/// What an insert does with an existing key (`overwriteMode`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overwrite {
+    /// 409, errorNum 1210 (the default).
+    Conflict,
+    /// Keeps the existing document.
+    Ignore,
+    /// Replaces it.
+    Replace,
+    /// Merges into it (with keepNull and mergeObjects).
+    Update,
+}
+
 struct Opts {
     cname: String,
     return_new: bool,
     return_old: bool,
     silent: bool,
-    overwrite: bool,
+    overwrite: Overwrite,
     keep_null: bool,
+    merge_objects: bool,
 }
 
 /// One document operation. `key` comes from the URL (single) or the item (batch);
@@ -201,39 +227,56 @@ fn apply(
     let cname = o.cname.as_str();
     let rev = st.new_rev();
     let auto_key = st.next_id().to_string();
-    let c = st.coll(&ctx.db, cname)?;
+    let writes = !matches!(op, Op::Get);
     if let Op::Insert = op {
-        let mut doc = item
+        let doc = item
             .as_object()
-            .cloned()
             .ok_or_else(|| ApiError::new(400, 1227, "invalid document type"))?;
         let key = match doc.get("_key") {
             Some(Value::String(k)) if valid_key(k) => k.clone(),
             Some(_) => return Err(ApiError::new(400, 1221, "illegal document key")),
             None => auto_key,
         };
-        let old = c.docs.get(&key).cloned();
-        if old.is_some() && !o.overwrite {
-            return Err(ApiError::new(
-                409,
-                1210,
-                "unique constraint violated - in index primary of type primary over '_key'",
-            ));
+        let exists = st.coll(&ctx.db, cname)?.docs.contains_key(&key);
+        match (exists, o.overwrite) {
+            (true, Overwrite::Conflict) => {
+                return Err(ApiError::new(
+                    409,
+                    1210,
+                    "unique constraint violated - in index primary of type primary over '_key'",
+                ));
+            }
+            (true, Overwrite::Ignore) => {
+                let c = st.coll(&ctx.db, cname)?;
+                return Ok(Value::Object(meta(cname, &c.docs[&key])));
+            }
+            (true, Overwrite::Update) => {
+                return apply(st, ctx, &Op::Update, Some(key), item, None, o);
+            }
+            (true, Overwrite::Replace) => {
+                return apply(st, ctx, &Op::Replace, Some(key), item, None, o);
+            }
+            (false, _) => {}
         }
+        st.claim_write(&ctx.db, ctx.trx(), cname, &key)?;
+        let mut doc = doc.clone();
         doc.insert("_key".into(), Value::from(key.clone()));
         doc.insert("_id".into(), Value::from(format!("{cname}/{key}")));
         doc.insert("_rev".into(), Value::from(rev));
         let doc = Value::Object(doc);
-        c.docs.insert(key, doc.clone());
+        st.coll(&ctx.db, cname)?.docs.insert(key, doc.clone());
         let mut m = meta(cname, &doc);
         if o.return_new {
             m.insert("new".into(), doc);
         }
-        if let (true, Some(old)) = (o.return_old, old) {
-            m.insert("old".into(), old);
-        }
         return Ok(Value::Object(m));
     }
+    if let (true, Some(k)) = (writes, key.as_deref()) {
+        if st.coll(&ctx.db, cname)?.docs.contains_key(k) {
+            st.claim_write(&ctx.db, ctx.trx(), cname, k)?;
+        }
+    }
+    let c = st.coll(&ctx.db, cname)?;
     let key = key.ok_or_else(|| ApiError::new(400, 1221, "illegal document key"))?;
     let current = c
         .docs
@@ -265,7 +308,7 @@ fn apply(
                 .as_object()
                 .ok_or_else(|| ApiError::new(400, 1227, "invalid document type"))?;
             let mut d = current.as_object().cloned().unwrap_or_default();
-            merge(&mut d, patch, o.keep_null);
+            merge(&mut d, patch, o.keep_null, o.merge_objects);
             d
         }
         Op::Replace | Op::Insert => {
@@ -307,17 +350,24 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
     if ctx.seg(4).is_some() {
         return Err(ApiError::not_found_path());
     }
+    let overwrite = match ctx.query.get("overwriteMode").map(String::as_str) {
+        Some("ignore") => Overwrite::Ignore,
+        Some("replace") => Overwrite::Replace,
+        Some("update") => Overwrite::Update,
+        Some("conflict") => Overwrite::Conflict,
+        Some(_) => return Err(ApiError::bad("invalid overwriteMode")),
+        // `overwrite=true` alone means replace.
+        None if ctx.flag("overwrite") => Overwrite::Replace,
+        None => Overwrite::Conflict,
+    };
     let o = Opts {
         cname: cname.clone(),
         return_new: ctx.flag("returnNew"),
         return_old: ctx.flag("returnOld"),
         silent: ctx.flag("silent"),
-        overwrite: ctx.flag("overwrite")
-            || ctx
-                .query
-                .get("overwriteMode")
-                .is_some_and(|m| m == "replace"),
-        keep_null: ctx.query.get("keepNull").is_none_or(|v| v != "false"),
+        overwrite,
+        keep_null: ctx.bool_param("keepNull", true),
+        merge_objects: ctx.bool_param("mergeObjects", true),
     };
     let onlyget = ctx.flag("onlyget");
     let op = match (ctx.method.as_str(), key.is_some()) {
@@ -332,7 +382,7 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
     if !matches!(op, Op::Get) {
         ctx.need_rw(st)?;
     }
-    let wait = st.coll(&ctx.db, &cname)?.wait_for_sync;
+    let wait = ctx.bool_param("waitForSync", st.coll(&ctx.db, &cname)?.wait_for_sync);
     let ok_status = match op {
         Op::Get => 200,
         Op::Insert | Op::Update | Op::Replace if wait => 201,
@@ -345,12 +395,15 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             _ => ctx.json()?,
         };
         if ctx.method == "HEAD" {
-            // The document's existence and revision, without the body.
+            // The document's existence and revision, without the body: 304 when it still
+            // has the revision of If-None-Match, 412 when it does not have that of If-Match.
             let r = apply(st, ctx, &op, key, &body, ctx.header("if-match"), &o)?;
-            let mut resp = Resp::new(200, Value::Null);
-            if let Some(rev) = r.get("_rev").and_then(Value::as_str) {
-                resp.headers.push(("etag", format!("\"{rev}\"")));
-            }
+            let rev = r.get("_rev").and_then(Value::as_str).unwrap_or("");
+            let unchanged = ctx
+                .header("if-none-match")
+                .is_some_and(|inm| inm.trim_matches('"') == rev);
+            let mut resp = Resp::new(if unchanged { 304 } else { 200 }, Value::Null);
+            resp.headers.push(("etag", format!("\"{rev}\"")));
             return Ok(resp);
         }
         if let (Op::Get, Some(inm)) = (&op, ctx.header("if-none-match")) {
@@ -371,7 +424,7 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
         return Ok(resp);
     }
     let body = ctx.json()?;
-    let check_revs = ctx.query.get("ignoreRevs").is_some_and(|v| v == "false");
+    let check_revs = !ctx.bool_param("ignoreRevs", true);
     match body {
         Value::Object(_) if matches!(op, Op::Insert) => {
             let r = apply(st, ctx, &op, None, &body, None, &o)?;
@@ -408,6 +461,20 @@ pub(crate) fn document(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             } else {
                 ok_status
             };
+            // `silent`: nothing for the documents that succeeded; if any failed, an array of
+            // only the errors.
+            if o.silent && !matches!(op, Op::Get) {
+                let errors: Vec<Value> = out
+                    .into_iter()
+                    .filter(|v| v.get("error") == Some(&Value::Bool(true)))
+                    .collect();
+                let body = if errors.is_empty() {
+                    json!({})
+                } else {
+                    Value::Array(errors)
+                };
+                return Ok(Resp::new(status, body));
+            }
             Ok(Resp::new(status, Value::Array(out)))
         }
         _ => Err(ApiError::new(400, 1227, "invalid document type")),

@@ -4,6 +4,14 @@
 //!
 //! - `PUT /_admin/testserver/secret` `{"secret": "..."}`: rotates the JWT secret.
 //! - `PUT /_admin/testserver/session-timeout` `{"seconds": N}`: lifetime of new user tokens.
+//! - `PUT /_admin/testserver/empty-batches` `{"enabled": bool}`: cursors answer an empty
+//!   batch with `hasMore: true` before each batch they fetch.
+//! - `PUT /_admin/testserver/auth-delay` `{"ms": N}`: `/_open/auth` answers after N ms.
+//! - `PUT /_admin/testserver/renew-refused` `{"enabled": bool}`: `/_open/auth/renew` answers
+//!   404 as a server without it would.
+//! - `PUT /_admin/testserver/queue-time` `{"seconds": F}`: the simulated queue time.
+//! - `PUT /_admin/testserver/trx-idle-timeout` `{"seconds": F}`: the stream transaction idle
+//!   timeout.
 //! - `GET /_admin/testserver/log`: the request log (method, path, auth scheme, user or token
 //!   fingerprint, status, content encoding); `DELETE` clears it.
 
@@ -39,6 +47,45 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.session_timeout = seconds;
             Ok(done())
         }
+        ("PUT", Some("empty-batches"), None) => {
+            st.empty_batches = ctx
+                .json()?
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .ok_or_else(|| ApiError::bad("enabled must be a boolean"))?;
+            Ok(done())
+        }
+        ("PUT", Some("auth-delay"), None) => {
+            let ms = ctx
+                .json()?
+                .get("ms")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| ApiError::bad("ms must be a non-negative integer"))?;
+            st.auth_delay = std::time::Duration::from_millis(ms);
+            Ok(done())
+        }
+        ("PUT", Some("renew-refused"), None) => {
+            st.renew_refused = ctx
+                .json()?
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .ok_or_else(|| ApiError::bad("enabled must be a boolean"))?;
+            Ok(done())
+        }
+        ("PUT", Some(what @ ("queue-time" | "trx-idle-timeout")), None) => {
+            let seconds = ctx
+                .json()?
+                .get("seconds")
+                .and_then(Value::as_f64)
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| ApiError::bad("seconds must be a non-negative number"))?;
+            if what == "queue-time" {
+                st.queue_time = seconds;
+            } else {
+                st.trx_idle_timeout = std::time::Duration::from_secs_f64(seconds);
+            }
+            Ok(done())
+        }
         ("GET", Some("log"), None) => {
             let entries: Vec<Value> = st
                 .log
@@ -67,7 +114,14 @@ pub(crate) fn hook(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
             st.log.clear();
             Ok(done())
         }
-        (_, Some("secret" | "session-timeout" | "log"), None) => Err(ApiError::method()),
+        (
+            _,
+            Some(
+                "secret" | "session-timeout" | "log" | "empty-batches" | "auth-delay"
+                | "renew-refused" | "queue-time" | "trx-idle-timeout",
+            ),
+            None,
+        ) => Err(ApiError::method()),
         _ => Err(ApiError::not_found_path()),
     }
 }

@@ -1,18 +1,13 @@
-//! A small AQL subset and `/_api/cursor`:
+//! A small AQL subset (the cursor API is in `api_cursor.rs`):
 //! `FOR v IN coll|@@c [FILTER v.a.b <op> <value> [AND ...]]* [SORT v.a [ASC|DESC]]
 //! [LIMIT [offset,] count] RETURN v|v.a.b`, values being `@bind`, numbers, strings,
 //! `true`, `false`, `null`.
 
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 
 use serde_json::{Map, Value, json};
 
-use crate::service::{Ctx, Resp};
-use crate::state::{ApiError, Cursor, State};
-
-/// Largest batch a client may ask for.
-const MAX_BATCH: usize = 100_000;
+use crate::state::{ApiError, State};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -302,7 +297,17 @@ fn cmp(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-fn run(st: &mut State, db: &str, q: &Query) -> Result<Vec<Value>, ApiError> {
+/// What running a query saw, for `extra.stats`.
+pub(crate) struct RunStats {
+    /// Documents read.
+    pub(crate) scanned: usize,
+    /// Documents a FILTER removed.
+    pub(crate) filtered: usize,
+    /// Results before LIMIT (`fullCount`).
+    pub(crate) full_count: usize,
+}
+
+pub(crate) fn run(st: &mut State, db: &str, q: &Query) -> Result<(Vec<Value>, RunStats), ApiError> {
     let c = st.coll(db, &q.coll).map_err(|_| {
         ApiError::new(
             404,
@@ -310,6 +315,7 @@ fn run(st: &mut State, db: &str, q: &Query) -> Result<Vec<Value>, ApiError> {
             format!("collection or view not found: {}", q.coll),
         )
     })?;
+    let scanned = c.docs.len();
     let mut rows: Vec<&Value> = c
         .docs
         .values()
@@ -333,102 +339,19 @@ fn run(st: &mut State, db: &str, q: &Query) -> Result<Vec<Value>, ApiError> {
             if *asc { o } else { o.reverse() }
         });
     }
+    let stats = RunStats {
+        scanned,
+        filtered: scanned - rows.len(),
+        full_count: rows.len(),
+    };
     let (off, n) = q.limit.unwrap_or((0, usize::MAX));
-    Ok(rows
+    let rows = rows
         .into_iter()
         .skip(off)
         .take(n)
         .map(|d| get(d, &q.ret).clone())
-        .collect())
-}
-
-fn batch_body(st: &mut State, id: &str, code: u16) -> Result<Value, ApiError> {
-    let cur = st
-        .cursors
-        .get_mut(id)
-        .ok_or_else(|| ApiError::new(404, 1600, "cursor not found"))?;
-    let n = cur.batch_size.min(cur.remaining.len());
-    let result: Vec<Value> = cur.remaining.drain(..n).collect();
-    let has_more = !cur.remaining.is_empty();
-    let count = cur.count;
-    let mut m = Map::new();
-    m.insert("result".into(), Value::Array(result));
-    m.insert("hasMore".into(), Value::from(has_more));
-    if let Some(c) = count {
-        m.insert("count".into(), Value::from(c));
-    }
-    if has_more {
-        m.insert("id".into(), Value::from(id));
-    } else {
-        st.cursors.remove(id);
-    }
-    m.insert("cached".into(), Value::from(false));
-    m.insert("error".into(), Value::from(false));
-    m.insert("code".into(), Value::from(code));
-    Ok(Value::Object(m))
-}
-
-pub(crate) fn cursor(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
-    match (ctx.method.as_str(), ctx.seg(2)) {
-        ("POST", None) => {
-            let body = ctx.json()?;
-            let qs = body
-                .get("query")
-                .and_then(Value::as_str)
-                .ok_or_else(|| ApiError::new(400, 1502, "query is empty"))?;
-            let empty = Map::new();
-            let binds = body
-                .get("bindVars")
-                .and_then(Value::as_object)
-                .unwrap_or(&empty);
-            let batch = match body.get("batchSize") {
-                None | Some(Value::Null) => 1000,
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .filter(|n| (1..=MAX_BATCH).contains(n))
-                    .ok_or_else(|| ApiError::bad("batchSize must be between 1 and 100000"))?,
-            };
-            let rows = match crate::traversal::try_run(st, &ctx.db, qs, binds) {
-                Some(rows) => rows?,
-                None => run(st, &ctx.db, &parse(qs, binds)?)?,
-            };
-            let count = body
-                .get("count")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-                .then_some(rows.len());
-            let id = st.next_id().to_string();
-            st.cursors.insert(
-                id.clone(),
-                Cursor {
-                    db: ctx.db.clone(),
-                    remaining: VecDeque::from(rows),
-                    batch_size: batch,
-                    count,
-                },
-            );
-            st.max_live_cursors = st.max_live_cursors.max(st.cursors.len());
-            Ok(Resp::new(201, batch_body(st, &id, 201)?))
-        }
-        ("PUT" | "POST", Some(id)) => {
-            if st.cursors.get(id).is_none_or(|c| c.db != ctx.db) {
-                return Err(ApiError::new(404, 1600, "cursor not found"));
-            }
-            Ok(Resp::new(200, batch_body(st, id, 200)?))
-        }
-        ("DELETE", Some(id)) => {
-            if st.cursors.get(id).is_none_or(|c| c.db != ctx.db) {
-                return Err(ApiError::new(404, 1600, "cursor not found"));
-            }
-            st.cursors.remove(id);
-            Ok(Resp::new(
-                202,
-                json!({"id": id, "error": false, "code": 202}),
-            ))
-        }
-        _ => Err(ApiError::method()),
-    }
+        .collect();
+    Ok((rows, stats))
 }
 
 #[cfg(test)]

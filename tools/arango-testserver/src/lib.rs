@@ -1,13 +1,15 @@
 //! An in-memory stand-in for an ArangoDB server, for tests of clients.
 //!
-//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_api/version`,
-//! `/_admin/server/availability`, databases, collections (with properties, rename, figures),
-//! documents (with `_rev` preconditions and batch variants), an AQL cursor subset with graph
-//! traversals, stream transactions, users and database permissions, indexes of every type,
-//! named graphs (`/_api/gharial`) and `/_api/edges`, ArangoSearch views and analyzers, and
-//! async jobs (`x-arango-async`, `/_api/job`). Authentication follows ArangoDB: HTTP basic, user JWTs issued by
-//! `POST /_open/auth` (HS256, `iss` `arangodb`, `preferred_username`), and superuser JWTs
-//! carrying a `server_id`. Errors come in ArangoDB's envelope
+//! It speaks a subset of ArangoDB's HTTP API: `/_open/auth`, `/_open/auth/renew`,
+//! `/_api/version`, `/_admin/server/availability`, databases, collections (with properties,
+//! rename, figures), documents (with `_rev` preconditions, options and batch variants), an
+//! AQL cursor subset with graph traversals, stream transactions, users and database
+//! permissions, access tokens (`/_api/token`), indexes of every type, named graphs
+//! (`/_api/gharial`) and `/_api/edges`, ArangoSearch views and analyzers, and async jobs
+//! (`x-arango-async`, `/_api/job`). Authentication follows ArangoDB: HTTP basic (with a
+//! password or an access token), user JWTs issued by `POST /_open/auth` (HS256, `iss`
+//! `arangodb`, `preferred_username`), and superuser JWTs carrying a `server_id`. Errors come
+//! in ArangoDB's envelope
 //! `{"error":true,"errorNum":N,"errorMessage":"...","code":H}` and every response carries
 //! `Server: ArangoDB`.
 //!
@@ -23,8 +25,14 @@
 //! timeout and a clock offset (to simulate clock skew), also reachable over HTTP under
 //! `/_admin/testserver/` when the stand-in runs as its own process.
 //!
-//! Limits: no persistence; transactions are not isolated (an abort restores the write
-//! collections to their state at begin); AQL is limited to
+//! Stream transactions: a document written by one running transaction is a write-write
+//! conflict (409, errorNum 1200) for any other writer; an abort (or the idle timeout, 60 s
+//! by default) puts back the documents it wrote. Cursors expire after their `ttl` (30 s by
+//! default) without use. Boolean query parameters are read as ArangoDB reads them (`1`,
+//! `true`, `yes`, `on`, `y` are true; `0` or anything else false).
+//!
+//! Limits: no persistence; transactions are not isolated (their writes are visible at once);
+//! AQL is limited to
 //! `FOR d IN coll [FILTER d.a.b <op> value [AND ...]]* [SORT d.x [ASC|DESC]] [LIMIT [o,] n]
 //! RETURN d|d.x` and the traversals of `traversal.rs`
 //! (`FOR v[, e[, p]] IN min..max OUTBOUND|INBOUND|ANY start GRAPH g|edgeColls ...`); views are
@@ -36,12 +44,14 @@
 mod api_admin;
 mod api_analyzer;
 mod api_collection;
+mod api_cursor;
 mod api_data;
 mod api_graph;
 mod api_graph_docs;
 mod api_hooks;
 mod api_index;
 mod api_jobs;
+mod api_tokens;
 mod api_view;
 mod aql;
 mod catalog;
@@ -242,9 +252,25 @@ impl TestServer {
         lock(&self.state).log.clear();
     }
 
-    /// Number of open server-side cursors.
+    /// Number of open server-side cursors (expired ones are forgotten first).
     pub fn live_cursors(&self) -> usize {
-        lock(&self.state).cursors.len()
+        let mut st = lock(&self.state);
+        api_cursor::expire(&mut st);
+        st.cursors.len()
+    }
+
+    /// Test hook: the next query reports this warning in `extra.warnings` (ArangoDB's
+    /// warnings come from expressions the stand-in's AQL subset does not have).
+    pub fn add_query_warning(&self, code: i64, message: &str) {
+        lock(&self.state)
+            .query_warnings
+            .push((code, message.to_owned()));
+    }
+
+    /// Test hook: the next response to a path starting with `path_prefix` is sent `delay`
+    /// late (after the request took effect), e.g. to make a client time out on it.
+    pub fn delay_next_response(&self, path_prefix: &str, delay: std::time::Duration) {
+        lock(&self.state).delay_next = Some((path_prefix.to_owned(), delay));
     }
 
     /// The most server-side cursors that were open at the same time.
@@ -266,6 +292,45 @@ impl TestServer {
     /// Number of async jobs the stand-in keeps (pending, or done and not yet fetched).
     pub fn async_jobs(&self) -> usize {
         lock(&self.state).catalog.jobs.len()
+    }
+
+    /// Test hook: cursors answer an empty batch with `hasMore: true` before each batch they
+    /// fetch (ArangoDB documents that a batch may be empty while more follow).
+    pub fn set_empty_batches(&self, on: bool) {
+        lock(&self.state).empty_batches = on;
+    }
+
+    /// Test hook: `/_open/auth` answers only after `delay` (a hanging login).
+    pub fn set_auth_delay(&self, delay: std::time::Duration) {
+        lock(&self.state).auth_delay = delay;
+    }
+
+    /// Requests that arrived at `/_open/auth` so far (counted on arrival).
+    pub fn auth_requests(&self) -> u64 {
+        lock(&self.state).auth_requests
+    }
+
+    /// Stream transactions unused this long are aborted (default 60 s, ArangoDB's
+    /// `--transaction.streaming-idle-timeout`).
+    pub fn set_trx_idle_timeout(&self, timeout: std::time::Duration) {
+        lock(&self.state).trx_idle_timeout = timeout;
+    }
+
+    /// Test hook: every request spends `seconds` in the (simulated) queue: answered as
+    /// `x-arango-queue-time-seconds`, and a request whose
+    /// `x-arango-max-queue-time-seconds` is lower is refused (412, errorNum 21004).
+    pub fn set_queue_time(&self, seconds: f64) {
+        lock(&self.state).queue_time = seconds;
+    }
+
+    /// Requests that arrived at `/_open/auth/renew` so far.
+    pub fn renew_requests(&self) -> u64 {
+        lock(&self.state).renew_requests
+    }
+
+    /// Test hook: `/_open/auth/renew` answers 404, as a server without it would.
+    pub fn set_renew_refused(&self, refused: bool) {
+        lock(&self.state).renew_refused = refused;
     }
 
     /// The fingerprint the log records for a bearer token.

@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
+use crate::api_tokens::is_token_of;
 use crate::state::{ApiError, Grant, LogEntry, LoggedAuth, State};
-use crate::{Shared, api_admin, api_data, api_hooks, aql, lock};
+use crate::{Shared, api_admin, api_cursor, api_data, api_hooks, api_tokens, lock};
 
 /// Request bodies larger than this are refused (413) before they are buffered.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -79,10 +80,24 @@ impl Ctx {
         }
         serde_json::from_slice(&self.body).map_err(|_| ApiError::new(400, 600, "invalid JSON"))
     }
+    /// A boolean query parameter, `false` when absent.
     pub(crate) fn flag(&self, name: &str) -> bool {
-        self.query
-            .get(name)
-            .is_some_and(|v| v == "true" || v == "1")
+        self.bool_param(name, false)
+    }
+    /// A boolean query parameter as ArangoDB reads one: `true`, `yes`, `on`, `y` and `1`
+    /// (any case) are true, any other value false (clients send `0`/`1` as well as
+    /// `false`/`true`); `default` when absent.
+    pub(crate) fn bool_param(&self, name: &str, default: bool) -> bool {
+        self.query.get(name).map_or(default, |v| {
+            matches!(
+                v.to_ascii_lowercase().as_str(),
+                "true" | "yes" | "on" | "y" | "1"
+            )
+        })
+    }
+    /// The stream transaction of the request, if any.
+    pub(crate) fn trx(&self) -> Option<&str> {
+        self.header("x-arango-trx-id")
     }
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -285,7 +300,9 @@ fn authenticate(
     } else if scheme.eq_ignore_ascii_case("basic") {
         let (u, p) = decode_basic(rest.trim()).ok_or_else(ApiError::unauthorized)?;
         match st.users.get(&u) {
-            Some(user) if user.active && user.password == p => Ok(Principal::User(u)),
+            Some(user) if user.active && (user.password == p || is_token_of(st, &u, &p)) => {
+                Ok(Principal::User(u))
+            }
             _ => Err(ApiError::unauthorized()),
         }
     } else {
@@ -307,9 +324,43 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
         return Err(ApiError::new(400, 400, "bad parameter"));
     };
     match st.users.get(u) {
-        Some(user) if user.active && user.password.expose() == p => {}
+        Some(user)
+            if user.active
+                && (user.password.expose() == p || is_token_of(st, u, &Secret::new(p))) => {}
         _ => return Err(ApiError::new(401, 401, "Wrong credentials")),
     }
+    Ok(Resp::new(200, json!({ "jwt": user_jwt(st, u) })))
+}
+
+/// `POST /_open/auth/renew`: a new user JWT for the user of a valid one (sent as bearer);
+/// no password involved.
+fn open_auth_renew(
+    st: &State,
+    method: &str,
+    auth: Option<&HeaderValue>,
+    path: &str,
+) -> Result<Resp, ApiError> {
+    if st.renew_refused {
+        return Err(ApiError::not_found_path());
+    }
+    if method != "POST" {
+        return Err(ApiError::method());
+    }
+    let token = auth
+        .and_then(|h| h.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or_else(ApiError::unauthorized)?;
+    match check_jwt(st, token, path)? {
+        Principal::User(u) => Ok(Resp::new(200, json!({ "jwt": user_jwt(st, &u) }))),
+        // Superuser tokens are made by whoever holds the secret; there is no session.
+        Principal::Superuser => Err(ApiError::bad("only user tokens can be renewed")),
+    }
+}
+
+/// A user JWT as `/_open/auth` issues it: HS256, `iss` arangodb, the session lifetime.
+fn user_jwt(st: &State, u: &str) -> String {
     let iat = st.now();
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = json!({
@@ -319,7 +370,7 @@ fn open_auth(st: &State, method: &str, body: &[u8]) -> Result<Resp, ApiError> {
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
     let input = format!("{header}.{claims}");
     let sig = sign_hs256(&st.secret, &input);
-    Ok(Resp::new(200, json!({ "jwt": format!("{input}.{sig}") })))
+    format!("{input}.{sig}")
 }
 
 fn sign_hs256(secret: &Secret, input: &str) -> String {
@@ -343,9 +394,34 @@ async fn handle(
         .get(hyper::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(_) => Err(ApiError::new(413, 413, "request body too large")),
+    if path == "/_open/auth" || path == "/_open/auth/renew" {
+        let delay = {
+            let mut st = lock(&state);
+            if path == "/_open/auth" {
+                st.auth_requests += 1;
+            } else {
+                st.renew_requests += 1;
+            }
+            st.auth_delay
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    // A body announced larger than the limit is refused before anything of it is read.
+    let announced = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = announced.is_some_and(|n| n > MAX_BODY as u64);
+    let body = if too_large {
+        Err(ApiError::new(413, 413, "request body too large"))
+    } else {
+        match Limited::new(body, MAX_BODY).collect().await {
+            Ok(b) => Ok(b.to_bytes()),
+            Err(_) => Err(ApiError::new(413, 413, "request body too large")),
+        }
     };
     let body = body.and_then(|b| {
         let deflated = parts
@@ -365,29 +441,62 @@ async fn handle(
         }
         Ok(Bytes::from(out))
     });
-    let mut st = lock(&state);
-    let result = body.and_then(|body| {
-        route(
-            &mut st,
-            &method,
-            &path,
-            parts.uri.query(),
-            parts.headers,
-            body,
-            auth_header.as_ref(),
-        )
-    });
-    let (status, resp) = match result {
-        Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
-        Err(e) => (e.code, respond(e.code, &e.body(), &[])),
+    let max_queue = parts
+        .headers
+        .get("x-arango-max-queue-time-seconds")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|m| *m > 0.0);
+    let (resp, delay) = {
+        let mut st = lock(&state);
+        let queue_time = st.queue_time;
+        // Overload control: a request that waited in the queue longer than the client
+        // allows is not run (412, errorNum 21004).
+        let body = match max_queue {
+            Some(m) if queue_time > m => {
+                Err(ApiError::new(412, 21004, "queue time requirement violated"))
+            }
+            _ => body,
+        };
+        let result = body.and_then(|body| {
+            route(
+                &mut st,
+                &method,
+                &path,
+                parts.uri.query(),
+                parts.headers,
+                body,
+                auth_header.as_ref(),
+            )
+        });
+        let (status, mut resp) = match result {
+            Ok(r) => (r.status, respond(r.status, &r.body, &r.headers)),
+            Err(e) => (e.code, respond(e.code, &e.body(), &[])),
+        };
+        // ArangoDB reports the queue time of the latest request with every answer.
+        if let Ok(v) = HeaderValue::from_str(&format!("{queue_time:.6}")) {
+            resp.headers_mut().insert("x-arango-queue-time-seconds", v);
+        }
+        let delay = match &st.delay_next {
+            Some((prefix, d)) if path.starts_with(prefix.as_str()) => {
+                let d = *d;
+                st.delay_next = None;
+                Some(d)
+            }
+            _ => None,
+        };
+        st.log.push(LogEntry {
+            method,
+            path,
+            auth: logged,
+            status,
+            content_encoding,
+        });
+        (resp, delay)
     };
-    st.log.push(LogEntry {
-        method,
-        path,
-        auth: logged,
-        status,
-        content_encoding,
-    });
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     Ok(resp)
 }
 
@@ -402,6 +511,9 @@ fn route(
 ) -> Result<Resp, ApiError> {
     if path == "/_open/auth" {
         return open_auth(st, method, &body);
+    }
+    if path == "/_open/auth/renew" {
+        return open_auth_renew(st, method, auth, path);
     }
     let mut seg: Vec<String> = Vec::new();
     for s in path.split('/').filter(|s| !s.is_empty()) {
@@ -441,14 +553,23 @@ fn route(
         principal,
     };
     if !st.dbs.contains_key(&ctx.db) {
-        return Err(ApiError::db_not_found());
+        // ArangoDB tells a missing database apart only to those who may administrate the
+        // server; other users get 401, so that database names cannot be probed.
+        return Err(if ctx.grant_on(st, "_system") == Grant::Rw {
+            ApiError::db_not_found()
+        } else {
+            ApiError::unauthorized()
+        });
     }
     if ctx.grant(st) == Grant::None {
         return Err(ApiError::unauthorized());
     }
+    st.expire_transactions();
     if let Some(id) = ctx.header("x-arango-trx-id") {
-        match st.trx.get(id) {
-            Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {}
+        match st.trx.get_mut(id) {
+            Some(t) if t.db == ctx.db && t.status == crate::state::TrxStatus::Running => {
+                t.last_use = std::time::Instant::now();
+            }
             _ => return Err(ApiError::new(404, 1655, "transaction not found")),
         }
     }
@@ -479,7 +600,7 @@ pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
         Some("collection") => api_data::collection(st, ctx),
         Some("document") if crate::unique::applies(st, ctx) => crate::unique::document(st, ctx),
         Some("document") => api_data::document(st, ctx),
-        Some("cursor") => aql::cursor(st, ctx),
+        Some("cursor") => api_cursor::cursor(st, ctx),
         Some("transaction") => api_admin::transaction(st, ctx),
         Some("tasks") => api_admin::tasks(st, ctx),
         Some("index") => crate::api_index::index(st, ctx),
@@ -488,6 +609,7 @@ pub(crate) fn dispatch(st: &mut State, ctx: &Ctx) -> Result<Resp, ApiError> {
         Some("job") => crate::api_jobs::job(st, ctx),
         Some("view") => crate::api_view::view(st, ctx),
         Some("analyzer") => crate::api_analyzer::analyzer(st, ctx),
+        Some("token") => api_tokens::tokens(st, ctx),
         _ => Err(ApiError::not_found_path()),
     }
 }

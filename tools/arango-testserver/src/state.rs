@@ -123,6 +123,20 @@ pub(crate) struct Cursor {
     pub(crate) remaining: VecDeque<Value>,
     pub(crate) batch_size: usize,
     pub(crate) count: Option<usize>,
+    /// Test hook (see [`State::empty_batches`]): the next fetch answers an empty batch.
+    pub(crate) pad_next: bool,
+    /// Forgotten when not used for this long.
+    pub(crate) ttl: std::time::Duration,
+    pub(crate) last_access: std::time::Instant,
+    /// The id of the batch sent last (the first is 1).
+    pub(crate) batch_id: u64,
+    /// `allowRetry`: the last batch is kept to be sent again.
+    pub(crate) allow_retry: bool,
+    pub(crate) last_batch: Option<Value>,
+    /// `extra`: statistics and warnings.
+    pub(crate) extra: Value,
+    /// A stream query (statistics only with the last batch, no count).
+    pub(crate) stream: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,12 +159,18 @@ impl TrxStatus {
 pub(crate) struct Transaction {
     pub(crate) db: String,
     pub(crate) status: TrxStatus,
-    /// The write collections as they were at begin; restored on abort.
-    pub(crate) snapshot: BTreeMap<String, Collection>,
+    /// The documents this transaction wrote, `(collection, key, before)` as they were
+    /// before its first write of each; put back on abort (newest first).
+    pub(crate) undo: Vec<(String, String, Option<Value>)>,
+    /// Documents `(collection, key)` written so far: another writer of one of them gets a
+    /// write-write conflict (409, errorNum 1200) while this transaction runs.
+    pub(crate) written: std::collections::HashSet<(String, String)>,
+    /// Last use; aborted after [`State::trx_idle_timeout`] without one.
+    pub(crate) last_use: std::time::Instant,
 }
 
 /// How a logged request authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LoggedAuth {
     /// No `Authorization` header.
@@ -185,6 +205,17 @@ pub struct LogEntry {
     pub content_encoding: Option<String>,
 }
 
+/// An access token of a user.
+pub(crate) struct AccessToken {
+    pub(crate) id: u64,
+    pub(crate) user: String,
+    pub(crate) name: String,
+    pub(crate) valid_until: i64,
+    pub(crate) created_at: i64,
+    pub(crate) fingerprint: String,
+    pub(crate) token: Secret,
+}
+
 pub(crate) struct State {
     pub(crate) secret: Secret,
     pub(crate) session_timeout: i64,
@@ -200,6 +231,29 @@ pub(crate) struct State {
     pub(crate) clock_offset: i64,
     /// Indexes, graphs, views, analyzers, async jobs.
     pub(crate) catalog: crate::catalog::Catalog,
+    /// Test hook: every cursor answers an empty batch with `hasMore: true` before each
+    /// batch it fetches (ArangoDB may do so, e.g. for stream queries).
+    pub(crate) empty_batches: bool,
+    /// Test hook: `/_open/auth` answers only after this long (a hanging login).
+    pub(crate) auth_delay: std::time::Duration,
+    /// Requests that arrived at `/_open/auth` (counted on arrival, before any delay).
+    pub(crate) auth_requests: u64,
+    /// Requests that arrived at `/_open/auth/renew`.
+    pub(crate) renew_requests: u64,
+    /// Test hook: `/_open/auth/renew` answers 404 as a server without it would.
+    pub(crate) renew_refused: bool,
+    /// Test hook: warnings `(code, message)` the next query reports.
+    pub(crate) query_warnings: Vec<(i64, String)>,
+    /// Test hook: the next response to a path starting with this is sent this late.
+    pub(crate) delay_next: Option<(String, std::time::Duration)>,
+    /// Stream transactions unused this long are aborted (ArangoDB's
+    /// `--transaction.streaming-idle-timeout`, default 60 s).
+    pub(crate) trx_idle_timeout: std::time::Duration,
+    /// Access tokens of all users.
+    pub(crate) access_tokens: Vec<AccessToken>,
+    /// Test hook: the time every request spends in the (simulated) scheduler queue, in
+    /// seconds; answered as `x-arango-queue-time-seconds`.
+    pub(crate) queue_time: f64,
 }
 
 impl State {
@@ -228,6 +282,16 @@ impl State {
             max_live_cursors: 0,
             clock_offset: 0,
             catalog: crate::catalog::Catalog::default(),
+            empty_batches: false,
+            auth_delay: std::time::Duration::ZERO,
+            auth_requests: 0,
+            renew_requests: 0,
+            renew_refused: false,
+            query_warnings: Vec::new(),
+            delay_next: None,
+            trx_idle_timeout: std::time::Duration::from_secs(60),
+            access_tokens: Vec::new(),
+            queue_time: 0.0,
         }
     }
 
@@ -243,6 +307,75 @@ impl State {
 
     pub(crate) fn new_rev(&mut self) -> String {
         format!("_r{:x}", self.next_id())
+    }
+
+    /// Aborts the running stream transactions that were idle too long, restoring their write
+    /// collections.
+    pub(crate) fn expire_transactions(&mut self) {
+        let timeout = self.trx_idle_timeout;
+        let expired: Vec<String> = self
+            .trx
+            .iter()
+            .filter(|(_, t)| t.status == TrxStatus::Running && t.last_use.elapsed() >= timeout)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.abort_transaction(&id);
+        }
+    }
+
+    /// Marks `id` aborted and restores its write collections.
+    pub(crate) fn abort_transaction(&mut self, id: &str) {
+        let Some(t) = self.trx.get_mut(id) else {
+            return;
+        };
+        let undo = std::mem::take(&mut t.undo);
+        t.status = TrxStatus::Aborted;
+        t.written.clear();
+        let db = t.db.clone();
+        if let Some(d) = self.dbs.get_mut(&db) {
+            for (coll, key, before) in undo.into_iter().rev() {
+                if let Some(c) = d.collections.get_mut(&coll) {
+                    match before {
+                        Some(doc) => c.docs.insert(key, doc),
+                        None => c.docs.remove(&key),
+                    };
+                }
+            }
+        }
+    }
+
+    /// A write of `(coll, key)` by transaction `trx` (or outside any): refused with a
+    /// write-write conflict when another running transaction wrote that document.
+    pub(crate) fn claim_write(
+        &mut self,
+        db: &str,
+        trx: Option<&str>,
+        coll: &str,
+        key: &str,
+    ) -> Result<(), ApiError> {
+        let k = (coll.to_owned(), key.to_owned());
+        let conflict = self.trx.iter().any(|(id, t)| {
+            Some(id.as_str()) != trx
+                && t.db == db
+                && t.status == TrxStatus::Running
+                && t.written.contains(&k)
+        });
+        if conflict {
+            return Err(ApiError::new(409, 1200, "write-write conflict"));
+        }
+        let before = self
+            .dbs
+            .get(db)
+            .and_then(|d| d.collections.get(coll))
+            .and_then(|c| c.docs.get(key))
+            .cloned();
+        if let Some(t) = trx.and_then(|id| self.trx.get_mut(id)) {
+            if t.written.insert(k) {
+                t.undo.push((coll.to_owned(), key.to_owned(), before));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn db(&mut self, name: &str) -> Result<&mut Database, ApiError> {

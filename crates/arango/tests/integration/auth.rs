@@ -165,16 +165,21 @@ async fn jwt_from_token_missing_wrong_ok_and_by_hand() {
         .expect("login");
     let tok = first.token().expect("token");
 
-    // Token only: used as is, cannot be refreshed.
+    // Token only: no login possible, but a valid token can be renewed
+    // (`/_open/auth/renew`: no password needed).
     let db2 = c
         .db("_system", DbAuth::jwt_token(tok.clone()), true)
         .await
         .expect("token ok");
     assert_eq!(db2.refresh_count(), 0);
+    db2.refresh_token().await.expect("renewed");
+    assert_eq!((db2.refresh_count(), db2.renew_count()), (0, 1));
+    s.set_renew_refused(true);
     assert!(matches!(
         db2.refresh_token().await,
-        Err(Error::Refresh(RefreshError::NoCredentials))
+        Err(Error::Refresh(RefreshError::BadResponse(_)))
     ));
+    s.set_renew_refused(false);
     // A token for a user the server does not know, and one signed with another secret.
     s.add_user("ghost", "x");
     s.grant("ghost", "*", "rw");
@@ -203,7 +208,8 @@ async fn jwt_from_token_missing_wrong_ok_and_by_hand() {
         .expect_err("wrong secret");
     assert!(is_unauthorized(verify_of(&e).2), "{e}");
 
-    // Token and credentials: the token is used first; refresh_token() logs in again.
+    // Token and credentials: the token is used first; refresh_token() renews it while it
+    // is valid (a login only when the server refuses to renew).
     let db3 = c
         .db("_system", DbAuth::jwt_with_token(root(), tok.clone()), true)
         .await
@@ -212,7 +218,7 @@ async fn jwt_from_token_missing_wrong_ok_and_by_hand() {
     // Tokens are second-granular: wait so the new one differs.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let t2 = db3.refresh_token().await.expect("refresh");
-    assert_eq!(db3.refresh_count(), 1);
+    assert_eq!((db3.refresh_count(), db3.renew_count()), (0, 1));
     assert_ne!(t2.token().expose(), tok.token().expose());
     assert_eq!(
         db3.token().expect("current").token().expose(),

@@ -2,16 +2,23 @@
 //! binary for the whole crate; each module covers one area.
 
 mod auth;
+mod badinput;
 mod collections;
 mod cursor;
 mod data;
+mod docopts;
+mod fake;
+mod fixes;
 mod graphs;
 mod indexes;
 mod jobs;
 mod pyref;
+mod raw;
 mod refresh;
+mod renewal;
 mod send_futures;
 mod send_futures_coverage;
+mod tokens;
 mod transport;
 mod trx_users;
 mod views;

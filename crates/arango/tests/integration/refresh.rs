@@ -240,11 +240,16 @@ async fn leeway_refreshes_before_exp_without_a_rejection() {
     assert!(!first.is_expired());
     s.clear_log();
     db.collections().await.expect("ok");
+    // Still valid: renewed with the token itself, no password on the wire.
     assert_eq!(
         paths(&s.log()),
-        [("/_open/auth", 200), ("/_db/_system/_api/collection", 200)]
+        [
+            ("/_open/auth/renew", 200),
+            ("/_db/_system/_api/collection", 200)
+        ]
     );
     assert!(db.token().expect("t").exp() > first.exp());
+    assert_eq!((db.refresh_count(), db.renew_count()), (1, 1));
 }
 
 #[tokio::test]

@@ -176,3 +176,94 @@ async fn bodies_above_the_threshold_are_deflated() {
         Err(Error::Config(_))
     ));
 }
+
+const EMPTY_LIST: &[u8] = br#"{"error":false,"code":200,"result":[]}"#;
+
+#[tokio::test]
+async fn a_keep_alive_connection_the_server_closed_is_retried() {
+    // The first connection answers once, then closes on its next request without an
+    // answer, as a server does that times out an idle keep-alive connection.
+    let fake = crate::fake::start(|seen| {
+        if seen.conn == 0 && seen.nth == 1 {
+            crate::fake::Act::Close
+        } else {
+            crate::fake::Act::Answer(crate::fake::response(
+                "200 OK",
+                "application/json",
+                EMPTY_LIST,
+            ))
+        }
+    })
+    .await;
+    let c = ArangoClient::new([fake.url.clone()]).expect("client");
+    let db = c
+        .db("_system", DbAuth::basic(root()), false)
+        .await
+        .expect("db");
+    db.collections().await.expect("first");
+    db.collections()
+        .await
+        .expect("resent on a new connection after the close");
+    let n = fake.requests.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(n, 3, "the closed request and its retry");
+}
+
+#[tokio::test]
+async fn a_503_fails_over_to_the_next_coordinator() {
+    let busy = crate::fake::start(|_| {
+        crate::fake::Act::Answer(crate::fake::response(
+            "503 Service Unavailable",
+            "application/json",
+            br#"{"error":true,"errorNum":503,"code":503,"errorMessage":"service unavailable"}"#,
+        ))
+    })
+    .await;
+    let s = server(cfg()).await;
+    let c = ArangoClient::new([busy.url.clone(), s.url()]).expect("client");
+    let db = c
+        .db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("the second coordinator answers");
+    db.collections().await.expect("again");
+    assert_eq!(busy.requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // Every coordinator busy: the 503 is the caller's error, after one try each.
+    let c = ArangoClient::new([busy.url.clone(), busy.url.clone()]).expect("client");
+    let e = c
+        .db("_system", DbAuth::basic(root()), false)
+        .await
+        .expect("db")
+        .collections()
+        .await
+        .expect_err("all busy");
+    assert_eq!(e.http_code(), Some(503), "{e}");
+    assert_eq!(busy.requests.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn overload_control_reads_the_queue_time_and_types_the_412() {
+    let s = server(cfg()).await;
+    let c = ArangoClient::builder()
+        .hosts([s.url()])
+        .max_queue_time(Duration::from_millis(500))
+        .build()
+        .expect("client");
+    assert_eq!(c.last_queue_time(), None);
+    let db = c
+        .db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("db");
+    assert_eq!(c.last_queue_time(), Some(0.0));
+    s.set_queue_time(0.25);
+    db.collections().await.expect("within the limit");
+    assert_eq!(c.last_queue_time(), Some(0.25));
+    s.set_queue_time(2.0);
+    let e = db.collections().await.expect_err("queued too long");
+    assert!(matches!(e, Error::QueueTimeViolated { .. }), "{e:?}");
+    assert_eq!((e.http_code(), e.error_num()), (Some(412), Some(21004)));
+    assert_eq!(c.last_queue_time(), Some(2.0));
+    // Without a maximum the request runs, however long it queued.
+    let free = ArangoClient::new([s.url()]).expect("client");
+    free.db("_system", DbAuth::basic(root()), true)
+        .await
+        .expect("no limit sent");
+}

@@ -183,3 +183,160 @@ fn set_and_clear_bump_the_generation_and_debug_hides_the_token() {
     let (t, g) = block_on(holder.get(|| async { Ok(token(3600, "after-clear")) })).unwrap();
     assert_eq!((tag(&t), g), ("after-clear", 3));
 }
+
+#[test]
+fn callers_waiting_on_a_failed_refresh_get_its_failure_instead_of_logging_in_again() {
+    const CALLERS: usize = 5;
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(CALLERS));
+    let handles: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let (holder, calls, start) = (holder.clone(), calls.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                block_on(holder.get(|| async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    // A hanging login that ends in a timeout.
+                    thread::sleep(Duration::from_millis(300));
+                    Err(Error::RefreshFailed("login timed out".into()))
+                }))
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(
+            h.join().unwrap().unwrap_err(),
+            Error::RefreshFailed("login timed out".into())
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "one login for all waiters");
+}
+
+#[test]
+fn a_failure_is_remembered_for_the_failure_memory_then_retried() {
+    let holder = TokenHolder::new(Duration::ZERO).with_failure_memory(Duration::from_secs(3600));
+    let calls = AtomicUsize::new(0);
+    let failing = || async {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Err(Error::RefreshFailed("503".into()))
+    };
+    for _ in 0..5 {
+        assert!(block_on(holder.get(failing)).is_err());
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "no login storm during an outage"
+    );
+    let quick = TokenHolder::new(Duration::ZERO).with_failure_memory(Duration::ZERO);
+    let calls = AtomicUsize::new(0);
+    let failing = || async {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Err(Error::RefreshFailed("503".into()))
+    };
+    for _ in 0..3 {
+        assert!(block_on(quick.get(failing)).is_err());
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "without memory every caller tries"
+    );
+}
+
+#[test]
+fn a_leeway_longer_than_the_session_does_not_refresh_on_every_call() {
+    // A 100 s session (iat 100 s ago... lifetime = exp - iat) with a 1-hour leeway: the
+    // leeway is capped below the lifetime, so a token fresh from the server is used.
+    let holder = TokenHolder::new(Duration::from_secs(3600));
+    let now = now_secs();
+    let opts = GenerateOptions::default()
+        .with_iat(now)
+        .with_exp_seconds(100)
+        .with_server_id("fresh");
+    let t = JwtToken::generate_token(&Secret::new("s"), opts).unwrap();
+    let calls = AtomicUsize::new(0);
+    let refresh = || async {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(t.clone())
+    };
+    for _ in 0..5 {
+        block_on(holder.get(refresh)).unwrap();
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn tokens_without_exp_never_need_a_refresh() {
+    let holder = TokenHolder::new(Duration::from_secs(60));
+    let t = JwtToken::generate_token(&Secret::new("s"), GenerateOptions::default().without_exp())
+        .unwrap();
+    assert_eq!(t.exp(), None);
+    holder.set(t);
+    let (t, g) =
+        block_on(holder.get(|| async { Err(Error::RefreshFailed("not called".into())) })).unwrap();
+    assert_eq!((t.exp(), g), (None, 1));
+}
+
+#[test]
+fn a_stale_but_valid_token_is_used_while_another_caller_renews_it() {
+    // Stale (within the 60 s leeway) but valid for 50 s more: more than half the leeway.
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    holder.set(token(50, "old"));
+    let renewing = Arc::new(Barrier::new(2));
+    let release = Arc::new(Barrier::new(2));
+    let h = {
+        let (holder, renewing, release) = (holder.clone(), renewing.clone(), release.clone());
+        thread::spawn(move || {
+            block_on(holder.get(|| async {
+                renewing.wait();
+                release.wait();
+                Ok(token(3600, "new"))
+            }))
+        })
+    };
+    renewing.wait();
+    // The renewal is under way: this caller does not wait for it (a caller that waited
+    // would not return before the release below; the deadline turns that into a failure).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let other = {
+        let holder = holder.clone();
+        thread::spawn(move || {
+            let r = block_on(holder.get(|| async { Err(Error::Provider("not called".into())) }));
+            let _ = tx.send(r.map(|(t, g)| (tag(&t).to_owned(), g)));
+        })
+    };
+    let got = rx.recv_timeout(Duration::from_secs(30));
+    release.wait();
+    other.join().unwrap();
+    assert_eq!(
+        got.expect("answered while the renewal ran").unwrap(),
+        ("old".to_owned(), 1)
+    );
+    let (t, g) = h.join().unwrap().unwrap();
+    assert_eq!((tag(&t), g), ("new", 2));
+}
+
+#[test]
+fn close_to_exp_callers_wait_for_the_renewal_instead() {
+    // Valid for 20 s more with a 60 s leeway: less than half the leeway left.
+    let holder = Arc::new(TokenHolder::new(Duration::from_secs(60)));
+    holder.set(token(20, "old"));
+    let renewing = Arc::new(Barrier::new(2));
+    let h = {
+        let (holder, renewing) = (holder.clone(), renewing.clone());
+        thread::spawn(move || {
+            block_on(holder.get(|| async {
+                renewing.wait();
+                thread::sleep(Duration::from_millis(200));
+                Ok(token(3600, "new"))
+            }))
+        })
+    };
+    renewing.wait();
+    let (t, g) =
+        block_on(holder.get(|| async { Err(Error::Provider("not called".into())) })).unwrap();
+    assert_eq!((tag(&t), g), ("new", 2), "waited for the renewal");
+    h.join().unwrap().unwrap();
+}

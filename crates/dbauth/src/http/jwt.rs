@@ -24,7 +24,7 @@ pub type Claims = Map<String, Value>;
 pub struct JwtToken {
     token: Secret,
     claims: Claims,
-    exp: i64,
+    exp: Option<i64>,
     iat: Option<i64>,
 }
 
@@ -43,8 +43,11 @@ impl fmt::Debug for JwtToken {
 pub struct GenerateOptions {
     /// Issued-at, seconds since the epoch (default: now).
     pub iat: Option<i64>,
-    /// Lifetime in seconds (default 3600).
+    /// Lifetime in seconds (default 3600); ignored with [`without_exp`](Self::without_exp).
     pub exp_seconds: i64,
+    /// Whether the token gets an `exp` claim (default true). ArangoDB accepts superuser
+    /// tokens without one; they never expire.
+    pub with_exp: bool,
     /// Issuer (default `"arangodb"`).
     pub iss: String,
     /// Server id (default `"client"`); its presence makes the token a superuser token.
@@ -56,6 +59,7 @@ impl Default for GenerateOptions {
         GenerateOptions {
             iat: None,
             exp_seconds: 3600,
+            with_exp: true,
             iss: "arangodb".to_owned(),
             server_id: "client".to_owned(),
         }
@@ -74,6 +78,13 @@ impl GenerateOptions {
     #[must_use]
     pub fn with_exp_seconds(mut self, seconds: i64) -> Self {
         self.exp_seconds = seconds;
+        self
+    }
+
+    /// No `exp` claim: a token that never expires (keep it like a password).
+    #[must_use]
+    pub fn without_exp(mut self) -> Self {
+        self.with_exp = false;
         self
     }
 
@@ -151,8 +162,8 @@ fn sign(secret: &Secret, signing_input: &str) -> Vec<u8> {
 }
 
 impl JwtToken {
-    /// Parses a token (header, claims) without checking its signature. Requires an integer
-    /// `exp` claim.
+    /// Parses a token (header, claims) without checking its signature. `exp` and `iat`, if
+    /// present, must be numbers; a token without `exp` never expires.
     pub fn new(token: impl Into<Secret>) -> Result<Self, Error> {
         let token = token.into();
         let (header, payload, _) = split(token.expose())?;
@@ -161,7 +172,7 @@ impl JwtToken {
             return Err(malformed("header has no alg"));
         }
         let claims = decode_part(payload, "claims")?;
-        let exp = int_claim(&claims, "exp")?.ok_or_else(|| malformed("claim exp is missing"))?;
+        let exp = int_claim(&claims, "exp")?;
         let iat = int_claim(&claims, "iat")?;
         Ok(JwtToken {
             token,
@@ -176,8 +187,8 @@ impl JwtToken {
         &self.token
     }
 
-    /// Expiry, seconds since the epoch.
-    pub fn exp(&self) -> i64 {
+    /// Expiry, seconds since the epoch; `None` for a token that never expires.
+    pub fn exp(&self) -> Option<i64> {
         self.exp
     }
 
@@ -192,9 +203,11 @@ impl JwtToken {
     }
 
     /// Whether the token expires within `leeway` (expired when `now >= exp - leeway`).
+    /// A token without `exp` never does.
     pub fn needs_refresh(&self, leeway: Duration) -> bool {
+        let Some(exp) = self.exp else { return false };
         let leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
-        now_secs() >= self.exp.saturating_sub(leeway)
+        now_secs() >= exp.saturating_sub(leeway)
     }
 
     /// Whether the token has expired (`now >= exp`).
@@ -211,8 +224,8 @@ impl JwtToken {
                 return Err(Error::ClockSkew { iat, now });
             }
         }
-        if self.needs_refresh(leeway) {
-            return Err(Error::TokenExpired { exp: self.exp, now });
+        if let (true, Some(exp)) = (self.needs_refresh(leeway), self.exp) {
+            return Err(Error::TokenExpired { exp, now });
         }
         Ok(())
     }
@@ -221,13 +234,18 @@ impl JwtToken {
     /// python-arango-async's `JwtToken.generate_token`.
     pub fn generate_token(secret: &Secret, opts: GenerateOptions) -> Result<Self, Error> {
         let iat = opts.iat.unwrap_or_else(now_secs);
-        let exp = iat
-            .checked_add(opts.exp_seconds)
-            .ok_or_else(|| malformed("exp overflows"))?;
+        let exp = if opts.with_exp {
+            let exp = iat
+                .checked_add(opts.exp_seconds)
+                .ok_or_else(|| malformed("exp overflows"))?;
+            format!(r#""exp":{exp},"#)
+        } else {
+            String::new()
+        };
         let header = r#"{"alg":"HS256","typ":"JWT"}"#;
         // Claims in the order python-arango-async writes them, so equal inputs give equal tokens.
         let claims = format!(
-            r#"{{"iat":{iat},"exp":{exp},"iss":{},"server_id":{}}}"#,
+            r#"{{"iat":{iat},{exp}"iss":{},"server_id":{}}}"#,
             Value::from(opts.iss.as_str()),
             Value::from(opts.server_id.as_str())
         );

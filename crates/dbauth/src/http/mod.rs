@@ -6,5 +6,5 @@ mod holder;
 mod jwt;
 
 pub use basic::{Auth, Encoding};
-pub use holder::TokenHolder;
+pub use holder::{Leeway, TokenHolder};
 pub use jwt::{Claims, GenerateOptions, JwtToken, MAX_TOKEN_LEN};

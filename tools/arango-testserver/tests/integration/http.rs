@@ -422,7 +422,7 @@ async fn test_hooks_rotate_the_secret_change_the_timeout_and_read_the_log() {
         .expect("jwt")
         .to_owned();
     let t = dbauth::http::JwtToken::new(jwt).expect("parse");
-    assert_eq!(t.exp() - t.iat().expect("iat"), 7);
+    assert_eq!(t.exp().expect("exp") - t.iat().expect("iat"), 7);
     let log = send(&s, Method::GET, "/_admin/testserver/log", root(), None).await;
     let entries = log.body["result"].as_array().expect("entries");
     assert!(entries.len() >= 5);

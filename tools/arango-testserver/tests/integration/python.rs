@@ -7,7 +7,7 @@ use std::process::Command;
 use arango::{ArangoClient, DbAuth, JwtToken};
 use arango_testserver::{Config, LoggedAuth, TestServer};
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("DRIVER_TEST_PYTHON") {
         return PathBuf::from(p);
     }
