@@ -35,7 +35,8 @@ impl RetryPolicy for Counting {
 async fn with_host_runs_on_that_node_only() {
     for v in VERSIONS {
         let s = session(v).await;
-        let m = s.cluster_metadata();
+        // The metadata is read in the background after connect: read it now.
+        let m = s.refresh_metadata().await.expect("metadata");
         let node = &m.hosts()[0];
         let q = SimpleStatement::new("SELECT host_id FROM system.local").with_host(node.address());
         let (id,): (uuid::Uuid,) = s
