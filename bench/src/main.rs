@@ -3,7 +3,7 @@
 //! driver, workload, concurrency, requests, req/s, p50 us, p99 us, p999 us, CPU us/req, allocs/req,
 //! server.
 //!
-//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages> <concurrency> <requests> [server]
+//! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages|mapper-insert|select-same|mapper-select|mapper-first|derive-stream|mapper-stream> <concurrency> <requests> [server]
 //! where `ours` negotiates the newest protocol version the server offers (v5 with Cassandra 5 and
 //! the responder) and `ours-v4` is pinned to v4, the only version the scylla crate speaks;
 //! server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
@@ -61,6 +61,48 @@ fn cpu_seconds() -> f64 {
 const KEYS: usize = 10_000;
 pub(crate) const PAGED_ROWS: i32 = 10_000;
 
+/// The `bench.kv` table as a mapper model.
+#[derive(Debug, cql::Model)]
+#[cql(table = "kv", keyspace = "bench")]
+struct Kv {
+    #[cql(partition_key)]
+    k: i32,
+    v: String,
+}
+
+/// The `bench.paged` table as a mapper model.
+#[derive(Debug, cql::Model)]
+#[cql(table = "paged", keyspace = "bench")]
+struct Paged {
+    #[cql(partition_key)]
+    p: i32,
+    #[cql(clustering)]
+    k: i32,
+    v: String,
+}
+
+/// A `bench.kv` row by hand: the baseline of the mapper's select.
+#[derive(Debug, cql::DeserializeRow)]
+struct KvRow {
+    // Read by the derive (the row's columns by name), not by the workload.
+    #[allow(dead_code)]
+    k: i32,
+    v: String,
+}
+
+/// A `bench.paged` row by hand: the baseline of the mapper's stream.
+#[derive(Debug, cql::DeserializeRow)]
+struct PagedRow {
+    p: i32,
+    k: i32,
+    v: String,
+}
+
+/// The statement the mapper prepares for `Kv::objects().filter(Kv::K.eq(k)).get/first`.
+pub(crate) const MAPPER_SELECT: &str = "SELECT k, v FROM bench.kv WHERE k = ? LIMIT ?";
+/// The statement the mapper prepares for `Paged::objects().filter(Paged::P.eq(0)).all`.
+pub(crate) const MAPPER_STREAM: &str = "SELECT p, k, v FROM bench.paged WHERE p = ?";
+
 trait Driver: Send + Sync + 'static {
     fn run(self: Arc<Self>, i: usize) -> impl std::future::Future<Output = ()> + Send;
 }
@@ -85,6 +127,73 @@ impl Driver for Ours {
                 let rs = self.s.execute(&self.stmt, (k,)).await.expect("select");
                 let (v,): (&str,) = rs.first_row_typed().expect("row");
                 assert!(!v.is_empty());
+            }
+            "mapper-insert" => {
+                use cql::mapper::ModelExt;
+                Kv {
+                    k,
+                    v: "value".to_owned(),
+                }
+                .insert()
+                .execute(&self.s)
+                .await
+                .expect("insert");
+            }
+            "select-same" => {
+                // By hand, the statement the mapper's get prepares (LIMIT 2), read as owned.
+                let rs = self.s.execute(&self.stmt, (k, 2_i32)).await.expect("select");
+                let r: KvRow = rs.first_row_typed().expect("row");
+                assert!(!r.v.is_empty());
+            }
+            "mapper-select" => {
+                use cql::mapper::ModelExt;
+                let r = Kv::objects()
+                    .filter(Kv::K.eq(k))
+                    .get(&self.s)
+                    .await
+                    .expect("select");
+                assert!(!r.v.is_empty());
+            }
+            "mapper-first" => {
+                use cql::mapper::ModelExt;
+                let r = Kv::objects()
+                    .filter(Kv::K.eq(k))
+                    .first(&self.s)
+                    .await
+                    .expect("select")
+                    .expect("row");
+                assert!(!r.v.is_empty());
+            }
+            "derive-stream" => {
+                // By hand: the mapper's statement, its rows through execute_iter as a derived type.
+                let mut rows = self
+                    .s
+                    .execute_iter::<PagedRow>(&self.stmt, (0_i32,))
+                    .await
+                    .expect("stream");
+                let mut n = 0;
+                while let Some(r) = rows.next_row().await {
+                    let r = r.expect("row");
+                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty());
+                    n += 1;
+                }
+                assert_eq!(n, PAGED_ROWS);
+            }
+            "mapper-stream" => {
+                use cql::mapper::ModelExt;
+                let mut rows = Paged::objects()
+                    .filter(Paged::P.eq(0))
+                    .fetch_size(1000)
+                    .all(&self.s)
+                    .await
+                    .expect("stream");
+                let mut n = 0;
+                while let Some(r) = rows.next_row().await {
+                    let r = r.expect("row");
+                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty());
+                    n += 1;
+                }
+                assert_eq!(n, PAGED_ROWS);
             }
             "batch" => {
                 let mut b = cql::BatchStatement::new(cql::BatchType::Logged);
@@ -247,6 +356,8 @@ impl Driver for Peer {
 fn query_for(workload: &str) -> &'static str {
     match workload {
         "select" => "SELECT v FROM bench.kv WHERE k = ?",
+        "select-same" | "mapper-select" | "mapper-first" => MAPPER_SELECT,
+        "derive-stream" | "mapper-stream" => MAPPER_STREAM,
         _ => "INSERT INTO bench.kv (k, v) VALUES (?, ?)",
     }
 }
@@ -407,7 +518,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
+                "usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages|mapper-insert|select-same|mapper-select|mapper-first|derive-stream|mapper-stream> <concurrency> <requests> [cassandra|responder|proc=ADDR] | setup"
             );
             std::process::exit(2);
         }
@@ -420,6 +531,13 @@ async fn main() {
         "stream" => "stream",
         "stream-pages" => "stream-pages",
         "paged-owned" => "paged-owned",
+        // Ours only: the object mapper and the same statements by hand.
+        "mapper-insert" => "mapper-insert",
+        "select-same" => "select-same",
+        "mapper-select" => "mapper-select",
+        "mapper-first" => "mapper-first",
+        "derive-stream" => "derive-stream",
+        "mapper-stream" => "mapper-stream",
         _ => "paged",
     };
     let concurrency: usize = conc.parse().expect("concurrency");
@@ -464,7 +582,7 @@ async fn main() {
             .prepare(query_for(workload))
             .await
             .expect("prepare")
-            .with_page_size(0);
+            .with_page_size(if workload == "derive-stream" { 1000 } else { 0 });
         let d = Arc::new(Ours { s, stmt, workload });
         (cpu0, alloc0, rcpu0) = (
             cpu_seconds(),

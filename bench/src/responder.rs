@@ -187,6 +187,8 @@ struct Statement {
     /// The answer to EXECUTE, with and without result metadata.
     executed: Bytes,
     executed_no_metadata: Bytes,
+    /// Answered page by page from `bench.paged` (columns p, k, v) instead.
+    paged: bool,
 }
 
 /// Pre-encoded answers for one protocol version.
@@ -197,7 +199,7 @@ struct Canned {
     void: Bytes,
     statements: Vec<(&'static str, Statement)>,
     /// bench.paged pages by (first row, page size).
-    pages: std::sync::Mutex<HashMap<(usize, usize), Bytes>>,
+    pages: std::sync::Mutex<HashMap<(usize, usize, bool, bool), Bytes>>,
 }
 
 impl Canned {
@@ -216,6 +218,21 @@ impl Canned {
         let value_row = value_row.freeze();
         let select_rows = |no_metadata: bool| {
             let mut r = rows(vec![kv("v", ColumnType::Text)], 1, value_row.clone(), None);
+            if let Response::Result(ResultMessage::Rows(rows)) = &mut r {
+                rows.metadata.no_metadata = no_metadata;
+                if no_metadata {
+                    rows.metadata.columns.clear();
+                }
+            }
+            envelope(r)
+        };
+        let mut kv_row = BytesMut::new();
+        cell(&mut kv_row, Some(&0_i32.to_be_bytes()));
+        cell(&mut kv_row, Some(b"value"));
+        let kv_row = kv_row.freeze();
+        let kv_rows = |no_metadata: bool| {
+            let cols = vec![kv("k", ColumnType::Int), kv("v", ColumnType::Text)];
+            let mut r = rows(cols, 1, kv_row.clone(), None);
             if let Response::Result(ResultMessage::Rows(rows)) = &mut r {
                 rows.metadata.no_metadata = no_metadata;
                 if no_metadata {
@@ -254,6 +271,7 @@ impl Canned {
                     ),
                     executed: void.clone(),
                     executed_no_metadata: void.clone(),
+                    paged: false,
                 },
             ),
             (
@@ -266,6 +284,34 @@ impl Canned {
                     ),
                     executed: select_rows(false),
                     executed_no_metadata: select_rows(true),
+                    paged: false,
+                },
+            ),
+            // The object mapper's statements for the same tables (bench workloads mapper-*).
+            (
+                crate::MAPPER_SELECT,
+                Statement {
+                    prepared: prepared(
+                        2,
+                        vec![kv("k", ColumnType::Int), kv("[limit]", ColumnType::Int)],
+                        vec![kv("k", ColumnType::Int), kv("v", ColumnType::Text)],
+                    ),
+                    executed: kv_rows(false),
+                    executed_no_metadata: kv_rows(true),
+                    paged: false,
+                },
+            ),
+            (
+                crate::MAPPER_STREAM,
+                Statement {
+                    prepared: prepared(
+                        3,
+                        vec![spec("bench.paged", "p", ColumnType::Int)],
+                        paged_columns(true),
+                    ),
+                    executed: void.clone(),
+                    executed_no_metadata: void.clone(),
+                    paged: true,
                 },
             ),
         ];
@@ -279,8 +325,10 @@ impl Canned {
         }
     }
 
-    fn paged(&self, start: usize, size: usize) -> Bytes {
-        let key = (start, size);
+    /// A page of `bench.paged`: columns k, v (the QUERY), or p, k, v (the mapper's prepared
+    /// statement; without metadata when the client asked to skip it).
+    fn paged(&self, start: usize, size: usize, with_p: bool, no_metadata: bool) -> Bytes {
+        let key = (start, size, with_p, no_metadata);
         let mut pages = self.pages.lock().expect("pages");
         if let Some(p) = pages.get(&key) {
             return p.clone();
@@ -288,16 +336,23 @@ impl Canned {
         let end = (start + size).min(PAGED_ROWS as usize);
         let mut raw = BytesMut::new();
         for k in start..end {
+            if with_p {
+                cell(&mut raw, Some(&0_i32.to_be_bytes()));
+            }
             cell(&mut raw, Some(&(k as i32).to_be_bytes()));
             cell(&mut raw, Some(format!("row {k}").as_bytes()));
         }
         let paging =
             (end < PAGED_ROWS as usize).then(|| Bytes::from((end as u32).to_be_bytes().to_vec()));
-        let cols = vec![
-            spec("bench.paged", "k", ColumnType::Int),
-            spec("bench.paged", "v", ColumnType::Text),
-        ];
-        let env = envelope(self.version, rows(cols, end - start, raw.freeze(), paging));
+        let cols = paged_columns(with_p);
+        let mut r = rows(cols, end - start, raw.freeze(), paging);
+        if let Response::Result(ResultMessage::Rows(rows)) = &mut r {
+            if no_metadata {
+                rows.metadata.no_metadata = true;
+                rows.metadata.columns.clear();
+            }
+        }
+        let env = envelope(self.version, r);
         pages.insert(key, env.clone());
         env
     }
@@ -378,6 +433,10 @@ impl Canned {
                     .statements
                     .get(id.first().copied().unwrap_or(u8::MAX) as usize)
                 {
+                    Some((_, s)) if s.paged => {
+                        let (start, size) = page_of(&params);
+                        self.paged(start, size, true, params.skip_metadata())
+                    }
                     Some((_, s)) if params.skip_metadata() => s.executed_no_metadata.clone(),
                     Some((_, s)) => s.executed.clone(),
                     // 0x2500 Unprepared would need the id echoed; unknown ids do not happen here.
@@ -387,13 +446,8 @@ impl Canned {
             DecodedRequest::Query { query, params } => {
                 let lower = query.to_ascii_lowercase();
                 if lower.contains("bench.paged") {
-                    let start = params
-                        .paging_state
-                        .as_deref()
-                        .and_then(|p| <[u8; 4]>::try_from(p).ok())
-                        .map_or(0, |p| u32::from_be_bytes(p) as usize);
-                    let size = params.page_size.filter(|&s| s > 0).unwrap_or(5000) as usize;
-                    self.paged(start, size)
+                    let (start, size) = page_of(&params);
+                    self.paged(start, size, false, false)
                 } else if lower.contains(" system.") || lower.contains(" system_schema.") {
                     self.system(&query)
                 } else if let Some(ks) = lower.trim().strip_prefix("use ") {
@@ -410,6 +464,29 @@ impl Canned {
             _ => self.void.clone(),
         }
     }
+}
+
+/// The first row and size of the `bench.paged` page a request asks for.
+fn page_of(params: &cql_protocol::message::request::DecodedParameters) -> (usize, usize) {
+    let start = params
+        .paging_state
+        .as_deref()
+        .and_then(|p| <[u8; 4]>::try_from(p).ok())
+        .map_or(0, |p| u32::from_be_bytes(p) as usize);
+    let size = params.page_size.filter(|&s| s > 0).unwrap_or(5000) as usize;
+    (start, size)
+}
+
+/// The columns of a `bench.paged` page: (p,) k, v.
+fn paged_columns(with_p: bool) -> Vec<ColumnSpec> {
+    let mut cols = vec![
+        spec("bench.paged", "k", ColumnType::Int),
+        spec("bench.paged", "v", ColumnType::Text),
+    ];
+    if with_p {
+        cols.insert(0, spec("bench.paged", "p", ColumnType::Int));
+    }
+    cols
 }
 
 fn error(version: ProtocolVersion, code: i32, message: String) -> Bytes {

@@ -67,24 +67,55 @@ fn all_columns<M: Model>() -> Vec<usize> {
     (0..M::TABLE.columns.len()).collect()
 }
 
-/// The one row of a stream: typed errors for none and for more.
-async fn exactly_one<M: Model, R: for<'f> DeserializeRow<'f>>(
-    mut rows: TypedRowStream<R>,
-) -> Result<R, Error> {
-    let first = match rows.next_row().await {
-        Some(r) => r?,
-        None => {
-            return Err(Error::NotFound {
-                table: M::TABLE.name,
-            });
+/// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
+/// second one came. Read page by page in the calling task (`get` and `first` read one or two
+/// rows: no background page fetcher as for `all`).
+async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
+    q: &Query<M>,
+    session: &Session,
+    columns: &[usize],
+    distinct: bool,
+    limit: Option<i32>,
+    want: usize,
+) -> Result<(Option<R>, bool), Error> {
+    let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
+    let (cql, binds) = q.select_cql(&ks, Selection::Columns { columns, distinct }, limit)?;
+    let p = q.opts.apply(cache::prepare(session, &cql).await?);
+    let mut first = None;
+    let mut state = None;
+    loop {
+        let values = Binds {
+            items: &binds,
+            row: None,
+        };
+        let page = session.execute_page(&p, values, state.take()).await?;
+        for r in page.rows_typed::<R>()? {
+            let r = r?;
+            if first.is_some() {
+                return Ok((first, true));
+            }
+            first = Some(r);
+            if want == 1 {
+                return Ok((first, false));
+            }
         }
-    };
-    match rows.next_row().await {
-        None => Ok(first),
-        Some(Ok(_)) => Err(Error::MultipleRows {
+        match page.paging_state() {
+            Some(s) => state = Some(s),
+            None => return Ok((first, false)),
+        }
+    }
+}
+
+/// The one row: typed errors for none and for more.
+fn exactly_one<M: Model, R>((first, more): (Option<R>, bool)) -> Result<R, Error> {
+    match (first, more) {
+        (None, _) => Err(Error::NotFound {
             table: M::TABLE.name,
         }),
-        Some(Err(e)) => Err(e.into()),
+        (Some(_), true) => Err(Error::MultipleRows {
+            table: M::TABLE.name,
+        }),
+        (Some(r), false) => Ok(r),
     }
 }
 
@@ -99,13 +130,14 @@ impl<M: Model> Query<M> {
     /// [`Error::MultipleRows`] when there are more.
     pub async fn get(&self, session: &Session) -> Result<M, Error> {
         let limit = Some(self.limit.map_or(2, |n| n.min(2)));
-        exactly_one::<M, M>(stream(self, session, &all_columns::<M>(), false, limit).await?).await
+        exactly_one::<M, M>(leading(self, session, &all_columns::<M>(), false, limit, 2).await?)
     }
 
     /// The first row, if any.
     pub async fn first(&self, session: &Session) -> Result<Option<M>, Error> {
-        let mut rows = stream::<M, M>(self, session, &all_columns::<M>(), false, Some(1)).await?;
-        rows.next_row().await.transpose().map_err(Error::from)
+        let (first, _) =
+            leading::<M, M>(self, session, &all_columns::<M>(), false, Some(1), 1).await?;
+        Ok(first)
     }
 
     /// The number of rows the query selects (a `SELECT COUNT(*)` on the server).
@@ -207,8 +239,7 @@ impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
     pub async fn get(&self, session: &Session) -> Result<C::Row, Error> {
         let limit = Some(self.query.limit.map_or(2, |n| n.min(2)));
         exactly_one::<M, C::Row>(
-            stream(self.query, session, &self.columns, self.distinct, limit).await?,
+            leading(self.query, session, &self.columns, self.distinct, limit, 2).await?,
         )
-        .await
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::cache;
 use super::column::{AssignKind, Assignment, Filter, Op, Target};
 use super::cql_text;
 use super::error::Error;
@@ -174,9 +175,7 @@ impl<'a, M: Model> Insert<'a, M> {
                 "a counter table takes no INSERT; update its counters with incr/decr",
             ));
         }
-        let mut names: Vec<String> = (0..def.columns.len())
-            .map(|i| cql_text::column(def, i))
-            .collect();
+        let ttl = self.ttl.map(ttl_secs::<M>).transpose()?;
         let mut binds: Vec<Bind> = (0..def.columns.len())
             .map(|i| {
                 if def.columns[i].nullable {
@@ -186,21 +185,44 @@ impl<'a, M: Model> Insert<'a, M> {
                 }
             })
             .collect();
-        if let Some((col, value)) = def.discriminator {
-            names.push(crate::metadata::quote_identifier(col));
+        if let Some((_, value)) = def.discriminator {
             binds.push(Bind::value(value.to_owned()));
         }
-        let marks = vec!["?"; names.len()].join(", ");
-        let mut cql = format!(
-            "INSERT INTO {} ({}) VALUES ({marks})",
-            cql_text::table(def, ks),
-            names.join(", ")
-        );
-        if self.if_not_exists {
-            cql.push_str(" IF NOT EXISTS");
-        }
-        let ttl = self.ttl.map(ttl_secs::<M>).transpose()?;
-        cql.push_str(&using(ttl, self.opts.timestamp, &mut binds));
+        let marks = binds.len();
+        let timestamp = self.opts.timestamp;
+        let shape = u8::from(self.if_not_exists)
+            | (u8::from(ttl.is_some()) << 1)
+            | (u8::from(timestamp.is_some()) << 2);
+        let if_not_exists = self.if_not_exists;
+        // The same text for every row of this shape: built once (see `cache::text`).
+        let cql = cache::text(std::any::TypeId::of::<M>(), shape, ks, || {
+            let mut cql = String::with_capacity(64);
+            cql.push_str("INSERT INTO ");
+            cql.push_str(&cql_text::table(def, ks));
+            cql.push_str(" (");
+            for i in 0..def.columns.len() {
+                if i > 0 {
+                    cql.push_str(", ");
+                }
+                cql.push_str(&cql_text::column(def, i));
+            }
+            if let Some((col, _)) = def.discriminator {
+                cql.push_str(", ");
+                cql.push_str(&crate::metadata::quote_identifier(col));
+            }
+            cql.push_str(") VALUES (");
+            for i in 0..marks {
+                cql.push_str(if i > 0 { ", ?" } else { "?" });
+            }
+            cql.push(')');
+            if if_not_exists {
+                cql.push_str(" IF NOT EXISTS");
+            }
+            cql.push_str(&using(ttl, timestamp, &mut Vec::new()));
+            cql
+        });
+        // The TTL and timestamp values, after the columns' (the text is cached).
+        using(ttl, timestamp, &mut binds);
         Ok(Statement {
             cql,
             binds,
