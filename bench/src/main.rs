@@ -141,7 +141,11 @@ impl Driver for Ours {
             }
             "select-same" => {
                 // By hand, the statement the mapper's get prepares (LIMIT 2), read as owned.
-                let rs = self.s.execute(&self.stmt, (k, 2_i32)).await.expect("select");
+                let rs = self
+                    .s
+                    .execute(&self.stmt, (k, 2_i32))
+                    .await
+                    .expect("select");
                 let r: KvRow = rs.first_row_typed().expect("row");
                 assert!(!r.v.is_empty());
             }
