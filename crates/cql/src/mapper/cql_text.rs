@@ -1,6 +1,8 @@
 //! Pieces of CQL text the mapper's statements share: the qualified table name, column names,
 //! the `WHERE` clause.
 
+use std::borrow::Cow;
+
 use crate::Session;
 use crate::metadata::quote_identifier;
 
@@ -10,14 +12,20 @@ use super::model::{Model, TableDef};
 use super::value::Bind;
 
 /// The keyspace of a model's statements: the call's, else the model's, else the session's.
-pub(crate) fn keyspace(
+pub(crate) fn keyspace<'a>(
     def: &TableDef,
-    over: Option<&str>,
+    over: Option<&'a str>,
     session: &Session,
-) -> Result<String, Error> {
-    over.map(str::to_owned)
-        .or_else(|| def.keyspace.map(str::to_owned))
-        .or_else(|| session.keyspace())
+) -> Result<Cow<'a, str>, Error> {
+    if let Some(ks) = over {
+        return Ok(Cow::Borrowed(ks));
+    }
+    if let Some(ks) = def.keyspace {
+        return Ok(Cow::Borrowed(ks));
+    }
+    session
+        .keyspace()
+        .map(Cow::Owned)
         .ok_or(Error::NoKeyspace { table: def.name })
 }
 

@@ -9,6 +9,7 @@ use super::column::Filter;
 use super::cql_text;
 use super::error::{Error, WriteError};
 use super::model::Model;
+use super::model::RowSource;
 use super::options::CallOptions;
 use super::query::{Query, Selection};
 use super::value::Binds;
@@ -57,21 +58,15 @@ async fn outcome<M: Model>(
     }
     let mut q = Query::<M>::new();
     q.filters = key.to_vec();
-    let (cql, binds) = q.select_cql(
-        ks,
-        Selection::Columns {
-            columns: &(0..M::TABLE.columns.len()).collect::<Vec<_>>(),
-            distinct: false,
-        },
-        Some(2),
-    )?;
+    let shape = q.shape(ks, &Selection::All, Some(2));
     let serial = opts.serial_consistency.unwrap_or(Consistency::Serial);
-    let p = cache::prepare(session, &cql)
-        .await
-        .map_err(Error::from)?
-        .with_consistency(serial);
+    let p = cache::by_shape::<M>(session, &shape, || {
+        q.select_cql(ks, Selection::All, Some(2))
+    })
+    .await?
+    .with_consistency(serial);
     let r = session
-        .execute(&p, Binds { items: &binds, row })
+        .execute(&p, q.values(Some(2), row))
         .await
         .map_err(Error::from)?;
     let current = r.rows_typed::<M>()?.next().transpose()?.map(Box::new);
@@ -83,11 +78,24 @@ impl<M: Model> Insert<'_, M> {
     /// [`WriteError::NotApplied`] carrying it.
     pub async fn execute(&self, session: &Session) -> Result<(), WriteError<M>> {
         let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
-        let st = self.statement(&ks)?;
-        let r = run(session, &st, &self.opts).await?;
-        if st.conditional {
+        let values = self.values()?;
+        let shape = self.shape(&ks);
+        let p = cache::by_shape::<M>(session, &shape, || Ok(self.text(&ks, &values))).await?;
+        let r = session
+            .execute(&self.opts.apply(p), values)
+            .await
+            .map_err(Error::from)?;
+        if self.if_not_exists {
             let key = key_filters::<M>();
-            return outcome::<M>(session, &r, &ks, &key, st.row, &self.opts).await;
+            return outcome::<M>(
+                session,
+                &r,
+                &ks,
+                &key,
+                Some(self.model as &dyn RowSource),
+                &self.opts,
+            )
+            .await;
         }
         Ok(())
     }

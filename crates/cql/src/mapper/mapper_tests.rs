@@ -103,7 +103,7 @@ fn select(q: &Query<T>) -> Result<(String, usize), Error> {
         },
         q.limit,
     )
-    .map(|(cql, binds)| (cql, binds.len()))
+    .map(|cql| (cql, q.values(q.limit, None).len()))
 }
 
 fn rule(r: Result<(String, usize), Error>) -> (String, String) {
@@ -278,4 +278,74 @@ fn create_table_has_keys_orders_statics_and_options() {
          (c DESC, d ASC) AND comment = 'c' AND default_time_to_live = 60"
     );
     assert_eq!(ddl::index_target("l", &<Vec<i32>>::cql_type()), "values(l)");
+}
+
+#[test]
+fn a_shape_is_what_the_text_depends_on() {
+    let key = |q: &Query<T>, ks: &str| {
+        q.shape(ks, &Selection::All, q.limit)
+            .key()
+            .map(<[u32]>::to_vec)
+    };
+    let texts = |q: &Query<T>, ks: &str| q.select_cql(ks, Selection::All, q.limit).expect("valid");
+    // The same shape with other values: the same key and the same text.
+    let a = part().filter(C.ge(3)).limit(10);
+    let b = T::objects()
+        .filter(P1.eq(7))
+        .filter(P2.eq("zz"))
+        .filter(C.ge(-1))
+        .limit(99);
+    assert_eq!(key(&a, "ks"), key(&b, "ks"));
+    assert_eq!(texts(&a, "ks"), texts(&b, "ks"));
+    // Anything else in the text: another key.
+    let others = [
+        part().filter(C.gt(3)).limit(10),
+        part().filter(D.ge(3)).limit(10).allow_filtering(),
+        part().filter(C.ge(3)),
+        part().filter(C.ge(3)).limit(10).per_partition_limit(1),
+        part().filter(C.ge(3)).limit(10).order_by(C.asc()),
+        part().filter(C.ge(3)).limit(10).order_by(C.desc()),
+        part().filter(C.ge(3)).limit(10).allow_filtering(),
+    ];
+    let mut seen = BTreeSet::new();
+    seen.insert(key(&a, "ks").expect("kept"));
+    assert!(seen.insert(key(&a, "ks2").expect("kept")), "keyspace");
+    for (i, q) in others.iter().enumerate() {
+        assert_ne!(texts(q, "ks"), texts(&a, "ks"), "#{i}");
+        assert!(
+            seen.insert(key(q, "ks").expect("kept")),
+            "#{i} has its own key"
+        );
+    }
+    // Count and partial selects are other shapes too.
+    let count = a.shape("ks", &Selection::Count, a.limit);
+    let cols = [0, 2];
+    let only = Selection::Columns {
+        columns: &cols,
+        distinct: false,
+    };
+    assert!(seen.insert(count.key().expect("kept").to_vec()));
+    assert!(seen.insert(a.shape("ks", &only, a.limit).key().expect("kept").to_vec()));
+}
+
+#[test]
+fn every_marker_of_a_select_has_a_value() {
+    let queries = [
+        part(),
+        part().filter(C.ge(3)).filter(C.lt(9)).limit(3),
+        part()
+            .filter(C.ge(3))
+            .per_partition_limit(2)
+            .limit(5)
+            .order_by(C.desc()),
+        T::objects().filter(super::token().gt(crate::token::Token(5))),
+        T::objects().filter(L.contains(3)).allow_filtering(),
+    ];
+    for (i, q) in queries.iter().enumerate() {
+        for limit in [None, Some(2)] {
+            let cql = q.select_cql("ks", Selection::All, limit).expect("valid");
+            let markers = cql.matches('?').count();
+            assert_eq!(markers, q.values(limit, None).len(), "#{i}: {cql}");
+        }
+    }
 }

@@ -32,6 +32,7 @@
 //! See `docs/mapper.md` for every attribute and each cqlengine concept's counterpart.
 
 mod batch;
+mod bound;
 mod cache;
 mod column;
 mod cql_text;
@@ -45,6 +46,7 @@ pub mod polymorphic;
 mod query;
 mod read;
 pub mod schema;
+pub(crate) mod shapes;
 mod types;
 mod validate;
 mod value;

@@ -2,13 +2,14 @@
 
 use std::marker::PhantomData;
 
-use super::column::{Filter, OrderBy};
+use super::bound::SelectValues;
+use super::column::{Filter, OrderBy, Target};
 use super::cql_text;
 use super::error::Error;
-use super::model::Model;
+use super::model::{Model, RowSource};
 use super::options::{CallOptions, call_options};
+use super::shapes::Shape;
 use super::validate;
-use super::value::Bind;
 
 /// A query of model `M`'s table. Build it with [`ModelExt::objects`](super::ModelExt::objects),
 /// run it with [`all`](Self::all), [`get`](Self::get), [`first`](Self::first) or
@@ -50,6 +51,8 @@ impl<M> std::fmt::Debug for Query<M> {
 
 /// What a `SELECT` reads.
 pub(crate) enum Selection<'a> {
+    /// Every column of the model.
+    All,
     Columns {
         columns: &'a [usize],
         distinct: bool,
@@ -121,19 +124,82 @@ impl<M: Model> Query<M> {
 
     call_options!();
 
-    /// The `SELECT` and its values; refuses what the server would refuse.
+    /// The shape of this query's `SELECT` of `what` (with a `LIMIT` marker when `limit` is
+    /// set) in keyspace `ks`: everything its text depends on.
+    pub(crate) fn shape(&self, ks: &str, what: &Selection<'_>, limit: Option<i32>) -> Shape {
+        let mut shape = Shape::new(SHAPE_SELECT);
+        match what {
+            Selection::All => shape.push(0),
+            Selection::Count => shape.push(1),
+            Selection::Columns { columns, distinct } => {
+                shape.push(2 + u32::from(*distinct));
+                push_len(&mut shape, columns.len());
+                for c in *columns {
+                    push_len(&mut shape, *c);
+                }
+            }
+        }
+        push_len(&mut shape, self.filters.len());
+        for f in &self.filters {
+            match f.target {
+                Target::Token => shape.push(0),
+                Target::Column(i) => push_len(&mut shape, i + 1),
+            }
+            shape.push(f.op as u32);
+            match f.function {
+                None => shape.push(0),
+                Some("minTimeuuid") => shape.push(1),
+                Some("maxTimeuuid") => shape.push(2),
+                Some(_) => shape.unkept(),
+            }
+        }
+        push_len(&mut shape, self.order.len());
+        for o in &self.order {
+            push_len(&mut shape, o.column * 2 + usize::from(o.desc));
+        }
+        shape.push(
+            u32::from(self.per_partition_limit.is_some())
+                | (u32::from(limit.is_some()) << 1)
+                | (u32::from(self.allow_filtering) << 2),
+        );
+        shape.push_str(ks);
+        shape
+    }
+
+    /// The values of this query's `SELECT` (with `limit`), in its markers' order.
+    pub(crate) fn values<'a>(
+        &'a self,
+        limit: Option<i32>,
+        row: Option<&'a dyn RowSource>,
+    ) -> SelectValues<'a, M> {
+        SelectValues {
+            filters: &self.filters,
+            discriminator: M::TABLE.discriminator.map(|(_, value)| value),
+            per_partition_limit: self.per_partition_limit,
+            limit,
+            row,
+        }
+    }
+
+    /// The `SELECT`, its markers in the order of [`values`](Self::values); refuses what the
+    /// server would refuse.
     pub(crate) fn select_cql(
         &self,
         ks: &str,
         what: Selection<'_>,
         limit: Option<i32>,
-    ) -> Result<(String, Vec<Bind>), Error> {
+    ) -> Result<String, Error> {
         let def = M::TABLE;
         validate::select(&self.filters, &self.order, self.allow_filtering)?;
-        let mut binds = Vec::new();
         let head = match what {
             Selection::Count => "SELECT COUNT(*)".to_owned(),
-            Selection::Columns { .. } if def.polymorphic.is_some() => "SELECT *".to_owned(),
+            Selection::All | Selection::Columns { .. } if def.polymorphic.is_some() => {
+                "SELECT *".to_owned()
+            }
+            Selection::All => {
+                let all: Vec<usize> = (0..def.columns.len()).collect();
+                format!("SELECT {}", cql_text::column_list(def, &all))
+            }
             Selection::Columns { columns, distinct } => {
                 if distinct {
                     for c in columns {
@@ -155,7 +221,7 @@ impl<M: Model> Query<M> {
             }
         };
         let mut q = format!("{head} FROM {}", cql_text::table(def, ks));
-        let rel = cql_text::relations(&self.filters, true, &mut binds);
+        let rel = cql_text::relations(&self.filters, true, &mut Vec::new());
         if !rel.is_empty() {
             q.push_str(" WHERE ");
             q.push_str(&rel);
@@ -175,17 +241,26 @@ impl<M: Model> Query<M> {
             q.push_str(" ORDER BY ");
             q.push_str(&parts.join(", "));
         }
-        if let Some(n) = self.per_partition_limit {
+        if self.per_partition_limit.is_some() {
             q.push_str(" PER PARTITION LIMIT ?");
-            binds.push(Bind::value(n));
         }
-        if let Some(n) = limit {
+        if limit.is_some() {
             q.push_str(" LIMIT ?");
-            binds.push(Bind::value(n));
         }
         if self.allow_filtering {
             q.push_str(" ALLOW FILTERING");
         }
-        Ok((q, binds))
+        Ok(q)
+    }
+}
+
+/// The first word of a `SELECT`'s shape key (see `shapes.rs`).
+const SHAPE_SELECT: u32 = 2;
+
+/// Pushes a count or an index (any that fits a shape key).
+fn push_len(shape: &mut Shape, n: usize) {
+    match u32::try_from(n) {
+        Ok(n) => shape.push(n),
+        Err(_) => shape.unkept(),
     }
 }

@@ -9,7 +9,7 @@ use super::cql_text;
 use super::error::Error;
 use super::model::Model;
 use super::query::{Query, Selection};
-use super::value::Binds;
+use crate::statement::PreparedStatement;
 use crate::{Session, TypedRowStream};
 
 /// Columns of model `M` read together (`only`): a column or a tuple of columns, read as a
@@ -44,27 +44,26 @@ columns_tuple!(A FA 0, B FB 1, C FC 2, D FD 3, E FE 4, F FF 5);
 async fn stream<M: Model, R: for<'f> DeserializeRow<'f>>(
     q: &Query<M>,
     session: &Session,
-    columns: &[usize],
-    distinct: bool,
+    what: Selection<'_>,
     limit: Option<i32>,
 ) -> Result<TypedRowStream<R>, Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
-    let (cql, binds) = q.select_cql(&ks, Selection::Columns { columns, distinct }, limit)?;
-    let p = q.opts.apply(cache::prepare(session, &cql).await?);
-    let rows = session
-        .execute_iter::<R>(
-            &p,
-            Binds {
-                items: &binds,
-                row: None,
-            },
-        )
-        .await?;
+    let p = prepared(q, session, &ks, what, limit).await?;
+    let rows = session.execute_iter::<R>(&p, q.values(limit, None)).await?;
     Ok(rows)
 }
 
-fn all_columns<M: Model>() -> Vec<usize> {
-    (0..M::TABLE.columns.len()).collect()
+/// The prepared `SELECT` of `what` of `q` (found by its shape), with the query's options.
+async fn prepared<M: Model>(
+    q: &Query<M>,
+    session: &Session,
+    ks: &str,
+    what: Selection<'_>,
+    limit: Option<i32>,
+) -> Result<PreparedStatement, Error> {
+    let shape = q.shape(ks, &what, limit);
+    let p = cache::by_shape::<M>(session, &shape, || q.select_cql(ks, what, limit)).await?;
+    Ok(q.opts.apply(p))
 }
 
 /// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
@@ -73,22 +72,18 @@ fn all_columns<M: Model>() -> Vec<usize> {
 async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
     q: &Query<M>,
     session: &Session,
-    columns: &[usize],
-    distinct: bool,
+    what: Selection<'_>,
     limit: Option<i32>,
     want: usize,
 ) -> Result<(Option<R>, bool), Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
-    let (cql, binds) = q.select_cql(&ks, Selection::Columns { columns, distinct }, limit)?;
-    let p = q.opts.apply(cache::prepare(session, &cql).await?);
+    let p = prepared(q, session, &ks, what, limit).await?;
     let mut first = None;
     let mut state = None;
     loop {
-        let values = Binds {
-            items: &binds,
-            row: None,
-        };
-        let page = session.execute_page(&p, values, state.take()).await?;
+        let page = session
+            .execute_page(&p, q.values(limit, None), state.take())
+            .await?;
         for r in page.rows_typed::<R>()? {
             let r = r?;
             if first.is_some() {
@@ -123,37 +118,27 @@ impl<M: Model> Query<M> {
     /// Every row, over all pages, as `M`: the next page is fetched while the current one is
     /// read, so at most two pages are held whatever the number of rows.
     pub async fn all(&self, session: &Session) -> Result<TypedRowStream<M>, Error> {
-        stream(self, session, &all_columns::<M>(), false, self.limit).await
+        stream(self, session, Selection::All, self.limit).await
     }
 
     /// The one row the query selects: [`Error::NotFound`] when there is none,
     /// [`Error::MultipleRows`] when there are more.
     pub async fn get(&self, session: &Session) -> Result<M, Error> {
         let limit = Some(self.limit.map_or(2, |n| n.min(2)));
-        exactly_one::<M, M>(leading(self, session, &all_columns::<M>(), false, limit, 2).await?)
+        exactly_one::<M, M>(leading(self, session, Selection::All, limit, 2).await?)
     }
 
     /// The first row, if any.
     pub async fn first(&self, session: &Session) -> Result<Option<M>, Error> {
-        let (first, _) =
-            leading::<M, M>(self, session, &all_columns::<M>(), false, Some(1), 1).await?;
+        let (first, _) = leading::<M, M>(self, session, Selection::All, Some(1), 1).await?;
         Ok(first)
     }
 
     /// The number of rows the query selects (a `SELECT COUNT(*)` on the server).
     pub async fn count(&self, session: &Session) -> Result<i64, Error> {
         let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
-        let (cql, binds) = self.select_cql(&ks, Selection::Count, self.limit)?;
-        let p = self.opts.apply(cache::prepare(session, &cql).await?);
-        let r = session
-            .execute(
-                &p,
-                Binds {
-                    items: &binds,
-                    row: None,
-                },
-            )
-            .await?;
+        let p = prepared(self, session, &ks, Selection::Count, self.limit).await?;
+        let r = session.execute(&p, self.values(self.limit, None)).await?;
         let (n,): (i64,) = r.first_row_typed()?;
         Ok(n)
     }
@@ -191,11 +176,14 @@ impl<M: Model> Query<M> {
                 });
             }
         }
-        let cols: Vec<usize> = all_columns::<M>()
-            .into_iter()
+        let cols: Vec<usize> = (0..def.columns.len())
             .filter(|i| !deferred.contains(i))
             .collect();
-        stream(self, session, &cols, false, self.limit).await
+        let what = Selection::Columns {
+            columns: &cols,
+            distinct: false,
+        };
+        stream(self, session, what, self.limit).await
     }
 }
 
@@ -216,6 +204,13 @@ pub struct Projection<'q, M, C> {
 }
 
 impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
+    fn selection(&self) -> Selection<'_> {
+        Selection::Columns {
+            columns: &self.columns,
+            distinct: self.distinct,
+        }
+    }
+
     /// `SELECT DISTINCT`: the columns must be partition key (or static) columns.
     #[must_use]
     pub fn distinct(mut self) -> Self {
@@ -225,21 +220,12 @@ impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
 
     /// Every row, over all pages.
     pub async fn all(&self, session: &Session) -> Result<TypedRowStream<C::Row>, Error> {
-        stream(
-            self.query,
-            session,
-            &self.columns,
-            self.distinct,
-            self.query.limit,
-        )
-        .await
+        stream(self.query, session, self.selection(), self.query.limit).await
     }
 
     /// The one row: typed errors for none and for more.
     pub async fn get(&self, session: &Session) -> Result<C::Row, Error> {
         let limit = Some(self.query.limit.map_or(2, |n| n.min(2)));
-        exactly_one::<M, C::Row>(
-            leading(self.query, session, &self.columns, self.distinct, limit, 2).await?,
-        )
+        exactly_one::<M, C::Row>(leading(self.query, session, self.selection(), limit, 2).await?)
     }
 }

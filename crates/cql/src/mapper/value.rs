@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use cql_protocol::metadata::ColumnSpec;
 use cql_protocol::serialize::{RowWriter, SerializeError, SerializeRow, SerializeValue, Unset};
+use cql_protocol::types::ColumnType;
 
 use super::model::RowSource;
 
@@ -50,39 +51,60 @@ impl SerializeRow for Binds<'_> {
         specs: Option<&[ColumnSpec]>,
         w: &mut RowWriter<'_>,
     ) -> Result<(), SerializeError> {
-        if let Some(s) = specs {
-            if s.len() != self.items.len() {
-                return Err(SerializeError::WrongValueCount {
-                    expected: s.len(),
-                    got: self.items.len(),
-                });
-            }
-        }
+        count(specs, self.items.len())?;
         for (i, item) in self.items.iter().enumerate() {
-            let spec = specs.and_then(|s| s.get(i));
-            let typ = spec.map(|s| &s.typ);
-            let r = match item {
-                Bind::Value(v) => w.value(&**v, typ),
-                Bind::Column(c) | Bind::ColumnOrUnset(c) => match self.row {
-                    Some(row) if matches!(item, Bind::ColumnOrUnset(_)) && row.null(*c) => {
-                        w.value(&Unset, typ)
-                    }
-                    Some(row) => row.bind(*c, typ, w),
-                    None => Err(SerializeError::InvalidValue {
-                        cql_type: String::new(),
-                        reason: "no model row to read the column from".to_owned(),
-                    }),
-                },
-            };
-            r.map_err(|e| SerializeError::Column {
-                name: spec.map_or_else(|| format!("#{i}"), |s| s.name.clone()),
-                source: Box::new(e),
-            })?;
+            named(specs, i, |typ| write_bind(item, self.row, typ, w))?;
         }
         Ok(())
     }
 
     fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+}
+
+/// Refuses `got` values for a statement of `specs.len()` markers.
+pub(crate) fn count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), SerializeError> {
+    match specs {
+        Some(s) if s.len() != got => Err(SerializeError::WrongValueCount {
+            expected: s.len(),
+            got,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Writes value `i` with `write` (given its marker's type), an error naming the marker.
+pub(crate) fn named(
+    specs: Option<&[ColumnSpec]>,
+    i: usize,
+    write: impl FnOnce(Option<&ColumnType>) -> Result<(), SerializeError>,
+) -> Result<(), SerializeError> {
+    let spec = specs.and_then(|s| s.get(i));
+    write(spec.map(|s| &s.typ)).map_err(|e| SerializeError::Column {
+        name: spec.map_or_else(|| format!("#{i}"), |s| s.name.clone()),
+        source: Box::new(e),
+    })
+}
+
+/// Writes one bind: the caller's value, or the model row's column.
+pub(crate) fn write_bind(
+    item: &Bind,
+    row: Option<&dyn RowSource>,
+    typ: Option<&ColumnType>,
+    w: &mut RowWriter<'_>,
+) -> Result<(), SerializeError> {
+    match item {
+        Bind::Value(v) => w.value(&**v, typ),
+        Bind::Column(c) | Bind::ColumnOrUnset(c) => match row {
+            Some(row) if matches!(item, Bind::ColumnOrUnset(_)) && row.null(*c) => {
+                w.value(&Unset, typ)
+            }
+            Some(row) => row.bind(*c, typ, w),
+            None => Err(SerializeError::InvalidValue {
+                cql_type: String::new(),
+                reason: "no model row to read the column from".to_owned(),
+            }),
+        },
     }
 }

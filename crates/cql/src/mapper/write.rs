@@ -4,14 +4,18 @@
 
 use std::time::Duration;
 
-use super::cache;
+use super::bound::InsertValues;
 use super::column::{AssignKind, Assignment, Filter, Op, Target};
 use super::cql_text;
 use super::error::Error;
 use super::model::{Model, Role, RowSource};
 use super::options::{CallOptions, call_options};
+use super::shapes::Shape;
 use super::validate;
 use super::value::Bind;
+
+/// The first word of an `INSERT`'s shape key (see `shapes.rs`).
+pub(crate) const SHAPE_INSERT: u32 = 1;
 
 /// A write's condition.
 pub(crate) enum Condition<M> {
@@ -127,9 +131,9 @@ impl<M: Model> std::fmt::Debug for Insert<'_, M> {
 
 /// An `INSERT` of a model (`save`); `None` fields are left unset.
 pub struct Insert<'a, M> {
-    model: &'a M,
+    pub(crate) model: &'a M,
     ttl: Option<Duration>,
-    if_not_exists: bool,
+    pub(crate) if_not_exists: bool,
     pub(crate) opts: CallOptions,
 }
 
@@ -167,65 +171,71 @@ impl<'a, M: Model> Insert<'a, M> {
 
     call_options!();
 
-    pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
-        let def = M::TABLE;
+    /// The row's values, after refusing what cannot be inserted.
+    pub(crate) fn values(&self) -> Result<InsertValues<'a>, Error> {
         writable::<M>()?;
-        if def.is_counter() {
+        if M::TABLE.is_counter() {
             return Err(invalid::<M>(
                 "a counter table takes no INSERT; update its counters with incr/decr",
             ));
         }
-        let ttl = self.ttl.map(ttl_secs::<M>).transpose()?;
-        let mut binds: Vec<Bind> = (0..def.columns.len())
-            .map(|i| {
-                if def.columns[i].nullable {
-                    Bind::ColumnOrUnset(i)
-                } else {
-                    Bind::Column(i)
-                }
-            })
-            .collect();
-        if let Some((_, value)) = def.discriminator {
-            binds.push(Bind::value(value.to_owned()));
-        }
-        let marks = binds.len();
-        let timestamp = self.opts.timestamp;
-        let shape = u8::from(self.if_not_exists)
-            | (u8::from(ttl.is_some()) << 1)
-            | (u8::from(timestamp.is_some()) << 2);
-        let if_not_exists = self.if_not_exists;
-        // The same text for every row of this shape: built once (see `cache::text`).
-        let cql = cache::text(std::any::TypeId::of::<M>(), shape, ks, || {
-            let mut cql = String::with_capacity(64);
-            cql.push_str("INSERT INTO ");
-            cql.push_str(&cql_text::table(def, ks));
-            cql.push_str(" (");
-            for i in 0..def.columns.len() {
-                if i > 0 {
-                    cql.push_str(", ");
-                }
-                cql.push_str(&cql_text::column(def, i));
-            }
-            if let Some((col, _)) = def.discriminator {
+        Ok(InsertValues {
+            def: M::TABLE,
+            row: self.model,
+            ttl: self.ttl.map(ttl_secs::<M>).transpose()?,
+            timestamp: self.opts.timestamp,
+        })
+    }
+
+    /// The statement's shape: which clauses it has, in keyspace `ks`.
+    pub(crate) fn shape(&self, ks: &str) -> Shape {
+        let mut shape = Shape::new(SHAPE_INSERT);
+        shape.push(
+            u32::from(self.if_not_exists)
+                | (u32::from(self.ttl.is_some()) << 1)
+                | (u32::from(self.opts.timestamp.is_some()) << 2),
+        );
+        shape.push_str(ks);
+        shape
+    }
+
+    /// `INSERT INTO ks.table (columns) VALUES (?, ...) [IF NOT EXISTS] [USING ...]`, its
+    /// markers in the order of [`InsertValues`].
+    pub(crate) fn text(&self, ks: &str, values: &InsertValues<'_>) -> String {
+        let def = M::TABLE;
+        let mut cql = String::with_capacity(64);
+        cql.push_str("INSERT INTO ");
+        cql.push_str(&cql_text::table(def, ks));
+        cql.push_str(" (");
+        for i in 0..def.columns.len() {
+            if i > 0 {
                 cql.push_str(", ");
-                cql.push_str(&crate::metadata::quote_identifier(col));
             }
-            cql.push_str(") VALUES (");
-            for i in 0..marks {
-                cql.push_str(if i > 0 { ", ?" } else { "?" });
-            }
-            cql.push(')');
-            if if_not_exists {
-                cql.push_str(" IF NOT EXISTS");
-            }
-            cql.push_str(&using(ttl, timestamp, &mut Vec::new()));
-            cql
-        });
-        // The TTL and timestamp values, after the columns' (the text is cached).
-        using(ttl, timestamp, &mut binds);
+            cql.push_str(&cql_text::column(def, i));
+        }
+        if let Some((col, _)) = def.discriminator {
+            cql.push_str(", ");
+            cql.push_str(&crate::metadata::quote_identifier(col));
+        }
+        cql.push_str(") VALUES (");
+        let marks = def.columns.len() + usize::from(def.discriminator.is_some());
+        for i in 0..marks {
+            cql.push_str(if i > 0 { ", ?" } else { "?" });
+        }
+        cql.push(')');
+        if self.if_not_exists {
+            cql.push_str(" IF NOT EXISTS");
+        }
+        cql.push_str(&using(values.ttl, values.timestamp, &mut Vec::new()));
+        cql
+    }
+
+    /// The statement with its values as a list of binds (for a batch).
+    pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
+        let values = self.values()?;
         Ok(Statement {
-            cql,
-            binds,
+            cql: self.text(ks, &values),
+            binds: values.to_binds(),
             row: Some(self.model),
             conditional: self.if_not_exists,
         })

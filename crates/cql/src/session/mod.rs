@@ -103,6 +103,8 @@ struct SessionInner {
     shut: AtomicBool,
     profiles: Profiles,
     prepared_cache: PreparedCache,
+    /// The mapper's prepared statements by query shape.
+    mapper_shapes: crate::mapper::shapes::Shapes,
 }
 
 impl SessionInner {
@@ -184,6 +186,7 @@ impl Session {
                 shut: AtomicBool::new(false),
                 profiles: Profiles::new(&config.profiles),
                 prepared_cache: PreparedCache::new(config.prepared_cache_capacity),
+                mapper_shapes: Default::default(),
                 config,
             }),
         })

@@ -74,6 +74,11 @@ impl Session {
             .await
     }
 
+    /// The mapper's prepared statements by query shape.
+    pub(crate) fn mapper_shapes(&self) -> &crate::mapper::shapes::Shapes {
+        &self.inner.mapper_shapes
+    }
+
     /// The number of statements in the [`prepare_cached`](Self::prepare_cached) cache.
     pub fn prepared_cache_len(&self) -> usize {
         self.inner.prepared_cache.len()

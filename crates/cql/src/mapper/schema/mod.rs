@@ -91,7 +91,7 @@ impl SchemaManager {
     }
 
     fn keyspace<M: Model>(&self, over: Option<&str>) -> Result<String, Error> {
-        super::cql_text::keyspace(M::TABLE, over, &self.session)
+        super::cql_text::keyspace(M::TABLE, over, &self.session).map(std::borrow::Cow::into_owned)
     }
 
     async fn table_meta(&self, ks: &str, name: &str) -> Result<Option<TableMetadata>, Error> {
