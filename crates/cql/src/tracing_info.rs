@@ -60,15 +60,6 @@ pub struct TraceEvent {
     pub thread: Option<String>,
 }
 
-/// When a version-1 (time) UUID was made; `None` for other versions.
-fn time_of(id: Uuid) -> Option<SystemTime> {
-    let (ticks, _) = id.get_timestamp()?.to_gregorian();
-    // 100-ns ticks since 1582-10-15; the Unix epoch is this many ticks later.
-    const UNIX_EPOCH_TICKS: u64 = 0x01B2_1DD2_1381_4000;
-    let since_unix = ticks.checked_sub(UNIX_EPOCH_TICKS)?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_nanos(since_unix.checked_mul(100)?))
-}
-
 fn text(row: &Row, name: &str) -> Option<String> {
     match row.get(name) {
         Some(CqlValue::Text(t) | CqlValue::Ascii(t)) => Some(t.clone()),
@@ -133,7 +124,7 @@ fn event_of(row: &Row) -> Option<TraceEvent> {
     };
     Some(TraceEvent {
         event_id,
-        timestamp: time_of(event_id),
+        timestamp: crate::util::timeuuid::system_time_from_uuid1(event_id).ok(),
         activity: text(row, "activity").unwrap_or_default(),
         source: inet(row, "source"),
         source_port: int(row, "source_port"),

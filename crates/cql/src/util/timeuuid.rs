@@ -314,6 +314,30 @@ pub fn datetime_from_uuid1(uuid: Uuid) -> Result<SystemTime, TimeuuidError> {
     })
 }
 
+/// The exact time of a version-1 UUID (its 100-ns count, no rounding): what a trace
+/// event's id says of when it happened. [`datetime_from_uuid1`] rounds like Python.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use cql::util::timeuuid::{system_time_from_uuid1, LOWEST_TIME_UUID};
+/// let u: uuid::Uuid = "04c29680-833b-11ee-9234-0123456789ab".parse().unwrap();
+/// let t = system_time_from_uuid1(u)?;
+/// assert_eq!(t, SystemTime::UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_000));
+/// assert!(system_time_from_uuid1(LOWEST_TIME_UUID)? < SystemTime::UNIX_EPOCH);
+/// assert!(system_time_from_uuid1(uuid::Uuid::nil()).is_err());
+/// # Ok::<(), cql::util::timeuuid::TimeuuidError>(())
+/// ```
+pub fn system_time_from_uuid1(uuid: Uuid) -> Result<SystemTime, TimeuuidError> {
+    let ticks = uuid1_intervals(uuid)?;
+    // 100-ns intervals (60 bits: in nanoseconds they could overflow a u64).
+    let from_epoch = |d: u64| Duration::new(d / 10_000_000, (d % 10_000_000) as u32 * 100);
+    Ok(if ticks >= GREGORIAN_OFFSET {
+        SystemTime::UNIX_EPOCH + from_epoch(ticks - GREGORIAN_OFFSET)
+    } else {
+        SystemTime::UNIX_EPOCH - from_epoch(GREGORIAN_OFFSET - ticks)
+    })
+}
+
 /// The microseconds of CPython's `timedelta(seconds=s)` for a finite double `s` (its C
 /// implementation: the integral seconds exactly, the fraction's microseconds in double
 /// arithmetic, the rest rounded half to even).

@@ -223,3 +223,36 @@ fn python_timedelta_rounding() {
         -12_219_292_800_000_000
     );
 }
+
+#[test]
+fn exact_time_of_every_uuid1_without_overflow() {
+    // The highest 60-bit time and the lowest: no overflow either way.
+    let highest = Uuid::from_u128(0xffff_ffff_ffff_1fff_8080_8080_8080_8080);
+    let t = system_time_from_uuid1(highest).expect("version 1");
+    let ticks = (1u64 << 60) - 1 - GREGORIAN_OFFSET;
+    assert_eq!(
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970"),
+        Duration::new(ticks / 10_000_000, (ticks % 10_000_000) as u32 * 100)
+    );
+    let lowest = system_time_from_uuid1(LOWEST_TIME_UUID).expect("version 1");
+    assert_eq!(
+        SystemTime::UNIX_EPOCH
+            .duration_since(lowest)
+            .expect("before 1970"),
+        Duration::from_secs(12_219_292_800)
+    );
+    // Exact where Python's rounding differs: 7 intervals past a microsecond.
+    let u = uuid_from_time(
+        SystemTime::UNIX_EPOCH + Duration::from_micros(5),
+        Some(0),
+        Some(0),
+    )
+    .expect("uuid");
+    let (msb, lsb) = u.as_u64_pair();
+    let u7 = Uuid::from_u64_pair(msb + (7 << 32), lsb);
+    assert_eq!(
+        system_time_from_uuid1(u7).expect("v1"),
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(5_700)
+    );
+}
