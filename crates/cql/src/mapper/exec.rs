@@ -58,13 +58,13 @@ async fn outcome<M: Model>(
     }
     let mut q = Query::<M>::new();
     q.filters = key.to_vec();
-    let shape = q.shape(ks, &Selection::All, Some(2));
+    let shape = || q.shape(ks, &Selection::All, Some(2));
     let serial = opts.serial_consistency.unwrap_or(Consistency::Serial);
-    let p = cache::by_shape::<M>(session, &shape, || {
-        q.select_cql(ks, Selection::All, Some(2))
-    })
-    .await?
-    .with_consistency(serial);
+    let p = cache::by_shape::<M>(session, shape, || q.select_cql(ks, Selection::All, Some(2)))
+        .await?
+        .as_ref()
+        .clone()
+        .with_consistency(serial);
     let r = session
         .execute(&p, q.values(Some(2), row))
         .await
@@ -79,10 +79,10 @@ impl<M: Model> Insert<'_, M> {
     pub async fn execute(&self, session: &Session) -> Result<(), WriteError<M>> {
         let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
         let values = self.values()?;
-        let shape = self.shape(&ks);
-        let p = cache::by_shape::<M>(session, &shape, || Ok(self.text(&ks, &values))).await?;
+        let shape = || self.shape(&ks);
+        let p = cache::by_shape::<M>(session, shape, || Ok(self.text(&ks, &values))).await?;
         let r = session
-            .execute(&self.opts.apply(p), values)
+            .execute(&*self.opts.on(&p), values)
             .await
             .map_err(Error::from)?;
         if self.if_not_exists {

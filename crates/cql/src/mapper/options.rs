@@ -1,6 +1,7 @@
 //! Per-call options of mapper statements (fetch size, consistency, timeout, tracing), put
 //! on the cached prepared statement's copy.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::statement::{Consistency, PreparedStatement};
@@ -18,6 +19,20 @@ pub(crate) struct CallOptions {
 }
 
 impl CallOptions {
+    /// `p` with these options: itself when the call sets none (the common case: no copy).
+    pub(crate) fn on<'p>(&self, p: &'p PreparedStatement) -> Cow<'p, PreparedStatement> {
+        let none = self.page_size.is_none()
+            && self.consistency.is_none()
+            && self.serial_consistency.is_none()
+            && self.timeout.is_none()
+            && !self.tracing;
+        if none {
+            Cow::Borrowed(p)
+        } else {
+            Cow::Owned(self.apply(p.clone()))
+        }
+    }
+
     pub(crate) fn apply(&self, mut p: PreparedStatement) -> PreparedStatement {
         if let Some(n) = self.page_size {
             p = p.with_page_size(n);

@@ -50,6 +50,7 @@ impl<M> std::fmt::Debug for Query<M> {
 }
 
 /// What a `SELECT` reads.
+#[derive(Clone, Copy)]
 pub(crate) enum Selection<'a> {
     /// Every column of the model.
     All,

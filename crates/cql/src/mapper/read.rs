@@ -1,6 +1,8 @@
 //! Running a [`Query`]: every row as a typed stream over all pages, `get`, `first`, `count`,
 //! and partial selects (`only` into tuples, `defer` into the model).
 
+use std::sync::Arc;
+
 use cql_protocol::deserialize::DeserializeRow;
 
 use super::cache;
@@ -49,21 +51,24 @@ async fn stream<M: Model, R: for<'f> DeserializeRow<'f>>(
 ) -> Result<TypedRowStream<R>, Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
     let p = prepared(q, session, &ks, what, limit).await?;
-    let rows = session.execute_iter::<R>(&p, q.values(limit, None)).await?;
+    let rows = session
+        .execute_iter::<R>(&*q.opts.on(&p), q.values(limit, None))
+        .await?;
     Ok(rows)
 }
 
-/// The prepared `SELECT` of `what` of `q` (found by its shape), with the query's options.
+/// The prepared `SELECT` of `what` of `q` (found by its shape); the query's options go on
+/// with `q.opts.on`.
 async fn prepared<M: Model>(
     q: &Query<M>,
     session: &Session,
     ks: &str,
     what: Selection<'_>,
     limit: Option<i32>,
-) -> Result<PreparedStatement, Error> {
-    let shape = q.shape(ks, &what, limit);
-    let p = cache::by_shape::<M>(session, &shape, || q.select_cql(ks, what, limit)).await?;
-    Ok(q.opts.apply(p))
+) -> Result<Arc<PreparedStatement>, Error> {
+    let shape = || q.shape(ks, &what, limit);
+    let p = cache::by_shape::<M>(session, shape, || q.select_cql(ks, what, limit)).await?;
+    Ok(p)
 }
 
 /// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
@@ -78,11 +83,12 @@ async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
 ) -> Result<(Option<R>, bool), Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
     let p = prepared(q, session, &ks, what, limit).await?;
+    let p = q.opts.on(&p);
     let mut first = None;
     let mut state = None;
     loop {
         let page = session
-            .execute_page(&p, q.values(limit, None), state.take())
+            .execute_page(&*p, q.values(limit, None), state.take())
             .await?;
         for r in page.rows_typed::<R>()? {
             let r = r?;
@@ -138,7 +144,9 @@ impl<M: Model> Query<M> {
     pub async fn count(&self, session: &Session) -> Result<i64, Error> {
         let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
         let p = prepared(self, session, &ks, Selection::Count, self.limit).await?;
-        let r = session.execute(&p, self.values(self.limit, None)).await?;
+        let r = session
+            .execute(&*self.opts.on(&p), self.values(self.limit, None))
+            .await?;
         let (n,): (i64,) = r.first_row_typed()?;
         Ok(n)
     }

@@ -5,7 +5,7 @@
 //! instructions than the rest of a request.
 
 use std::any::TypeId;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -69,7 +69,7 @@ impl Shape {
     }
 }
 
-type ByShape = FxHashMap<Box<[u32]>, PreparedStatement>;
+type ByShape = FxHashMap<Box<[u32]>, Arc<PreparedStatement>>;
 
 /// The prepared statements of one session's mapper, by model type and shape.
 #[derive(Debug, Default)]
@@ -79,7 +79,7 @@ pub(crate) struct Shapes {
 
 impl Shapes {
     /// The statement of `shape` of model `model`, if prepared before.
-    pub(crate) fn get(&self, model: TypeId, shape: &Shape) -> Option<PreparedStatement> {
+    pub(crate) fn get(&self, model: TypeId, shape: &Shape) -> Option<Arc<PreparedStatement>> {
         let key = shape.key()?;
         let map = self.map.read().ok()?;
         map.get(&model)?.get(key).cloned()
@@ -87,7 +87,7 @@ impl Shapes {
 
     /// Keeps `p` as the statement of `shape` (unless the shape does not fit or the session
     /// keeps [`MAX_SHAPES`] already).
-    pub(crate) fn put(&self, model: TypeId, shape: &Shape, p: &PreparedStatement) {
+    pub(crate) fn put(&self, model: TypeId, shape: &Shape, p: &Arc<PreparedStatement>) {
         let Some(key) = shape.key() else { return };
         let Ok(mut map) = self.map.write() else {
             return;
@@ -95,7 +95,9 @@ impl Shapes {
         if map.values().map(FxHashMap::len).sum::<usize>() >= MAX_SHAPES {
             return;
         }
-        map.entry(model).or_default().insert(key.into(), p.clone());
+        map.entry(model)
+            .or_default()
+            .insert(key.into(), Arc::clone(p));
     }
 }
 

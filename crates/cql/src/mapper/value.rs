@@ -75,6 +75,7 @@ pub(crate) fn count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), Seri
 }
 
 /// Writes value `i` with `write` (given its marker's type), an error naming the marker.
+#[inline]
 pub(crate) fn named(
     specs: Option<&[ColumnSpec]>,
     i: usize,
