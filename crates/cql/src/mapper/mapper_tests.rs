@@ -349,3 +349,43 @@ fn every_marker_of_a_select_has_a_value() {
         }
     }
 }
+
+#[test]
+fn inline_key_values_are_written_as_the_others() {
+    use super::value::{Bind, Binds};
+    use cql_protocol::serialize::SerializedValues;
+    use std::sync::Arc;
+
+    let inline = |b: Bind| match b {
+        Bind::Small(_) => b,
+        other => panic!("expected an inline value, got {other:?}"),
+    };
+    let pairs: Vec<(Bind, Bind)> = vec![
+        (inline(Bind::value(7_i32)), Bind::Value(Arc::new(7_i32))),
+        (inline(Bind::value(-9_i64)), Bind::Value(Arc::new(-9_i64))),
+        (
+            inline(Bind::value(uuid::Uuid::from_u128(42))),
+            Bind::Value(Arc::new(uuid::Uuid::from_u128(42))),
+        ),
+    ];
+    let types = [
+        ColumnType::Int,
+        ColumnType::BigInt,
+        ColumnType::Uuid,
+        ColumnType::Text,
+    ];
+    for (small, arc) in pairs {
+        for typ in &types {
+            let specs = [ColumnSpec::new("ks", "t", "x", typ.clone())];
+            let write = |b: &Bind| {
+                let items = std::slice::from_ref(b);
+                SerializedValues::from_row(&Binds { items, row: None }, Some(&specs))
+                    .map(|v| v.as_bytes().to_vec())
+                    .map_err(|e| e.to_string())
+            };
+            assert_eq!(write(&small), write(&arc), "{small:?} as {typ:?}");
+        }
+    }
+    // Other types are held as before.
+    assert!(matches!(Bind::value("a".to_owned()), Bind::Value(_)));
+}

@@ -1,6 +1,7 @@
 //! Bound values of mapper statements: a value given in a filter or assignment, or a column
 //! of the model being written; bound against the prepared statement's bind markers.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use cql_protocol::metadata::ColumnSpec;
@@ -17,14 +18,35 @@ pub(crate) type Value = Arc<dyn SerializeValue + Send + Sync>;
 pub(crate) enum Bind {
     /// A value given by the caller.
     Value(Value),
+    /// A value given by the caller of one of the common key types, held inline (no
+    /// allocation per filter); written by the same `SerializeValue` impl as the others.
+    Small(Small),
     /// A column of the model being written.
     Column(usize),
     /// A column of the model, unset (left as it is) when the field is `None`.
     ColumnOrUnset(usize),
 }
 
+/// The common key types a [`Bind::Small`] holds.
+#[derive(Clone, Copy)]
+pub(crate) enum Small {
+    Int(i32),
+    BigInt(i64),
+    Uuid(uuid::Uuid),
+}
+
 impl Bind {
     pub(crate) fn value<T: SerializeValue + Send + Sync + 'static>(v: T) -> Bind {
+        let any: &dyn Any = &v;
+        if let Some(n) = any.downcast_ref::<i32>() {
+            return Bind::Small(Small::Int(*n));
+        }
+        if let Some(n) = any.downcast_ref::<i64>() {
+            return Bind::Small(Small::BigInt(*n));
+        }
+        if let Some(u) = any.downcast_ref::<uuid::Uuid>() {
+            return Bind::Small(Small::Uuid(*u));
+        }
         Bind::Value(Arc::new(v))
     }
 }
@@ -32,7 +54,7 @@ impl Bind {
 impl std::fmt::Debug for Bind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Bind::Value(_) => f.write_str("value"),
+            Bind::Value(_) | Bind::Small(_) => f.write_str("value"),
             Bind::Column(i) => write!(f, "column #{i}"),
             Bind::ColumnOrUnset(i) => write!(f, "column #{i} or unset"),
         }
@@ -97,6 +119,9 @@ pub(crate) fn write_bind(
 ) -> Result<(), SerializeError> {
     match item {
         Bind::Value(v) => w.value(&**v, typ),
+        Bind::Small(Small::Int(n)) => w.value(n, typ),
+        Bind::Small(Small::BigInt(n)) => w.value(n, typ),
+        Bind::Small(Small::Uuid(u)) => w.value(u, typ),
         Bind::Column(c) | Bind::ColumnOrUnset(c) => match row {
             Some(row) if matches!(item, Bind::ColumnOrUnset(_)) && row.null(*c) => {
                 w.value(&Unset, typ)
