@@ -5,15 +5,16 @@
 //! instructions than the rest of a request.
 
 use std::any::TypeId;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
 use crate::statement::PreparedStatement;
 
 /// Words of a shape key; a shape needing more (a long keyspace name, many filters) is not
 /// kept (its statement goes through the text cache of `Session::prepare_cached` instead).
-const MAX_WORDS: usize = 48;
+const MAX_WORDS: usize = 32;
 
 /// At most this many shapes are kept per session (keyspaces given per call are unbounded);
 /// past it, statements go through the text cache.
@@ -52,10 +53,16 @@ impl Shape {
     /// Appends a string (its length, then its bytes four to a word).
     pub(crate) fn push_str(&mut self, s: &str) {
         self.push(u32::try_from(s.len()).unwrap_or(u32::MAX));
-        for chunk in s.as_bytes().chunks(4) {
-            let mut b = [0u8; 4];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.push(u32::from_le_bytes(b));
+        let mut word = 0u32;
+        for (i, b) in s.bytes().enumerate() {
+            word |= u32::from(b) << (8 * (i % 4));
+            if i % 4 == 3 {
+                self.push(word);
+                word = 0;
+            }
+        }
+        if s.len() % 4 != 0 {
+            self.push(word);
         }
     }
 
@@ -71,33 +78,33 @@ impl Shape {
 
 type ByShape = FxHashMap<Box<[u32]>, Arc<PreparedStatement>>;
 
-/// The prepared statements of one session's mapper, by model type and shape.
+/// The prepared statements of one session's mapper, by model type and shape. Read on every
+/// mapper call, written once per shape: readers take no lock (a writer copies the map).
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
-    map: RwLock<FxHashMap<TypeId, ByShape>>,
+    map: ArcSwap<FxHashMap<TypeId, ByShape>>,
 }
 
 impl Shapes {
     /// The statement of `shape` of model `model`, if prepared before.
     pub(crate) fn get(&self, model: TypeId, shape: &Shape) -> Option<Arc<PreparedStatement>> {
         let key = shape.key()?;
-        let map = self.map.read().ok()?;
-        map.get(&model)?.get(key).cloned()
+        self.map.load().get(&model)?.get(key).cloned()
     }
 
     /// Keeps `p` as the statement of `shape` (unless the shape does not fit or the session
     /// keeps [`MAX_SHAPES`] already).
     pub(crate) fn put(&self, model: TypeId, shape: &Shape, p: &Arc<PreparedStatement>) {
         let Some(key) = shape.key() else { return };
-        let Ok(mut map) = self.map.write() else {
-            return;
-        };
-        if map.values().map(FxHashMap::len).sum::<usize>() >= MAX_SHAPES {
-            return;
-        }
-        map.entry(model)
-            .or_default()
-            .insert(key.into(), Arc::clone(p));
+        self.map.rcu(|map| {
+            let mut map = FxHashMap::clone(map);
+            if map.values().map(FxHashMap::len).sum::<usize>() < MAX_SHAPES {
+                map.entry(model)
+                    .or_default()
+                    .insert(key.into(), Arc::clone(p));
+            }
+            map
+        });
     }
 }
 
