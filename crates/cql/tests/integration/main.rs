@@ -28,6 +28,7 @@ mod schema_agreement;
 mod schema_quoting;
 mod send_futures;
 mod statements;
+mod stream_ids;
 mod tls;
 mod tracing_full;
 mod typed_paging;
