@@ -23,6 +23,7 @@ mod per_request;
 mod policies_real;
 mod proxy;
 mod retries;
+mod rotation;
 mod schema;
 mod schema_agreement;
 mod schema_quoting;
