@@ -168,3 +168,46 @@ impl TlsConfig {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CA: &[u8] = include_bytes!("../tests/integration/data/unrelated-ca.pem");
+
+    #[test]
+    fn replaced_material_is_seen_by_every_clone_and_bad_pem_is_a_typed_error() {
+        let a = TlsConfig::with_ca_pem(CA).expect("CA");
+        let clone = a.clone();
+        let b = TlsConfig::with_ca_pem(CA)
+            .expect("CA")
+            .server_name("node.example");
+        assert!(a.shares_material_with(&clone) && !a.shares_material_with(&b));
+        a.replace(&b);
+        let (_, name) = clone
+            .connector_for("127.0.0.1".parse().expect("ip"))
+            .expect("material");
+        assert_eq!(
+            format!("{name:?}"),
+            format!("{:?}", ServerName::try_from("node.example").expect("name"))
+        );
+        assert!(matches!(
+            TlsConfig::with_ca_pem(b"not a pem"),
+            Err(Error::Config(_))
+        ));
+        // A certificate without its key, and a key that is not one.
+        let no_key = TlsConfig::with_client_cert_pem(
+            CA,
+            CA,
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        );
+        let Err(Error::Config(msg)) = no_key else {
+            panic!("{no_key:?}")
+        };
+        assert!(!msg.contains("AAAA"), "{msg}");
+        assert!(matches!(
+            TlsConfig::with_client_cert_pem(CA, b"", b""),
+            Err(Error::Config(_))
+        ));
+    }
+}

@@ -137,12 +137,11 @@ impl HostPool {
         if jitter.is_zero() {
             return lifetime;
         }
-        let h = self.rotation.jitter_seed.hash_one(conn.opened_at());
-        // A share of [0, 2 * jitter], from the hash's top 53 bits.
-        let span = jitter.as_nanos().saturating_mul(2);
-        let share = (u128::from(h >> 11) * span) >> 53;
-        let share = Duration::from_nanos(u64::try_from(share).unwrap_or(u64::MAX));
-        (lifetime + share).saturating_sub(jitter)
+        jittered(
+            lifetime,
+            jitter,
+            self.rotation.jitter_seed.hash_one(conn.opened_at()),
+        )
     }
 
     /// Opens a connection that takes `old`'s place; `old` is retired in the background.
@@ -212,6 +211,15 @@ impl HostPool {
     }
 }
 
+/// `lifetime - jitter + share`, the share of `[0, 2 * jitter]` taken from the top 53 bits of
+/// `hash` (uniform for a uniform hash).
+fn jittered(lifetime: Duration, jitter: Duration, hash: u64) -> Duration {
+    let span = jitter.as_nanos().saturating_mul(2);
+    let share = (u128::from(hash >> 11) * span) >> 53;
+    let share = Duration::from_nanos(u64::try_from(share).unwrap_or(u64::MAX));
+    lifetime.saturating_add(share).saturating_sub(jitter)
+}
+
 /// Closes a connection that left the pool once no request is in flight on it (after
 /// `patience` at the latest).
 async fn retire(conn: Connection, patience: Duration) {
@@ -221,4 +229,35 @@ async fn retire(conn: Connection, patience: Duration) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     conn.close("replaced by a new connection");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_spread_over_the_whole_jitter_and_stay_inside_it() {
+        let (l, j) = (Duration::from_secs(10), Duration::from_secs(2));
+        assert_eq!(jittered(l, j, 0), Duration::from_secs(8));
+        let top = jittered(l, j, u64::MAX);
+        assert!(
+            top <= Duration::from_secs(12) && top > Duration::from_millis(11_999),
+            "{top:?}"
+        );
+        let seed = RandomState::new();
+        let spread: Vec<Duration> = (0..1000_u32)
+            .map(|i| jittered(l, j, seed.hash_one(i)))
+            .collect();
+        assert!(
+            spread
+                .iter()
+                .all(|d| *d >= Duration::from_secs(8) && *d <= Duration::from_secs(12))
+        );
+        let low = spread.iter().filter(|d| **d < l).count();
+        assert!(
+            (300..=700).contains(&low),
+            "{low} of 1000 below the lifetime"
+        );
+        assert_eq!(jittered(l, Duration::ZERO, 12345), l);
+    }
 }
