@@ -6,41 +6,22 @@
 //! 10 s ± 2 s turn over for 60 s without an error.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use cql::dbauth::{self, AuthProvider, Authenticator, HostInfo, PlainTextAuthProvider};
+use cql::dbauth::{PlainTextAuthProvider, SwappableAuthProvider};
 use cql::{Consistency, SimpleStatement};
 
 use super::{builder, ddl, node_addr, session, three_nodes, wait_schema_agreement};
 
-/// Credentials the test can change while sessions use them (as a vault client would).
-#[derive(Debug)]
-pub(crate) struct Swappable(RwLock<PlainTextAuthProvider>);
-
-impl Swappable {
-    pub(crate) fn new(user: &str, password: &str) -> Arc<Self> {
-        Arc::new(Self(RwLock::new(PlainTextAuthProvider::new(
-            user, password,
-        ))))
-    }
-
-    pub(crate) fn set(&self, user: &str, password: &str) {
-        *self.0.write().expect("lock") = PlainTextAuthProvider::new(user, password);
-    }
+/// Credentials the test changes while sessions use them (as a vault client would).
+fn swappable(user: &str, password: &str) -> SwappableAuthProvider {
+    SwappableAuthProvider::new(PlainTextAuthProvider::new(user, password))
 }
 
-#[async_trait::async_trait]
-impl AuthProvider for Swappable {
-    async fn new_authenticator(
-        &self,
-        host: &HostInfo,
-        class: &str,
-    ) -> Result<Box<dyn Authenticator>, dbauth::Error> {
-        let current = self.0.read().expect("lock").clone();
-        current.new_authenticator(host, class).await
-    }
+fn set(provider: &SwappableAuthProvider, user: &str, password: &str) {
+    provider.replace(PlainTextAuthProvider::new(user, password));
 }
 
 /// 16 writers of unique keys at QUORUM until stopped; counts writes and errors.
@@ -139,6 +120,22 @@ async fn set_up(admin: &cql::Session, tag: &str, role: &str, password: &str) -> 
     ks
 }
 
+/// `ALTER ROLE ... WITH PASSWORD`, retried while Cassandra 5 refuses a change within 5 s of
+/// the role's creation or last change.
+async fn alter_password(admin: &cql::Session, role: &str, password: &str) {
+    let q = format!("ALTER ROLE {role} WITH PASSWORD = '{password}'");
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        match admin.execute(q.as_str(), ()).await {
+            Ok(_) => return,
+            Err(e) if e.to_string().contains("can only be changed") && Instant::now() < until => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("{q}: {e}"),
+        }
+    }
+}
+
 async fn create_role(admin: &cql::Session, ks: &str, role: &str, password: &str) {
     ddl(admin, &format!("DROP ROLE IF EXISTS {role}")).await;
     ddl(
@@ -153,9 +150,9 @@ async fn create_role(admin: &cql::Session, ks: &str, role: &str, password: &str)
     .await;
 }
 
-async fn connect(provider: Arc<Swappable>, lifetime: Option<Duration>) -> cql::Session {
+async fn connect(provider: SwappableAuthProvider, lifetime: Option<Duration>) -> cql::Session {
     let s = builder()
-        .auth_provider_arc(provider)
+        .auth_provider(provider)
         .connections_per_host(2)
         .max_connection_lifetime(lifetime, Duration::from_secs(2))
         .reconnection_backoff(Duration::from_millis(200), Duration::from_secs(2))
@@ -228,8 +225,8 @@ async fn rotation_after_a_password_change_replaces_every_connection_without_an_e
         format!("rot_user2_{}", std::process::id()),
     );
     let ks = set_up(&admin, "pw", &role, "first-pw").await;
-    let provider = Swappable::new(&role, "first-pw");
-    let s = connect(Arc::clone(&provider), None).await;
+    let provider = swappable(&role, "first-pw");
+    let s = connect(provider.clone(), None).await;
     let writers = Writers::start(&s, &ks).await;
     writers.wait_for(200).await;
 
@@ -240,7 +237,7 @@ async fn rotation_after_a_password_change_replaces_every_connection_without_an_e
         &format!("ALTER ROLE {role} WITH PASSWORD = 'second-pw'"),
     )
     .await;
-    provider.set(&role, "second-pw");
+    set(&provider, &role, "second-pw");
     let before = attempts(&s);
     let report = s.rotate_connections().await.expect("rotate");
     eprintln!("{report:?}");
@@ -255,7 +252,7 @@ async fn rotation_after_a_password_change_replaces_every_connection_without_an_e
 
     // A wrong new password: every node reports the rejection, nothing is replaced, and the
     // connections opened with the second password keep serving.
-    provider.set(&role, "wrong-pw");
+    set(&provider, &role, "wrong-pw");
     let report = s.rotate_connections().await.expect("rotate");
     eprintln!("{report:?}");
     assert!(!report.is_complete());
@@ -281,7 +278,7 @@ async fn rotation_after_a_password_change_replaces_every_connection_without_an_e
     // Another role, then the old one dropped: no connection still used it (with the
     // server's auth caches off, a request on such a connection would fail at once).
     create_role(&admin, &ks, &new_role, "third-pw").await;
-    provider.set(&new_role, "third-pw");
+    set(&provider, &new_role, "third-pw");
     let report = s.rotate_connections().await.expect("rotate");
     assert!(report.is_complete(), "{report:?}");
     wait_no_connection_of(&admin, &role).await;
@@ -312,7 +309,7 @@ async fn connections_past_their_lifetime_turn_over_without_an_error() {
     let admin = session().await;
     let role = format!("rot_life_{}", std::process::id());
     let ks = set_up(&admin, "life", &role, "life-pw").await;
-    let provider = Swappable::new(&role, "life-pw");
+    let provider = swappable(&role, "life-pw");
     let s = connect(provider, Some(Duration::from_secs(10))).await;
     let before = attempts(&s);
     let writers = Writers::start(&s, &ks).await;
