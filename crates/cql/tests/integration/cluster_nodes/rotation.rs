@@ -232,11 +232,7 @@ async fn rotation_after_a_password_change_replaces_every_connection_without_an_e
 
     // The password changes on the server: open connections stay authenticated, new ones
     // need the new password.
-    ddl(
-        &admin,
-        &format!("ALTER ROLE {role} WITH PASSWORD = 'second-pw'"),
-    )
-    .await;
+    alter_password(&admin, &role, "second-pw").await;
     set(&provider, &role, "second-pw");
     let before = attempts(&s);
     let report = s.rotate_connections().await.expect("rotate");
