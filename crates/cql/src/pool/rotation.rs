@@ -171,7 +171,8 @@ impl HostPool {
         }
         self.watch(&new);
         tracing::debug!(addr = %self.addr, "connection replaced by a new one");
-        tokio::spawn(retire(old, self.config.request_timeout));
+        let shut = self.shut_signal.subscribe();
+        tokio::spawn(retire(old, self.config.request_timeout, shut));
         Ok(())
     }
 
@@ -221,14 +222,23 @@ fn jittered(lifetime: Duration, jitter: Duration, hash: u64) -> Duration {
 }
 
 /// Closes a connection that left the pool once no request is in flight on it (after
-/// `patience` at the latest).
-async fn retire(conn: Connection, patience: Duration) {
-    tokio::time::sleep(RETIRE_GRACE).await;
-    let until = Instant::now() + patience;
-    while conn.in_flight() > 0 && Instant::now() < until && !conn.is_closed() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+/// `patience` at the latest, at once when the pool shuts down).
+async fn retire(
+    conn: Connection,
+    patience: Duration,
+    mut shut: tokio::sync::watch::Receiver<bool>,
+) {
+    let idle = async {
+        tokio::time::sleep(RETIRE_GRACE).await;
+        let until = Instant::now() + patience;
+        while conn.in_flight() > 0 && Instant::now() < until && !conn.is_closed() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        () = idle => conn.close("replaced by a new connection"),
+        _ = shut.wait_for(|s| *s) => conn.close("session closed"),
     }
-    conn.close("replaced by a new connection");
 }
 
 #[cfg(test)]
