@@ -292,7 +292,7 @@ impl ArangoClient {
             DbAuth::Superuser(_) => "superuser",
         };
         let mode = match auth {
-            DbAuth::Basic(a) => AuthMode::Basic(a),
+            DbAuth::Basic(a) => AuthMode::Basic(std::sync::RwLock::new(a)),
             DbAuth::Jwt { auth, token } => {
                 if auth.is_none() && token.is_none() {
                     return Err(Error::Config(

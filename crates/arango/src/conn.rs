@@ -15,6 +15,8 @@ use crate::error::{Error, RefreshError, Result};
 use crate::redact::redact;
 use crate::session::{JwtState, bearer};
 
+mod swap;
+
 /// A request relative to the database (`path` starts with `/_api/...`); paths under
 /// `/_open/` and requests marked `absolute` go to the server root.
 #[derive(Debug)]
@@ -209,7 +211,8 @@ impl RawReply {
 }
 
 pub(crate) enum AuthMode {
-    Basic(Auth),
+    /// Replaceable in place with `set_credentials`.
+    Basic(RwLock<Auth>),
     Jwt(Box<JwtState>),
     /// Replaceable in place with `set_token`.
     Superuser(RwLock<JwtToken>),
@@ -338,6 +341,7 @@ impl Connection {
     async fn auth_header(&self) -> Result<(HeaderValue, u64)> {
         match &self.auth {
             AuthMode::Basic(a) => {
+                let a = a.read().unwrap_or_else(PoisonError::into_inner).clone();
                 let mut v = HeaderValue::from_str(a.basic_header_value()?.expose())
                     .map_err(|_| Error::AuthHeader("credentials are not a valid header".into()))?;
                 v.set_sensitive(true);
@@ -347,7 +351,7 @@ impl Connection {
                 bearer(&t.read().unwrap_or_else(PoisonError::into_inner))?,
                 0,
             )),
-            AuthMode::Jwt(j) if j.auth.is_none() => {
+            AuthMode::Jwt(j) if !j.has_credentials() => {
                 let (cur, g) = j.holder.current().ok_or_else(|| {
                     Error::AuthHeader("no token and no credentials to obtain one".into())
                 })?;
@@ -420,7 +424,7 @@ impl Connection {
         let AuthMode::Jwt(j) = &self.auth else {
             return Ok(resp);
         };
-        if j.auth.is_none() {
+        if !j.has_credentials() {
             return Ok(resp);
         }
         if j.is_innocent(generation) {
@@ -464,13 +468,14 @@ impl Connection {
         let mut v = Vec::new();
         match &self.auth {
             AuthMode::Basic(a) => {
+                let a = a.read().unwrap_or_else(PoisonError::into_inner);
                 v.push(a.password().expose().to_owned());
                 if let Ok(h) = a.basic_header_value() {
                     v.push(h.expose().trim_start_matches("Basic ").to_owned());
                 }
             }
             AuthMode::Jwt(j) => {
-                if let Some(a) = &j.auth {
+                if let Some(a) = j.credentials() {
                     v.push(a.password().expose().to_owned());
                 }
             }

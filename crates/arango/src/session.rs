@@ -2,7 +2,7 @@
 //! with `POST /_open/auth/renew`, and which rejected tokens are worth a refresh.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use dbauth::Secret;
@@ -22,7 +22,8 @@ const INNOCENCE: Duration = Duration::from_secs(30);
 /// JWT state: credentials (if any) and the current token in a [`TokenHolder`], which makes
 /// refreshes single-flight.
 pub(crate) struct JwtState {
-    pub(crate) auth: Option<Auth>,
+    /// The credentials of logins; replaceable while requests run (`Database::set_credentials`).
+    auth: RwLock<Option<Auth>>,
     pub(crate) holder: TokenHolder,
     /// Calls of `/_open/auth`.
     pub(crate) logins: AtomicU64,
@@ -49,7 +50,7 @@ impl JwtState {
             holder.set(t);
         }
         JwtState {
-            auth,
+            auth: RwLock::new(auth),
             holder,
             logins: AtomicU64::new(0),
             renewals: AtomicU64::new(0),
@@ -57,6 +58,27 @@ impl JwtState {
             last_error: Mutex::new(None),
             innocent: Mutex::new(None),
         }
+    }
+
+    /// The credentials logins use now.
+    pub(crate) fn credentials(&self) -> Option<Auth> {
+        self.auth
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether there are credentials to log in with.
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.auth
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
+    /// Logins use `auth` from now on.
+    pub(crate) fn set_credentials(&self, auth: Auth) {
+        *self.auth.write().unwrap_or_else(PoisonError::into_inner) = Some(auth);
     }
 
     /// Whether 401s with generation `g` are known not to be about the token.
@@ -127,16 +149,16 @@ impl JwtState {
                     if matches!(status, Some(404 | 405 | 501)) {
                         self.renew_unsupported.store(true, Ordering::Relaxed);
                     }
-                    if self.auth.is_none() {
+                    if !self.has_credentials() {
                         return Err(e);
                     }
                     // Refused: log in instead.
                 }
             }
         }
-        let auth = self.auth.as_ref().ok_or(RefreshError::NoCredentials)?;
+        let auth = self.credentials().ok_or(RefreshError::NoCredentials)?;
         self.logins.fetch_add(1, Ordering::Relaxed);
-        login(transport, auth).await
+        login(transport, &auth).await
     }
 }
 

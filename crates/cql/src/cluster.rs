@@ -35,6 +35,8 @@ use crate::statement::Consistency;
 use crate::timestamps::TimestampGenerator;
 use crate::tls::TlsConfig;
 
+mod lifecycle_options;
+
 /// A cluster to connect to: the reference driver's `Cluster`.
 #[derive(Debug, Clone)]
 pub struct Cluster {

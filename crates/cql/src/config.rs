@@ -59,6 +59,13 @@ pub(crate) struct Config {
     /// At most this many statements are prepared on a node that comes back; 0: off.
     pub(crate) reprepare_on_up_max: usize,
     pub(crate) prepared_cache_capacity: usize,
+    /// Requests per node that may wait for a stream id when every one is in use; 0: none.
+    pub(crate) max_queued_per_host: usize,
+    /// How long one of them may wait (never past its call's deadline).
+    pub(crate) queue_wait: Duration,
+    /// Connections older than this (± `lifetime_jitter`) are replaced, make-before-break.
+    pub(crate) max_connection_lifetime: Option<Duration>,
+    pub(crate) lifetime_jitter: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +106,10 @@ impl std::fmt::Debug for Config {
             prepare_on_all_hosts,
             reprepare_on_up_max,
             prepared_cache_capacity,
+            max_queued_per_host,
+            queue_wait,
+            max_connection_lifetime,
+            lifetime_jitter,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -138,6 +149,10 @@ impl std::fmt::Debug for Config {
             .field("prepare_on_all_hosts", prepare_on_all_hosts)
             .field("reprepare_on_up_max", reprepare_on_up_max)
             .field("prepared_cache_capacity", prepared_cache_capacity)
+            .field("max_queued_per_host", max_queued_per_host)
+            .field("queue_wait", queue_wait)
+            .field("max_connection_lifetime", max_connection_lifetime)
+            .field("lifetime_jitter", lifetime_jitter)
             .finish()
     }
 }
@@ -183,6 +198,10 @@ impl Default for Config {
             prepare_on_all_hosts: true,
             reprepare_on_up_max: 500,
             prepared_cache_capacity: 1000,
+            max_queued_per_host: 256,
+            queue_wait: Duration::from_secs(5),
+            max_connection_lifetime: None,
+            lifetime_jitter: Duration::ZERO,
         }
     }
 }

@@ -125,7 +125,10 @@ pub enum Error {
     #[error("session is shut down")]
     Shutdown,
 
-    /// All stream ids of the connection are in use.
+    /// All stream ids of the connection are in use and the node's wait queue is full, or the
+    /// wait for a free id ran out (see
+    /// [`ClusterBuilder::stream_wait_queue`](crate::ClusterBuilder::stream_wait_queue)). The
+    /// request was not sent.
     #[error("connection to {addr} has no free stream id (too many requests in flight)")]
     Busy {
         /// The node.
@@ -263,6 +266,16 @@ impl Error {
         match self {
             Error::Timeout { .. } | Error::ConnectTimeout { .. } => true,
             Error::NoHostAvailable(errors) => every_node(errors, Error::is_timeout),
+            _ => false,
+        }
+    }
+
+    /// Whether the node (for `NoHostAvailable`: every node tried) had no room for the request:
+    /// every stream id in use and its wait queue full. The request was not sent; slow down.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Error::Busy { .. } => true,
+            Error::NoHostAvailable(errors) => every_node(errors, Error::is_busy),
             _ => false,
         }
     }

@@ -48,6 +48,7 @@ mod prepared_cache;
 pub mod profile;
 mod reprepare;
 pub mod result;
+pub mod rotation;
 pub mod session;
 pub mod statement;
 pub mod timestamps;

@@ -20,10 +20,12 @@ use arc_swap::ArcSwap;
 use cql_protocol::message::{Query, QueryParameters, Request};
 
 use crate::config::Config;
-use crate::connection::{Connection, EventSender, SendOptions};
+use crate::connection::{Connection, EventSender, SendOptions, WaitQueue};
 use crate::error::Error;
 use crate::metadata::HostState;
 use crate::reprepare::PreparedRegistry;
+
+mod rotation;
 
 /// The pool of one node.
 pub(crate) struct HostPool {
@@ -56,6 +58,10 @@ pub(crate) struct HostPool {
     wake: tokio::sync::Notify,
     /// Connections to keep open: by the node's distance (local or remote).
     target: AtomicUsize,
+    /// Requests waiting for a stream id on the node's connections.
+    queue: Arc<WaitQueue>,
+    /// Make-before-break replacement of the connections.
+    rotation: rotation::RotationState,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -94,6 +100,11 @@ impl HostPool {
             state,
             wake: tokio::sync::Notify::new(),
             target: AtomicUsize::new(config.connections_per_host),
+            queue: Arc::new(WaitQueue::new(
+                config.max_queued_per_host,
+                config.queue_wait,
+            )),
+            rotation: rotation::RotationState::new(),
             config,
         })
     }
@@ -186,6 +197,7 @@ impl HostPool {
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let attempt = async {
             let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
+            conn.set_wait_queue(Arc::clone(&self.queue));
             let ks = self.keyspace.read().ok().and_then(|k| k.clone());
             if let Some(ks) = ks {
                 match use_keyspace(&conn, &ks, self.config.request_timeout).await {

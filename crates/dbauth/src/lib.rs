@@ -54,5 +54,6 @@ pub use sasl::gssapi::GssapiAuthenticator;
 pub use sasl::scram::{ScramAuthProvider, ScramSha256};
 pub use sasl::{
     AuthProvider, Authenticator, HostInfo, PlainTextAuthProvider, SaslAuthProvider, SaslOptions,
+    SwappableAuthProvider,
 };
 pub use secret::Secret;

@@ -4,6 +4,7 @@
 mod auth;
 mod badinput;
 mod collections;
+mod credentials_swap;
 mod cursor;
 mod data;
 mod docopts;

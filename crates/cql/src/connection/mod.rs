@@ -13,11 +13,12 @@
 mod handshake;
 pub(crate) mod io;
 mod streams;
+mod wait_queue;
 mod watchdog;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -31,6 +32,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 pub(crate) use streams::deadline;
+pub(crate) use wait_queue::WaitQueue;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -95,6 +97,13 @@ struct Inner {
     sweeper: Notify,
     /// A heartbeat is checking whether the node still answers.
     probing: AtomicBool,
+    /// The node's wait queue for requests that find every stream id in use (none: they fail
+    /// at once with `Busy`).
+    queue: OnceLock<Arc<WaitQueue>>,
+    /// Requests waiting for a stream id of this connection.
+    parked: AtomicUsize,
+    /// Wakes one of them when an id frees up.
+    freed: Notify,
 }
 
 /// Options of one request on the wire.
@@ -163,9 +172,8 @@ impl Connection {
             match &config.tls {
                 None => Self::start(tcp, addr, config, events, version).await,
                 Some(tls) => {
-                    let name = tls.name_for(addr.ip())?;
-                    let stream = tls
-                        .connector()
+                    let (connector, name) = tls.connector_for(addr.ip())?;
+                    let stream = connector
                         .connect(name, tcp)
                         .await
                         .map_err(|e| Error::Tls { addr, source: e })?;
@@ -211,6 +219,9 @@ impl Connection {
             keyspace: Mutex::new(None),
             sweeper: Notify::new(),
             probing: AtomicBool::new(false),
+            queue: OnceLock::new(),
+            parked: AtomicUsize::new(0),
+            freed: Notify::new(),
         });
         let decoder = done.decoder;
         tokio::spawn(writer(
@@ -265,6 +276,22 @@ impl Connection {
             .lock()
             .map(|s| s.in_flight())
             .unwrap_or(usize::MAX)
+    }
+
+    /// Requests that find every stream id in use wait in `queue` (set once, before the
+    /// connection gets requests; later calls are ignored).
+    pub(crate) fn set_wait_queue(&self, queue: Arc<WaitQueue>) {
+        let _ = self.inner.queue.set(queue);
+    }
+
+    /// Whether both are handles of the same connection.
+    pub(crate) fn same_as(&self, other: &Connection) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// When the connection was opened.
+    pub(crate) fn opened_at(&self) -> Instant {
+        self.inner.epoch
     }
 
     pub(crate) fn keyspace(&self) -> Option<String> {
@@ -385,8 +412,14 @@ impl Inner {
         opts: SendOptions<'_>,
     ) -> impl std::future::Future<Output = Result<Envelope, Error>> + Send + '_ {
         let queued = self.enqueue(request, opts);
+        let timeout = opts.timeout;
         async move {
-            let (stream, rx) = queued?;
+            let (stream, rx) = match queued? {
+                Queued::Sent(stream, rx) => (stream, rx),
+                Queued::Waiting { buf, deadline } => {
+                    self.wait_for_stream(buf, deadline, timeout).await?
+                }
+            };
             // From here on the request may be on the wire: if the caller stops waiting, the id
             // is orphaned until the response arrives.
             let mut guard = OrphanGuard {
@@ -404,11 +437,7 @@ impl Inner {
         }
     }
 
-    fn enqueue(
-        &self,
-        request: &Request<'_>,
-        opts: SendOptions<'_>,
-    ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
+    fn enqueue(&self, request: &Request<'_>, opts: SendOptions<'_>) -> Result<Queued, Error> {
         let inner = self;
         let size = cql_protocol::frame::HEADER_LEN
             + request.size_hint()
@@ -421,47 +450,114 @@ impl Inner {
         let deadline = opts
             .deadline
             .unwrap_or_else(|| streams::deadline(now, opts.timeout));
-        let (stream, wake_sweeper) = {
+        let allocated = {
             let mut table = inner.streams.lock().map_err(|_| self.closed_error(false))?;
             // Checked under the table's lock, which `shutdown` takes to drain it: a request is
             // either drained (and failed) or refused here, never left waiting.
             if inner.closed.load(Ordering::Acquire) {
                 return Err(self.closed_error(false));
             }
-            table
-                .allocate(tx, now, deadline, opts.timeout)
-                .ok_or(Error::Busy { addr: inner.addr })?
+            table.allocate(tx, now, deadline, opts.timeout)
+        };
+        let Some((stream, wake_sweeper)) = allocated else {
+            // Every id is in use: encoded now (the future borrows nothing from the request),
+            // with its id written in once one frees up.
+            if self.queue.get().is_none() {
+                return Err(Error::Busy { addr: inner.addr });
+            }
+            let buf = self.encode(request, &opts, 0, size)?;
+            return Ok(Queued::Waiting { buf, deadline });
         };
         if wake_sweeper {
             inner.sweeper.notify_one();
         }
+        let buf = match self.encode(request, &opts, stream, size) {
+            Ok(buf) => buf,
+            Err(e) => {
+                self.release(stream);
+                return Err(e);
+            }
+        };
+        if inner.to_writer.send(buf).is_err() {
+            self.release(stream);
+            return Err(self.closed_error(false));
+        }
+        Ok(Queued::Sent(stream, rx))
+    }
+
+    /// The request envelope with stream id `stream`; `size` is its estimated length.
+    fn encode(
+        &self,
+        request: &Request<'_>,
+        opts: &SendOptions<'_>,
+        stream: i16,
+        size: usize,
+    ) -> Result<BytesMut, Error> {
         // Sized from the request (a batch's values are known), so encoding does not grow it.
         let mut buf = BytesMut::with_capacity(size.max(MIN_REQUEST_BUFFER));
         let mut flags = Flags::empty();
         flags.set(Flags::TRACING, opts.tracing);
         let encoded = match opts.custom_payload {
-            None => encode_request(&mut buf, inner.version, flags, stream, request),
+            None => encode_request(&mut buf, self.version, flags, stream, request),
             Some(payload) => {
-                let mut eo = EncodeOptions::new(inner.version, stream);
+                let mut eo = EncodeOptions::new(self.version, stream);
                 eo.flags = flags;
                 eo.custom_payload = Some(payload);
                 encode_request_with(&mut buf, &eo, request)
             }
         };
-        if let Err(e) = encoded {
-            self.release(stream);
-            return Err(Error::encode(e));
-        }
+        encoded.map_err(Error::encode)?;
         // The hint leaves out the values of an unprepared statement.
-        if buf.len() > inner.max_request {
-            self.release(stream);
+        if buf.len() > self.max_request {
             return Err(self.too_large(buf.len()));
         }
-        if inner.to_writer.send(buf).is_err() {
-            self.release(stream);
-            return Err(self.closed_error(false));
+        Ok(buf)
+    }
+
+    /// Waits in the node's queue for a free stream id, then sends `buf` with it. `Busy` when
+    /// the queue is full or the wait ran out (the request was not sent).
+    async fn wait_for_stream(
+        &self,
+        mut buf: BytesMut,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<(i16, oneshot::Receiver<Reply>), Error> {
+        let busy = || Error::Busy { addr: self.addr };
+        let queue = self.queue.get().ok_or_else(busy)?;
+        let _place = queue.enter(self.addr)?;
+        let _parked = Parked::new(&self.parked);
+        let until = deadline.min(streams::deadline(Instant::now(), queue.max_wait()));
+        let mut closed = self.closed_tx.subscribe();
+        loop {
+            // Registered before looking, so that an id freed after the look wakes this wait.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let (tx, rx) = oneshot::channel();
+            let allocated = {
+                let mut table = self.streams.lock().map_err(|_| self.closed_error(false))?;
+                if self.closed.load(Ordering::Acquire) {
+                    return Err(self.closed_error(false));
+                }
+                table.allocate(tx, Instant::now(), deadline, timeout)
+            };
+            if let Some((stream, wake_sweeper)) = allocated {
+                if wake_sweeper {
+                    self.sweeper.notify_one();
+                }
+                set_stream_id(&mut buf, stream);
+                if self.to_writer.send(buf).is_err() {
+                    self.release(stream);
+                    return Err(self.closed_error(false));
+                }
+                return Ok((stream, rx));
+            }
+            tokio::select! {
+                () = &mut freed => {}
+                () = tokio::time::sleep_until(until.into()) => return Err(busy()),
+                _ = closed.wait_for(|c| *c) => return Err(self.closed_error(false)),
+            }
         }
-        Ok((stream, rx))
     }
 
     /// Sends a request and decodes the response; a server ERROR becomes `Err`.
@@ -480,6 +576,14 @@ impl Inner {
     fn release(&self, stream: i16) {
         if let Ok(mut s) = self.streams.lock() {
             s.release_unsent(stream);
+        }
+        self.wake_one_parked();
+    }
+
+    /// A stream id freed up: one request waiting for one may take it.
+    fn wake_one_parked(&self) {
+        if self.parked.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_one();
         }
     }
 
@@ -652,7 +756,39 @@ fn dispatch(inner: &Inner, env: Envelope, events: Option<&EventSender>) {
         .lock()
         .ok()
         .and_then(|mut s| s.complete(stream));
+    inner.wake_one_parked();
     if let Some(tx) = waiter {
         let _ = tx.send(Ok(env));
+    }
+}
+
+/// What [`Inner::enqueue`] did with a request.
+enum Queued {
+    /// Queued for the writer with this stream id.
+    Sent(i16, oneshot::Receiver<Reply>),
+    /// Every id is in use: encoded, to wait in the node's queue until `deadline` at most.
+    Waiting { buf: BytesMut, deadline: Instant },
+}
+
+/// Writes `stream` into an encoded request envelope (bytes 2 and 3 of the v3+ header).
+fn set_stream_id(buf: &mut BytesMut, stream: i16) {
+    if let Some(id) = buf.get_mut(2..4) {
+        id.copy_from_slice(&stream.to_be_bytes());
+    }
+}
+
+/// Counts a request waiting on a connection while it lives.
+struct Parked<'a>(&'a AtomicUsize);
+
+impl<'a> Parked<'a> {
+    fn new(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        Self(n)
+    }
+}
+
+impl Drop for Parked<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

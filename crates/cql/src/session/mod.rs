@@ -29,6 +29,7 @@ use crate::statement::{
 mod attempt;
 mod plan;
 mod prepare;
+mod rotate;
 mod run;
 
 use attempt::{BatchAttempt, ExecuteAttempt, QueryAttempt};
@@ -99,6 +100,8 @@ struct SessionInner {
     counters: Arc<Counters>,
     control: tokio::task::AbortHandle,
     metrics_task: Option<tokio::task::AbortHandle>,
+    /// Replaces connections at the end of their lifetime (when one is set).
+    lifetime_task: Option<tokio::task::AbortHandle>,
     /// Set by `shutdown`: calls are refused from then on.
     shut: AtomicBool,
     profiles: Profiles,
@@ -113,6 +116,9 @@ impl SessionInner {
         self.shut.store(true, Ordering::Release);
         self.control.abort();
         if let Some(t) = &self.metrics_task {
+            t.abort();
+        }
+        if let Some(t) = &self.lifetime_task {
             t.abort();
         }
         for p in self.shared.pools.load().values() {
@@ -176,6 +182,10 @@ impl Session {
             })
             .abort_handle()
         });
+        let lifetime_task = config.max_connection_lifetime.map(|lifetime| {
+            let task = rotate::lifetime_task(Arc::clone(&shared), lifetime, config.lifetime_jitter);
+            tokio::spawn(task).abort_handle()
+        });
         Ok(Session {
             inner: Arc::new(SessionInner {
                 shared,
@@ -183,6 +193,7 @@ impl Session {
                 counters,
                 control,
                 metrics_task,
+                lifetime_task,
                 shut: AtomicBool::new(false),
                 profiles: Profiles::new(&config.profiles),
                 prepared_cache: PreparedCache::new(config.prepared_cache_capacity),

@@ -17,6 +17,7 @@ use crate::common::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, max_attempts};
 mod down;
 mod dropped;
 mod prepared_everywhere;
+mod rotation;
 mod schema_agreement_real;
 
 pub(crate) fn three_nodes() -> bool {

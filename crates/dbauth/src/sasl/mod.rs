@@ -12,12 +12,14 @@ pub mod gssapi;
 mod plain;
 mod provider;
 pub mod scram;
+mod swappable;
 
 use std::net::SocketAddr;
 
 pub use dse::{DSE_AUTHENTICATOR, DseNegotiation};
 pub use plain::{PlainAuthenticator, PlainTextAuthProvider};
 pub use provider::{SaslAuthProvider, SaslOptions};
+pub use swappable::SwappableAuthProvider;
 
 use crate::Error;
 
