@@ -52,7 +52,9 @@ async fn five_second_sessions_32_loops_30_seconds_renewed_by_renew_only() {
     s.clear_log();
     let (ok, failed) = hammer(&db, 32, SECS).await;
     assert_eq!(failed, 0, "no request failed ({ok} succeeded)");
-    assert!(ok > 1000, "{ok} requests");
+    // Requests all along (nominally ~19,000; a machine loaded 10-fold still makes thousands):
+    // at least one per loop per 3 s, so every session period saw requests.
+    assert!(ok >= 32 * SECS / 3, "{ok} requests");
     let log = s.log();
     assert_eq!(
         log.iter().filter(|e| e.status == 401).count(),
