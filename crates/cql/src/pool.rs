@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::connection::{Connection, EventSender, SendOptions};
 use crate::error::Error;
 use crate::metadata::HostState;
+use crate::reconnect::{self, PortWatch};
 use crate::reprepare::PreparedRegistry;
 
 /// The pool of one node.
@@ -56,6 +57,8 @@ pub(crate) struct HostPool {
     wake: tokio::sync::Notify,
     /// Connections to keep open: by the node's distance (local or remote).
     target: AtomicUsize,
+    /// Whether the last attempt was refused, and the probe of the port then.
+    port: PortWatch,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -94,6 +97,7 @@ impl HostPool {
             state,
             wake: tokio::sync::Notify::new(),
             target: AtomicUsize::new(config.connections_per_host),
+            port: PortWatch::default(),
             config,
         })
     }
@@ -217,6 +221,7 @@ impl HostPool {
             _ = shut.wait_for(|s| *s) => Err(Error::Shutdown),
         };
         let result = result.and_then(|conn| self.join(conn));
+        self.port.note(result.as_ref().map(|_| ()));
         match result {
             Ok(conn) => {
                 self.failures.store(0, Ordering::Relaxed);
@@ -307,14 +312,27 @@ impl HostPool {
                     break;
                 }
                 let failures = pool.failures.load(Ordering::Relaxed);
+                // A reconnection (see crate::reconnect): after the back-off, an UP event or
+                // the node's port opening; and every background attempt with one of the
+                // node's handshake permits.
                 if failures > 0 {
-                    tokio::select! {
-                        () = tokio::time::sleep(pool.backoff(failures)) => {}
-                        () = pool.wake.notified() => {
-                            tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
-                        }
+                    let woken = tokio::select! {
+                        () = tokio::time::sleep(pool.backoff(failures)) => false,
+                        () = pool.wake.notified() => true,
+                        () = pool.port.port_opens(pool.addr) => false,
                         _ = shut.wait_for(|s| *s) => break,
+                    };
+                    if woken {
+                        tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
+                        tokio::time::sleep(reconnect::jitter(reconnect::SPREAD)).await;
                     }
+                }
+                let permit = tokio::select! {
+                    p = reconnect::handshake_permit(pool.addr) => Some(p),
+                    _ = shut.wait_for(|s| *s) => None,
+                };
+                if permit.is_none() {
+                    break;
                 }
                 let _ = pool.connect_one(false).await;
             }
@@ -325,6 +343,9 @@ impl HostPool {
     /// The wait before the next attempt after `failures` failed ones: the policy's, or its
     /// first delay while the node was reported up recently.
     fn backoff(&self, failures: u32) -> Duration {
+        if let Some(soon) = self.port.retry_soon() {
+            return soon;
+        }
         let fast = self
             .fast_until
             .lock()

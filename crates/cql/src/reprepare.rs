@@ -9,8 +9,10 @@
 //! Bounded, so that a node coming back does not set off a re-prepare storm: only
 //! statements the application still holds (the registry keeps weak references), at most
 //! [`ClusterBuilder::reprepare_on_up_max`](crate::ClusterBuilder::reprepare_on_up_max) of
-//! them (those executed since the last time first, then the most recently prepared), a few
-//! at a time, on one connection of the node, within the request timeout.
+//! them, and only those in recent use: executed (or prepared) within the last
+//! [`RECENT`](crate::recency::RECENT), most recently executed first; a few at a time, on one
+//! connection of the node, within the request timeout. A statement not used for longer
+//! prepares on first use (one UNPREPARED answer).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,11 +28,15 @@ use crate::statement::Prepared;
 /// PREPAREs in flight at once on a node that came back.
 const CONCURRENCY: usize = 8;
 
+/// A registered statement: the statement, its registration order, when it was prepared.
+type Entry = (Weak<Prepared>, u64, u64);
+
 /// The statements to give to nodes that come back.
 #[derive(Debug)]
 pub(crate) struct PreparedRegistry {
-    /// By query text: the latest statement prepared from it, and when (registration order).
-    entries: Mutex<HashMap<String, (Weak<Prepared>, u64)>>,
+    /// By query text: the latest statement prepared from it, its registration order, and
+    /// when it was prepared ([`crate::recency::now_secs`]).
+    entries: Mutex<HashMap<String, Entry>>,
     next: AtomicU64,
     /// At most this many are re-prepared on a node; 0: none.
     max: usize,
@@ -57,29 +63,39 @@ impl PreparedRegistry {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        entries.insert(p.query.clone(), (Arc::downgrade(p), order));
+        entries.insert(
+            p.query.clone(),
+            (Arc::downgrade(p), order, crate::recency::now_secs()),
+        );
         // Forget the statements the application dropped, and keep the table bounded.
         if entries.len() > self.max.saturating_mul(2).max(64) {
-            entries.retain(|_, (w, _)| w.strong_count() > 0);
+            entries.retain(|_, (w, _, _)| w.strong_count() > 0);
             if entries.len() > self.max * 2 {
-                let mut orders: Vec<u64> = entries.values().map(|(_, o)| *o).collect();
+                let mut orders: Vec<u64> = entries.values().map(|(_, o, _)| *o).collect();
                 orders.sort_unstable();
                 let cut = orders[orders.len() - self.max];
-                entries.retain(|_, (_, o)| *o >= cut);
+                entries.retain(|_, (_, o, _)| *o >= cut);
             }
         }
     }
 
-    /// The statements to re-prepare on a node, most relevant first: those executed since
-    /// the last call, then the most recently prepared; at most `max`.
+    /// The statements to re-prepare on a node: those executed or prepared within
+    /// [`RECENT`](crate::recency::RECENT), most recently executed first (then most recently
+    /// prepared); at most `max`. Asking changes nothing: every node that comes back gets
+    /// the same choice.
     pub(crate) fn recent(&self) -> Vec<Arc<Prepared>> {
         let Ok(mut entries) = self.entries.lock() else {
             return Vec::new();
         };
-        entries.retain(|_, (w, _)| w.strong_count() > 0);
-        let mut alive: Vec<(bool, u64, Arc<Prepared>)> = entries
+        entries.retain(|_, (w, _, _)| w.strong_count() > 0);
+        let mut alive: Vec<(u64, u64, Arc<Prepared>)> = entries
             .values()
-            .filter_map(|(w, order)| w.upgrade().map(|p| (p.take_used(), *order, p)))
+            .filter_map(|(w, order, prepared_at)| {
+                let p = w.upgrade()?;
+                let used = p.used_at();
+                let recent = crate::recency::is_recent(used.max(*prepared_at));
+                recent.then_some((used, *order, p))
+            })
             .collect();
         alive.sort_unstable_by_key(|a| std::cmp::Reverse((a.0, a.1)));
         alive.truncate(self.max);

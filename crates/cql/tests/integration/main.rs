@@ -26,6 +26,7 @@ mod retries;
 mod schema;
 mod schema_agreement;
 mod schema_quoting;
+mod scylla_proxy;
 mod send_futures;
 mod statements;
 mod tls;
