@@ -7,7 +7,8 @@
 //!
 //! Environment: `CHAOS_HOSTS` (the three node addresses, comma separated), `CHAOS_CASSANDRA`
 //! (the `scripts/cassandra` to run; `CASSANDRA_IP_BASE` and `CASSANDRA_RUN_DIR` pass
-//! through to it), `CHAOS_IN_FLIGHT` (writes in flight, default 24), `CHAOS_DOWN_SECS`
+//! through to it), `CHAOS_IN_FLIGHT` (writes in flight, default 24), `CHAOS_RATE` (writes started per
+//! second at most, default 300), `CHAOS_DOWN_SECS`
 //! (how long a node stays down or frozen, default 20), `CHAOS_OUT`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,7 +39,10 @@ struct Load {
 }
 
 impl Load {
-    fn start(s: &Session, insert: &PreparedStatement, in_flight: usize) -> Load {
+    /// `rate`: writes started per second at most, over all tasks (so that reading every key
+    /// back stays short).
+    fn start(s: &Session, insert: &PreparedStatement, in_flight: usize, rate: u32) -> Load {
+        let every = Duration::from_secs(in_flight as u64) / rate.max(1);
         let log = Arc::new(Mutex::new(Log::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let next = Arc::new(AtomicI64::new(0));
@@ -52,16 +56,21 @@ impl Load {
                     Arc::clone(&next),
                 );
                 tokio::spawn(async move {
+                    let mut due = Instant::now();
                     while !stop.load(Ordering::Relaxed) {
+                        due = (due + every).max(Instant::now());
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let sent = Instant::now();
                         let r = s.execute(&insert, (k, k)).await;
                         let done = Instant::now();
-                        let mut log = log.lock().expect("log lock");
-                        match r {
-                            Ok(r) => log.acked.push((k, sent, done, r.coordinator())),
-                            Err(e) => log.errors.push((sent, done, kind(&e))),
+                        {
+                            let mut log = log.lock().expect("log lock");
+                            match r {
+                                Ok(r) => log.acked.push((k, sent, done, r.coordinator())),
+                                Err(e) => log.errors.push((sent, done, kind(&e))),
+                            }
                         }
+                        tokio::time::sleep_until(due.into()).await;
                     }
                 })
             })
@@ -144,6 +153,49 @@ async fn port_opens(addr: SocketAddr, limit: Duration) -> Option<Instant> {
         )
         .await;
         if matches!(c, Ok(Ok(_))) {
+            return Some(Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// After `addr`'s port opened: follows its pool until it has a connection, printing each
+/// change (attempts, last error, open connections) with the time since the port opened;
+/// returns when the pool opened (or `None` after `limit`).
+async fn follow_pool(
+    s: Session,
+    addr: SocketAddr,
+    since: Instant,
+    limit: Duration,
+) -> Option<Instant> {
+    let mut last = (u64::MAX, String::new());
+    let up = |s: &Session| s.cluster_metadata().host(addr).is_some_and(|h| h.is_up());
+    while since.elapsed() < limit {
+        let (open, attempts) = s
+            .pool_state()
+            .iter()
+            .find(|p| p.0 == addr)
+            .map_or((0, 0), |p| (p.1, p.2));
+        let error = s
+            .pool_errors()
+            .into_iter()
+            .find(|e| e.0 == addr)
+            .map(|e| e.1)
+            .unwrap_or_default();
+        if (attempts, error.clone()) != last {
+            eprintln!(
+                "chaos:   {addr} +{} s after its port opened: {attempts} attempts, up {}, last error: {error}",
+                ms(since.elapsed()),
+                up(&s)
+            );
+            last = (attempts, error);
+        }
+        if open > 0 {
+            eprintln!(
+                "chaos:   {addr} pool open +{} s after its port opened",
+                ms(since.elapsed())
+            );
             return Some(Instant::now());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -259,7 +311,14 @@ impl Chaos {
                 tokio::time::sleep(self.down).await;
                 for n in nodes {
                     let addr = self.addrs[n - 1];
-                    let probe = tokio::spawn(port_opens(addr, Duration::from_secs(300)));
+                    let s = self.s.clone();
+                    let probe = tokio::spawn(async move {
+                        let at = port_opens(addr, Duration::from_secs(300)).await;
+                        if let Some(at) = at {
+                            tokio::spawn(follow_pool(s, addr, at, Duration::from_secs(120)));
+                        }
+                        at
+                    });
                     cassandra(&self.script, args(&["start-node", &n.to_string()])).await?;
                     let opened = probe.await.map_err(|e| e.to_string())?;
                     returned.push((n, opened.unwrap_or_else(Instant::now)));
@@ -285,7 +344,7 @@ impl Chaos {
     }
 }
 
-/// Reads every key back at `cl`, 100 keys a request; returns (missing or wrong, unreadable
+/// Reads every key back at `cl`, 200 keys a request; returns (missing or wrong, unreadable
 /// after retries).
 async fn read_back(s: &Session, keys: &[i64], cl: Consistency) -> (usize, usize) {
     let select = match s.prepare("SELECT k, v FROM chaos.t WHERE k IN ?").await {
@@ -295,7 +354,7 @@ async fn read_back(s: &Session, keys: &[i64], cl: Consistency) -> (usize, usize)
             return (0, keys.len());
         }
     };
-    let results: Vec<(usize, usize)> = futures_util::stream::iter(keys.chunks(100))
+    let results: Vec<(usize, usize)> = futures_util::stream::iter(keys.chunks(200))
         .map(|chunk| {
             let (s, select) = (s.clone(), select.clone());
             async move {
@@ -412,22 +471,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|v| v.parse().ok())
         .map(|s| t_start + Duration::from_secs(s));
 
-    let s = Cluster::builder()
+    // As in production: the roles replicated on every node (with the default RF 1, the node
+    // holding them down means nobody can log in or be authorized once the 2 s caches
+    // expire), and the application logging in as a role of its own, created with every node
+    // up so that each replica has all of it. (The default superuser `cassandra` is read at
+    // QUORUM on every login and cache refresh: with two nodes down it is refused.)
+    let admin = Cluster::builder()
         .contact_points(&hosts)
         .credentials("cassandra", "cassandra")
         .build()?
         .connect()
         .await?;
-    s.refresh_metadata().await?;
-    // As in production: the roles replicated on every node (with the default RF 1, the
-    // node holding them down means nobody can log in or be authorized, once the 2 s caches
-    // expire). Rewriting the superuser's row puts it on every replica without a repair.
     for ddl in [
         "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}",
-        "ALTER ROLE cassandra WITH PASSWORD = 'cassandra'",
+        "CREATE ROLE IF NOT EXISTS chaos WITH PASSWORD = 'chaos' AND SUPERUSER = true AND LOGIN = true",
     ] {
-        s.execute(ddl, ()).await?;
+        admin.execute(ddl, ()).await?;
     }
+    admin.shutdown().await;
+    drop(admin);
+    let mut tries = 0;
+    let s = loop {
+        let connected = Cluster::builder()
+            .contact_points(&hosts)
+            .credentials("chaos", "chaos")
+            .build()?
+            .connect()
+            .await;
+        match connected {
+            Ok(s) => break s,
+            // The new role reaches every node's cache within seconds.
+            Err(e) if tries < 20 => {
+                tries += 1;
+                eprintln!("chaos: waiting for the role: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    s.refresh_metadata().await?;
     for ddl in [
         "CREATE KEYSPACE IF NOT EXISTS chaos WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}",
         "DROP TABLE IF EXISTS chaos.t",
@@ -443,7 +525,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_idempotent(true);
     let before = resources();
     let attempts_before = s.metrics().connection_attempts;
-    let load = Load::start(&s, &insert, in_flight);
+    let rate: u32 = std::env::var("CHAOS_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let load = Load::start(&s, &insert, in_flight, rate);
     let chaos = Chaos {
         s: s.clone(),
         script,
@@ -509,7 +595,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut out = String::new();
     out.push_str(&format!(
-        "{} writes acknowledged at QUORUM ({in_flight} in flight, nodes down or frozen {}s each), \
+        "{} writes acknowledged at QUORUM ({in_flight} in flight, at most {rate}/s, nodes down or frozen {}s each), \
          read back at QUORUM: {lost_q} lost, {failed_q} unreadable; at ALL: {lost_all} lost, {failed_all} unreadable \
          (read back in {} s); {} errors surfaced in all; run took {} s.\n\n",
         keys.len(),
