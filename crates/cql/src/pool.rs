@@ -8,6 +8,12 @@
 //! policy's first delay for a while instead: the node's CQL port often opens some seconds after
 //! gossip sees it.
 //!
+//! Reconnections are storm-safe ([`crate::reconnect`]): a node that refused connections is
+//! probed with bare TCP connects so that it is retried as soon as its port reopens (and
+//! then at short intervals for a few seconds, while it cannot log anyone in yet), pools woken
+//! at once spread their attempts, and background handshakes to one node are bounded per
+//! process.
+//!
 //! A pool that is shut down adds no connection any more: attempts in progress are abandoned
 //! (their sockets closed) and one that completes at that moment is closed instead of joining.
 
