@@ -106,8 +106,14 @@ async fn fifty_sessions_reconnect_to_a_restarted_node_within_the_handshake_bound
     let samples = samples.lock().expect("lock").clone();
     // Handshakes: the attempts made once the port accepted connections (earlier ones were
     // refused at once, no handshake).
+    // (Counted from the last sample before the port opened: an attempt may begin between
+    // the probe and the next sample.)
+    let base = samples
+        .iter()
+        .rev()
+        .find(|(t, _)| *t < opened)
+        .map_or(0, |s| s.1);
     let after: Vec<(Instant, u64)> = samples.into_iter().filter(|(t, _)| *t >= opened).collect();
-    let base = after.first().map_or(0, |s| s.1);
     let mut worst = 0;
     for (i, (t, n)) in after.iter().enumerate() {
         let before = after[..i]
