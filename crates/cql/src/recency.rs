@@ -16,7 +16,12 @@ pub(crate) fn now_secs() -> u64 {
 
 /// Whether a time from [`now_secs`] lies within [`RECENT`] of now.
 pub(crate) fn is_recent(at: u64) -> bool {
-    at != 0 && now_secs().saturating_sub(at) <= RECENT.as_secs()
+    is_recent_at(at, now_secs())
+}
+
+/// Whether `at` lies within [`RECENT`] of `now` (both from [`now_secs`]).
+pub(crate) fn is_recent_at(at: u64, now: u64) -> bool {
+    at != 0 && now.saturating_sub(at) <= RECENT.as_secs()
 }
 
 #[cfg(test)]
@@ -32,5 +37,8 @@ mod tests {
         // A time older than the window (when the process has run that long) is not recent;
         // here: one that lies in the future of the window's start is.
         assert!(is_recent(now.saturating_sub(RECENT.as_secs()).max(1)));
+        let later = RECENT.as_secs() + 100;
+        assert!(!is_recent_at(1, later));
+        assert!(is_recent_at(later - RECENT.as_secs(), later));
     }
 }

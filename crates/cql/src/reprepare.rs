@@ -84,6 +84,11 @@ impl PreparedRegistry {
     /// prepared); at most `max`. Asking changes nothing: every node that comes back gets
     /// the same choice.
     pub(crate) fn recent(&self) -> Vec<Arc<Prepared>> {
+        self.recent_at(crate::recency::now_secs())
+    }
+
+    /// [`recent`](Self::recent) as seen at `now` ([`crate::recency::now_secs`]).
+    fn recent_at(&self, now: u64) -> Vec<Arc<Prepared>> {
         let Ok(mut entries) = self.entries.lock() else {
             return Vec::new();
         };
@@ -93,7 +98,7 @@ impl PreparedRegistry {
             .filter_map(|(w, order, prepared_at)| {
                 let p = w.upgrade()?;
                 let used = p.used_at();
-                let recent = crate::recency::is_recent(used.max(*prepared_at));
+                let recent = crate::recency::is_recent_at(used.max(*prepared_at), now);
                 recent.then_some((used, *order, p))
             })
             .collect();
@@ -154,5 +159,56 @@ async fn prepare_one(conn: &Connection, p: Arc<Prepared>, timeout: Duration) -> 
             tracing::debug!(addr = %conn.addr(), error = %e, "re-prepare on a node that came back failed");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::RwLock;
+
+    fn prepared(query: &str) -> Arc<Prepared> {
+        Arc::new(Prepared {
+            query: query.to_owned(),
+            id: RwLock::new(bytes::Bytes::from_static(b"id")),
+            result_metadata_id: RwLock::new(None),
+            bind_markers: Vec::new(),
+            pk_indexes: Vec::new(),
+            result_metadata: RwLock::new(None),
+            used_at: Default::default(),
+        })
+    }
+
+    /// Statements in recent use are chosen, most recently executed first, and asking does
+    /// not change the choice (a second node that comes back gets the same); statements
+    /// neither executed nor prepared within the window, and dropped ones, are left out.
+    #[test]
+    fn only_statements_in_recent_use_are_chosen_every_time() {
+        let r = PreparedRegistry::new(10);
+        let (a, b, c) = (prepared("a"), prepared("b"), prepared("c"));
+        for p in [&a, &b, &c] {
+            r.register(p);
+        }
+        // `b` executed just now, `a` long ago (as if before the window), `c` never.
+        b.mark_used();
+        a.used_at.store(1, Ordering::Relaxed);
+        let first: Vec<String> = r.recent().iter().map(|p| p.query.clone()).collect();
+        assert_eq!(first[0], "b", "{first:?}");
+        assert_eq!(first.len(), 3, "all were prepared just now: {first:?}");
+        assert_eq!(
+            first,
+            r.recent()
+                .iter()
+                .map(|p| p.query.clone())
+                .collect::<Vec<_>>()
+        );
+        // Seen from 10 minutes and more later: only what was executed since counts. `a`
+        // was executed at second 1 and prepared now; `b` is executed again then.
+        let later = crate::recency::now_secs() + crate::recency::RECENT.as_secs() + 5;
+        b.used_at.store(later, Ordering::Relaxed);
+        let chosen: Vec<String> = r.recent_at(later).iter().map(|p| p.query.clone()).collect();
+        assert_eq!(chosen, vec!["b".to_owned()]);
+        drop(b);
+        assert!(r.recent().iter().all(|p| p.query != "b"));
     }
 }
