@@ -14,11 +14,6 @@ pub(crate) fn now_secs() -> u64 {
     EPOCH.get_or_init(Instant::now).elapsed().as_secs() + 1
 }
 
-/// Whether a time from [`now_secs`] lies within [`RECENT`] of now.
-pub(crate) fn is_recent(at: u64) -> bool {
-    is_recent_at(at, now_secs())
-}
-
 /// Whether `at` lies within [`RECENT`] of `now` (both from [`now_secs`]).
 pub(crate) fn is_recent_at(at: u64, now: u64) -> bool {
     at != 0 && now.saturating_sub(at) <= RECENT.as_secs()
@@ -32,11 +27,14 @@ mod tests {
     fn now_is_recent_and_never_is_not() {
         let now = now_secs();
         assert!(now >= 1);
-        assert!(is_recent(now));
-        assert!(!is_recent(0));
+        assert!(is_recent_at(now, now_secs()));
+        assert!(!is_recent_at(0, now));
         // A time older than the window (when the process has run that long) is not recent;
         // here: one that lies in the future of the window's start is.
-        assert!(is_recent(now.saturating_sub(RECENT.as_secs()).max(1)));
+        assert!(is_recent_at(
+            now.saturating_sub(RECENT.as_secs()).max(1),
+            now
+        ));
         let later = RECENT.as_secs() + 100;
         assert!(!is_recent_at(1, later));
         assert!(is_recent_at(later - RECENT.as_secs(), later));
