@@ -355,7 +355,9 @@ impl ClusterBuilder {
     }
 
     /// At most this many statements are prepared on a node that comes back (default 500):
-    /// those still held by the application, executed recently first. 0 turns it off.
+    /// those still held by the application and executed (or prepared) in the last 10
+    /// minutes, most recently executed first; older ones prepare on first use. 0 turns it
+    /// off.
     pub fn reprepare_on_up_max(mut self, statements: usize) -> Self {
         self.config.reprepare_on_up_max = statements;
         self

@@ -381,7 +381,9 @@ impl Shared {
         Arc::new(h)
     }
 
-    fn handle_event(&self, env: &Envelope) -> bool {
+    /// Applies a status event at once; notes what a topology or schema event calls for in
+    /// `pending` (a schema change: a read of its keyspace only).
+    fn handle_event(&self, env: &Envelope, pending: &mut Pending) {
         let frame = match decode_response(
             env,
             None,
@@ -391,11 +393,11 @@ impl Shared {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "undecodable event ignored");
-                return false;
+                return;
             }
         };
         let Response::Event(event) = frame.response else {
-            return false;
+            return;
         };
         tracing::debug!(?event, "cluster event");
         match event {
@@ -423,11 +425,40 @@ impl Shared {
                         }
                     }
                 }
-                false
             }
-            Event::TopologyChange { .. } | Event::SchemaChange(_) => true,
-            _ => false,
+            Event::TopologyChange { .. } => pending.full = true,
+            Event::SchemaChange(change) => {
+                use cql_protocol::message::response::SchemaChangeTarget as T;
+                match change.target {
+                    T::Keyspace { keyspace }
+                    | T::Table { keyspace, .. }
+                    | T::Type { keyspace, .. }
+                    | T::Function { keyspace, .. }
+                    | T::Aggregate { keyspace, .. } => {
+                        pending.keyspaces.insert(keyspace);
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => pending.full = true,
+                }
+            }
+            _ => {}
         }
+    }
+}
+
+/// The metadata reads a burst of events calls for.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Everything (nodes joined, left or moved; or the first read on a connection).
+    full: bool,
+    /// Only these keyspaces' schema (schema changes): a node that comes back or a DDL
+    /// elsewhere does not make every session read every keyspace again.
+    keyspaces: std::collections::BTreeSet<String>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        !self.full && self.keyspaces.is_empty()
     }
 }
 
@@ -552,24 +583,33 @@ pub(crate) async fn run(shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver
             *c = Some(conn.clone());
         }
         tracing::debug!(addr = %conn.addr(), "control connection registered for events");
-        let mut pending = true;
+        let mut pending = Pending {
+            full: true,
+            ..Pending::default()
+        };
         loop {
-            if pending {
-                pending = false;
+            let todo = std::mem::take(&mut pending);
+            if todo.full {
                 if let Err(e) = shared.refresh(&conn).await {
                     tracing::warn!(addr = %conn.addr(), error = %e, "cannot read cluster metadata");
+                }
+            } else {
+                for ks in &todo.keyspaces {
+                    if let Err(e) = shared.refresh_keyspace(ks).await {
+                        tracing::warn!(addr = %conn.addr(), keyspace = %ks, error = %e, "cannot read a keyspace's schema");
+                    }
                 }
             }
             tokio::select! {
                 ev = events.recv() => match ev {
                     Some(env) => {
-                        if shared.handle_event(&env) {
+                        shared.handle_event(&env, &mut pending);
+                        if !pending.is_empty() {
                             // Collect the burst, then refresh once.
                             let until = tokio::time::Instant::now() + DEBOUNCE;
                             while let Ok(Some(more)) = tokio::time::timeout_at(until, events.recv()).await {
-                                let _ = shared.handle_event(&more);
+                                shared.handle_event(&more, &mut pending);
                             }
-                            pending = true;
                         }
                     }
                     None => return,

@@ -46,6 +46,8 @@ pub mod policies;
 mod pool;
 mod prepared_cache;
 pub mod profile;
+mod recency;
+mod reconnect;
 mod reprepare;
 pub mod result;
 pub mod rotation;

@@ -8,6 +8,12 @@
 //! policy's first delay for a while instead: the node's CQL port often opens some seconds after
 //! gossip sees it.
 //!
+//! Reconnections are storm-safe ([`crate::reconnect`]): a node that refused connections is
+//! probed with bare TCP connects so that it is retried as soon as its port reopens (and
+//! then at short intervals for a few seconds, while it cannot log anyone in yet), pools woken
+//! at once spread their attempts, and background handshakes to one node are bounded per
+//! process.
+//!
 //! A pool that is shut down adds no connection any more: attempts in progress are abandoned
 //! (their sockets closed) and one that completes at that moment is closed instead of joining.
 
@@ -23,6 +29,7 @@ use crate::config::Config;
 use crate::connection::{Connection, EventSender, SendOptions, WaitQueue};
 use crate::error::Error;
 use crate::metadata::HostState;
+use crate::reconnect::{self, PortWatch};
 use crate::reprepare::PreparedRegistry;
 
 mod rotation;
@@ -62,6 +69,8 @@ pub(crate) struct HostPool {
     queue: Arc<WaitQueue>,
     /// Make-before-break replacement of the connections.
     rotation: rotation::RotationState,
+    /// Whether the last attempt was refused, and the probe of the port then.
+    port: PortWatch,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -105,6 +114,7 @@ impl HostPool {
                 config.queue_wait,
             )),
             rotation: rotation::RotationState::new(),
+            port: PortWatch::default(),
             config,
         })
     }
@@ -229,6 +239,7 @@ impl HostPool {
             _ = shut.wait_for(|s| *s) => Err(Error::Shutdown),
         };
         let result = result.and_then(|conn| self.join(conn));
+        self.port.note(result.as_ref().map(|_| ()));
         match result {
             Ok(conn) => {
                 self.failures.store(0, Ordering::Relaxed);
@@ -319,14 +330,27 @@ impl HostPool {
                     break;
                 }
                 let failures = pool.failures.load(Ordering::Relaxed);
+                // A reconnection (see crate::reconnect): after the back-off, an UP event or
+                // the node's port opening; and every background attempt with one of the
+                // node's handshake permits.
                 if failures > 0 {
-                    tokio::select! {
-                        () = tokio::time::sleep(pool.backoff(failures)) => {}
-                        () = pool.wake.notified() => {
-                            tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
-                        }
+                    let woken = tokio::select! {
+                        () = tokio::time::sleep(pool.backoff(failures)) => false,
+                        () = pool.wake.notified() => true,
+                        () = pool.port.port_opens(pool.addr) => false,
                         _ = shut.wait_for(|s| *s) => break,
+                    };
+                    if woken {
+                        tracing::debug!(addr = %pool.addr, "node reported up: reconnecting now");
+                        tokio::time::sleep(reconnect::jitter(reconnect::SPREAD)).await;
                     }
+                }
+                let permit = tokio::select! {
+                    p = reconnect::handshake_permit(pool.addr) => Some(p),
+                    _ = shut.wait_for(|s| *s) => None,
+                };
+                if permit.is_none() {
+                    break;
                 }
                 let _ = pool.connect_one(false).await;
             }
@@ -337,6 +361,9 @@ impl HostPool {
     /// The wait before the next attempt after `failures` failed ones: the policy's, or its
     /// first delay while the node was reported up recently.
     fn backoff(&self, failures: u32) -> Duration {
+        if let Some(soon) = self.port.retry_soon() {
+            return soon;
+        }
         let fast = self
             .fast_until
             .lock()

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -219,22 +219,25 @@ pub(crate) struct Prepared {
     pub(crate) bind_markers: Vec<ColumnSpec>,
     pub(crate) pk_indexes: Vec<u16>,
     pub(crate) result_metadata: RwLock<Option<Arc<ResultMetadata>>>,
-    /// Executed since the re-prepare registry last looked (it ranks these first).
-    pub(crate) used: AtomicBool,
+    /// When it was last executed ([`crate::recency::now_secs`]; 0: never): the re-prepare
+    /// registry gives a node that comes back only statements in recent use.
+    pub(crate) used_at: AtomicU64,
 }
 
 impl Prepared {
-    /// Marks the statement executed: a plain load on the hot path, a store only the first
-    /// time after the registry looked.
+    /// Marks the statement executed now: a load on the hot path, a store at most once a
+    /// second.
     #[inline]
     pub(crate) fn mark_used(&self) {
-        if !self.used.load(Ordering::Relaxed) {
-            self.used.store(true, Ordering::Relaxed);
+        let now = crate::recency::now_secs();
+        if self.used_at.load(Ordering::Relaxed) != now {
+            self.used_at.store(now, Ordering::Relaxed);
         }
     }
 
-    pub(crate) fn take_used(&self) -> bool {
-        self.used.swap(false, Ordering::Relaxed)
+    /// When it was last executed (0: never).
+    pub(crate) fn used_at(&self) -> u64 {
+        self.used_at.load(Ordering::Relaxed)
     }
 }
 

@@ -293,7 +293,7 @@ impl Session {
                 } else {
                     Some(Arc::new(p.result_metadata))
                 }),
-                used: Default::default(),
+                used_at: Default::default(),
             }),
             other => Err(Error::UnexpectedResponse {
                 addr: conn.addr(),

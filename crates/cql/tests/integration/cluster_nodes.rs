@@ -19,6 +19,7 @@ mod dropped;
 mod prepared_everywhere;
 mod rotation;
 mod schema_agreement_real;
+mod scylla_proxy;
 
 pub(crate) fn three_nodes() -> bool {
     let on = std::env::var("CQL_TEST_CLUSTER_NODES").as_deref() == Ok("3");

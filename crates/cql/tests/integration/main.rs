@@ -27,6 +27,7 @@ mod rotation;
 mod schema;
 mod schema_agreement;
 mod schema_quoting;
+mod scylla_proxy;
 mod send_futures;
 mod statements;
 mod stream_ids;

@@ -13,6 +13,7 @@ use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 
 mod hung;
 mod reprepare;
+mod storm;
 
 use super::{
     create_keyspace, ddl, failover_session, hosts, node_addr, node_of, three_nodes,
