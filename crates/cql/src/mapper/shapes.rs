@@ -5,16 +5,15 @@
 //! instructions than the rest of a request.
 
 use std::any::TypeId;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
 use crate::statement::PreparedStatement;
 
 /// Words of a shape key; a shape needing more (a long keyspace name, many filters) is not
 /// kept (its statement goes through the text cache of `Session::prepare_cached` instead).
-const MAX_WORDS: usize = 32;
+const MAX_WORDS: usize = 24;
 
 /// At most this many shapes are kept per session (keyspaces given per call are unbounded);
 /// past it, statements go through the text cache.
@@ -79,32 +78,30 @@ impl Shape {
 type ByShape = FxHashMap<Box<[u32]>, Arc<PreparedStatement>>;
 
 /// The prepared statements of one session's mapper, by model type and shape. Read on every
-/// mapper call, written once per shape: readers take no lock (a writer copies the map).
+/// mapper call, written once per shape.
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
-    map: ArcSwap<FxHashMap<TypeId, ByShape>>,
+    map: RwLock<FxHashMap<TypeId, ByShape>>,
 }
 
 impl Shapes {
     /// The statement of `shape` of model `model`, if prepared before.
     pub(crate) fn get(&self, model: TypeId, shape: &Shape) -> Option<Arc<PreparedStatement>> {
         let key = shape.key()?;
-        self.map.load().get(&model)?.get(key).cloned()
+        let map = self.map.read().ok()?;
+        map.get(&model)?.get(key).cloned()
     }
 
     /// Keeps `p` as the statement of `shape` (unless the shape does not fit or the session
     /// keeps [`MAX_SHAPES`] already).
     pub(crate) fn put(&self, model: TypeId, shape: &Shape, p: &Arc<PreparedStatement>) {
         let Some(key) = shape.key() else { return };
-        self.map.rcu(|map| {
-            let mut map = FxHashMap::clone(map);
-            if map.values().map(FxHashMap::len).sum::<usize>() < MAX_SHAPES {
-                map.entry(model)
-                    .or_default()
-                    .insert(key.into(), Arc::clone(p));
-            }
-            map
-        });
+        let Ok(mut map) = self.map.write() else {
+            return;
+        };
+        if map.values().map(FxHashMap::len).sum::<usize>() < MAX_SHAPES {
+            map.entry(model).or_default().insert(key.into(), Arc::clone(p));
+        }
     }
 }
 
