@@ -366,6 +366,48 @@ impl ClusterBuilder {
         self
     }
 
+    /// Whether request spans carry the statement's CQL text as `db.query.text` (default
+    /// `false`: text may hold literal values). Bound values are never recorded.
+    pub fn record_statement_text(mut self, on: bool) -> Self {
+        self.config.record_statement_text = on;
+        self
+    }
+
+    /// Registers a listener of node changes (see [`crate::listeners`]); it hears of every
+    /// node from the first one.
+    pub fn host_listener(
+        mut self,
+        listener: impl crate::listeners::HostListener + 'static,
+    ) -> Self {
+        self.config.listeners.host.push(Arc::new(listener));
+        self
+    }
+
+    /// Registers a listener told after each request what its attempts did (see
+    /// [`crate::listeners`]).
+    pub fn request_listener(
+        mut self,
+        listener: impl crate::listeners::RequestListener + 'static,
+    ) -> Self {
+        self.config.listeners.request.push(Arc::new(listener));
+        self
+    }
+
+    /// Adds a label to every metric the session exports through the `metrics` facade (the
+    /// `metrics` cargo feature): e.g. to tell sessions apart.
+    pub fn metrics_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.metrics_labels.push((key.into(), value.into()));
+        self
+    }
+
+    /// With the `metrics` cargo feature: how often the session's counters and gauges are
+    /// published to the `metrics` recorder (default 1 s; `None`: only on
+    /// `Session::export_metrics`). See `cql::metrics_export`.
+    pub fn metrics_export_interval(mut self, interval: Option<Duration>) -> Self {
+        self.config.metrics_export_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
     /// Checks the settings and returns the cluster.
     pub fn build(self) -> Result<Cluster, Error> {
         if let Some(e) = self.error {

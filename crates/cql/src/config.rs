@@ -59,6 +59,14 @@ pub(crate) struct Config {
     /// At most this many statements are prepared on a node that comes back; 0: off.
     pub(crate) reprepare_on_up_max: usize,
     pub(crate) prepared_cache_capacity: usize,
+    /// Whether request spans carry the statement text (`db.query.text`).
+    pub(crate) record_statement_text: bool,
+    /// Listeners registered on the builder.
+    pub(crate) listeners: crate::listeners::InitialListeners,
+    /// Labels added to every exported metric.
+    pub(crate) metrics_labels: Vec<(String, String)>,
+    /// How often counters and gauges are exported (`metrics` feature).
+    pub(crate) metrics_export_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +107,10 @@ impl std::fmt::Debug for Config {
             prepare_on_all_hosts,
             reprepare_on_up_max,
             prepared_cache_capacity,
+            record_statement_text,
+            listeners,
+            metrics_labels,
+            metrics_export_interval,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -138,6 +150,10 @@ impl std::fmt::Debug for Config {
             .field("prepare_on_all_hosts", prepare_on_all_hosts)
             .field("reprepare_on_up_max", reprepare_on_up_max)
             .field("prepared_cache_capacity", prepared_cache_capacity)
+            .field("record_statement_text", record_statement_text)
+            .field("listeners", listeners)
+            .field("metrics_labels", metrics_labels)
+            .field("metrics_export_interval", metrics_export_interval)
             .finish()
     }
 }
@@ -183,6 +199,10 @@ impl Default for Config {
             prepare_on_all_hosts: true,
             reprepare_on_up_max: 500,
             prepared_cache_capacity: 1000,
+            record_statement_text: false,
+            listeners: Default::default(),
+            metrics_labels: Vec::new(),
+            metrics_export_interval: Some(Duration::from_secs(1)),
         }
     }
 }
