@@ -95,6 +95,7 @@ impl Observed {
         record_text: bool,
         opts: &StatementOptions,
         keyspace: Option<&str>,
+        session_keyspace: impl FnOnce() -> Option<String>,
         d: Described<'_>,
         start: Instant,
     ) -> Self {
@@ -127,7 +128,14 @@ impl Observed {
                 (None, Some(t)) => operation(t),
                 (None, None) => String::new(),
             };
-            let ks = d.keyspace.or(keyspace);
+            let in_use;
+            let ks = match d.keyspace.or(keyspace) {
+                Some(k) => Some(k),
+                None => {
+                    in_use = session_keyspace();
+                    in_use.as_deref()
+                }
+            };
             let name = match (d.table, ks) {
                 (Some(t), Some(k)) => format!("{op} {k}.{t}"),
                 (Some(t), None) => format!("{op} {t}"),

@@ -118,6 +118,7 @@ impl Session {
             self.inner.config.record_statement_text,
             &r.opts,
             info.keyspace,
+            || self.keyspace(),
             attempt.describe(),
             start,
         );
