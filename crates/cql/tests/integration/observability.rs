@@ -269,3 +269,31 @@ async fn latency_aware_policy_avoids_a_slow_node_and_takes_it_back() {
     assert!(after >= 10, "the node gets traffic again: {after} of 60");
     session.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_host_listener_given_to_the_builder_hears_of_every_node() {
+    let (a, _) = start_node().await;
+    let (b, _) = start_node().await;
+    let events: Arc<Mutex<Vec<cql::listeners::HostEvent>>> = Arc::default();
+    let e = Arc::clone(&events);
+    let session = builder(&[a, b])
+        .host_listener(move |ev: &cql::listeners::HostEvent| e.lock().expect("lock").push(*ev))
+        .build()
+        .expect("config")
+        .connect()
+        .await
+        .expect("connect");
+    for _ in 0..300 {
+        if events.lock().expect("lock").len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut got = events.lock().expect("lock").clone();
+    got.sort_by_key(|e| e.address());
+    use cql::listeners::HostEvent::Added;
+    let mut want = vec![Added(a), Added(b)];
+    want.sort_by_key(|e| e.address());
+    assert_eq!(got, want);
+    session.shutdown().await;
+}
