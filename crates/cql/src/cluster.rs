@@ -191,7 +191,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// Where write timestamps come from (default [`MonotonicTimestampGenerator`]); `None`
+    /// Where write timestamps come from (default [`MonotonicTimestampGenerator`](crate::timestamps::MonotonicTimestampGenerator)); `None`
     /// leaves timestamps to the server.
     pub fn timestamp_generator(mut self, generator: Option<Arc<dyn TimestampGenerator>>) -> Self {
         self.config.timestamp_generator = generator;
@@ -242,7 +242,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// How failed requests are retried (default [`DefaultRetryPolicy`]); execution profiles
+    /// How failed requests are retried (default [`DefaultRetryPolicy`](crate::policies::DefaultRetryPolicy)); execution profiles
     /// may choose another.
     pub fn retry_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
         self.config.retry = Arc::new(policy);
@@ -278,7 +278,7 @@ impl ClusterBuilder {
     }
 
     /// Maps the addresses nodes advertise to the addresses to connect to (default: unchanged,
-    /// [`IdentityTranslator`]); see [`AddressTranslator`].
+    /// [`IdentityTranslator`](crate::policies::IdentityTranslator)); see [`AddressTranslator`].
     pub fn address_translator(mut self, translator: impl AddressTranslator + 'static) -> Self {
         self.config.address_translator = Arc::new(translator);
         self
