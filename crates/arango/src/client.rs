@@ -419,7 +419,14 @@ impl Transport {
                     rb = rb.header(reqwest::header::CONTENT_ENCODING, "deflate");
                 }
             }
-            match rb.send().await {
+            let span = crate::spans::http(method.as_str(), host, path_and_query);
+            let sent = tracing::Instrument::instrument(rb.send(), span.clone()).await;
+            match &sent {
+                Ok(resp) => crate::spans::status(&span, resp.status().as_u16(), true),
+                Err(e) if e.is_timeout() => crate::spans::failed(&span, "timeout"),
+                Err(_) => crate::spans::failed(&span, "connection"),
+            }
+            match sent {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();

@@ -404,6 +404,17 @@ impl Connection {
     /// that refresh is not about the token, and the next 401s with it cost no login (see
     /// [`Error::Permission`]).
     pub(crate) async fn send(&self, req: &Req) -> Result<RawResponse> {
+        let span =
+            crate::spans::request(&self.db, req.method.as_str(), || self.path_and_query(req));
+        let r = tracing::Instrument::instrument(self.send_inner(req), span.clone()).await;
+        match &r {
+            Ok(resp) => crate::spans::status(&span, resp.status, false),
+            Err(_) => crate::spans::failed(&span, "error"),
+        }
+        r
+    }
+
+    async fn send_inner(&self, req: &Req) -> Result<RawResponse> {
         let pq = self.path_and_query(req);
         let (auth, generation) = self.auth_header().await?;
         let mut headers = req.headers.clone();

@@ -60,6 +60,7 @@ mod job_slot;
 mod query;
 mod redact;
 mod session;
+pub mod spans;
 mod tokens;
 mod view;
 

@@ -117,7 +117,12 @@ impl JwtState {
         transport: &Transport,
         renew: bool,
     ) -> std::result::Result<JwtToken, dbauth::Error> {
-        let r = self.obtain_typed(transport, renew).await;
+        let span = crate::spans::refresh(if renew { "renew_or_login" } else { "login" });
+        let r = tracing::Instrument::instrument(self.obtain_typed(transport, renew), span.clone())
+            .await;
+        if r.is_err() {
+            crate::spans::failed(&span, "refresh_failed");
+        }
         r.map_err(|e| {
             let summary = dbauth::Error::RefreshFailed(e.to_string());
             *self

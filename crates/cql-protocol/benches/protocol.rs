@@ -2,6 +2,9 @@
 //!
 //! Run: `cargo bench -p cql-protocol --bench protocol`.
 
+// `criterion_group!` defines a public function it cannot document.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use bytes::{BufMut, Bytes, BytesMut};

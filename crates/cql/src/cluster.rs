@@ -193,7 +193,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// Where write timestamps come from (default [`MonotonicTimestampGenerator`]); `None`
+    /// Where write timestamps come from (default [`MonotonicTimestampGenerator`](crate::timestamps::MonotonicTimestampGenerator)); `None`
     /// leaves timestamps to the server.
     pub fn timestamp_generator(mut self, generator: Option<Arc<dyn TimestampGenerator>>) -> Self {
         self.config.timestamp_generator = generator;
@@ -244,7 +244,7 @@ impl ClusterBuilder {
         self
     }
 
-    /// How failed requests are retried (default [`DefaultRetryPolicy`]); execution profiles
+    /// How failed requests are retried (default [`DefaultRetryPolicy`](crate::policies::DefaultRetryPolicy)); execution profiles
     /// may choose another.
     pub fn retry_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
         self.config.retry = Arc::new(policy);
@@ -280,7 +280,7 @@ impl ClusterBuilder {
     }
 
     /// Maps the addresses nodes advertise to the addresses to connect to (default: unchanged,
-    /// [`IdentityTranslator`]); see [`AddressTranslator`].
+    /// [`IdentityTranslator`](crate::policies::IdentityTranslator)); see [`AddressTranslator`].
     pub fn address_translator(mut self, translator: impl AddressTranslator + 'static) -> Self {
         self.config.address_translator = Arc::new(translator);
         self
@@ -367,6 +367,48 @@ impl ClusterBuilder {
     /// first (default 1,000; at least 1).
     pub fn prepared_cache_capacity(mut self, statements: usize) -> Self {
         self.config.prepared_cache_capacity = statements;
+        self
+    }
+
+    /// Whether request spans carry the statement's CQL text as `db.query.text` (default
+    /// `false`: text may hold literal values). Bound values are never recorded.
+    pub fn record_statement_text(mut self, on: bool) -> Self {
+        self.config.record_statement_text = on;
+        self
+    }
+
+    /// Registers a listener of node changes (see [`crate::listeners`]); it hears of every
+    /// node from the first one.
+    pub fn host_listener(
+        mut self,
+        listener: impl crate::listeners::HostListener + 'static,
+    ) -> Self {
+        self.config.listeners.host.push(Arc::new(listener));
+        self
+    }
+
+    /// Registers a listener told after each request what its attempts did (see
+    /// [`crate::listeners`]).
+    pub fn request_listener(
+        mut self,
+        listener: impl crate::listeners::RequestListener + 'static,
+    ) -> Self {
+        self.config.listeners.request.push(Arc::new(listener));
+        self
+    }
+
+    /// Adds a label to every metric the session exports through the `metrics` facade (the
+    /// `metrics` cargo feature): e.g. to tell sessions apart.
+    pub fn metrics_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.metrics_labels.push((key.into(), value.into()));
+        self
+    }
+
+    /// With the `metrics` cargo feature: how often the session's counters and gauges are
+    /// published to the `metrics` recorder (default 1 s; `None`: only on
+    /// `Session::export_metrics`). See `cql::metrics_export`.
+    pub fn metrics_export_interval(mut self, interval: Option<Duration>) -> Self {
+        self.config.metrics_export_interval = interval.filter(|d| !d.is_zero());
         self
     }
 

@@ -66,6 +66,14 @@ pub(crate) struct Config {
     /// Connections older than this (± `lifetime_jitter`) are replaced, make-before-break.
     pub(crate) max_connection_lifetime: Option<Duration>,
     pub(crate) lifetime_jitter: Duration,
+    /// Whether request spans carry the statement text (`db.query.text`).
+    pub(crate) record_statement_text: bool,
+    /// Listeners registered on the builder.
+    pub(crate) listeners: crate::listeners::InitialListeners,
+    /// Labels added to every exported metric.
+    pub(crate) metrics_labels: Vec<(String, String)>,
+    /// How often counters and gauges are exported (`metrics` feature).
+    pub(crate) metrics_export_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -110,6 +118,10 @@ impl std::fmt::Debug for Config {
             queue_wait,
             max_connection_lifetime,
             lifetime_jitter,
+            record_statement_text,
+            listeners,
+            metrics_labels,
+            metrics_export_interval,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -153,6 +165,10 @@ impl std::fmt::Debug for Config {
             .field("queue_wait", queue_wait)
             .field("max_connection_lifetime", max_connection_lifetime)
             .field("lifetime_jitter", lifetime_jitter)
+            .field("record_statement_text", record_statement_text)
+            .field("listeners", listeners)
+            .field("metrics_labels", metrics_labels)
+            .field("metrics_export_interval", metrics_export_interval)
             .finish()
     }
 }
@@ -202,6 +218,10 @@ impl Default for Config {
             queue_wait: Duration::from_secs(5),
             max_connection_lifetime: None,
             lifetime_jitter: Duration::ZERO,
+            record_statement_text: false,
+            listeners: Default::default(),
+            metrics_labels: Vec::new(),
+            metrics_export_interval: Some(Duration::from_secs(1)),
         }
     }
 }

@@ -38,9 +38,12 @@ mod connection;
 mod contact_points;
 mod control;
 pub mod error;
+pub mod listeners;
 pub mod mapper;
 pub mod metadata;
 pub mod metrics;
+#[cfg(feature = "metrics")]
+pub mod metrics_export;
 mod paging;
 pub mod policies;
 mod pool;
@@ -53,6 +56,8 @@ pub mod result;
 pub mod rotation;
 pub mod session;
 pub mod statement;
+#[cfg(feature = "opentelemetry")]
+pub mod telemetry;
 pub mod timestamps;
 mod tls;
 pub mod token;

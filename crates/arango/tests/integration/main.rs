@@ -19,6 +19,7 @@ mod refresh;
 mod renewal;
 mod send_futures;
 mod send_futures_coverage;
+mod spans;
 mod tokens;
 mod transport;
 mod trx_users;

@@ -100,7 +100,9 @@ impl Shapes {
             return;
         };
         if map.values().map(FxHashMap::len).sum::<usize>() < MAX_SHAPES {
-            map.entry(model).or_default().insert(key.into(), Arc::clone(p));
+            map.entry(model)
+                .or_default()
+                .insert(key.into(), Arc::clone(p));
         }
     }
 }

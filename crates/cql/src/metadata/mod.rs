@@ -37,12 +37,16 @@ pub use schema::{
 #[derive(Debug)]
 pub(crate) struct HostState {
     up: AtomicBool,
+    /// The same state for those who wait for changes (host listeners); read on the request
+    /// path through `up` only.
+    changes: tokio::sync::watch::Sender<bool>,
 }
 
 impl HostState {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(HostState {
             up: AtomicBool::new(true),
+            changes: tokio::sync::watch::Sender::new(true),
         })
     }
 
@@ -52,7 +56,19 @@ impl HostState {
 
     /// Sets the state; returns whether it changed.
     pub(crate) fn set_up(&self, up: bool) -> bool {
-        self.up.swap(up, Ordering::AcqRel) != up
+        let mut changed = false;
+        // Under the watch's lock: concurrent changes reach watchers in the order they happen.
+        self.changes.send_if_modified(|v| {
+            changed = self.up.swap(up, Ordering::AcqRel) != up;
+            *v = up;
+            changed
+        });
+        changed
+    }
+
+    /// Wakes up on every change of the state.
+    pub(crate) fn subscribe(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.changes.subscribe()
     }
 }
 
@@ -162,6 +178,10 @@ impl Host {
     /// Marks the host up or down (e.g. to take it out of query plans in a policy's tests).
     pub fn set_up(&self, up: bool) {
         self.state.set_up(up);
+    }
+
+    pub(crate) fn state(&self) -> &Arc<HostState> {
+        &self.state
     }
 }
 

@@ -105,6 +105,15 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for HostFilterPolicy<P> {
         plan.retain(|h| (self.filter)(h));
         plan
     }
+
+    fn on_attempt(
+        &self,
+        host: std::net::SocketAddr,
+        latency: std::time::Duration,
+        result: Result<(), &crate::Error>,
+    ) {
+        self.child.on_attempt(host, latency, result);
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@
 //! it for your own policy.
 
 mod filters;
+mod latency_aware;
 mod retry;
 mod speculative;
 
 pub use filters::{HostFilterPolicy, RackAwareRoundRobinPolicy};
+pub use latency_aware::LatencyAwarePolicy;
 pub use retry::{
     DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, ExponentialBackoffRetryPolicy,
     FallthroughRetryPolicy, NeverRetryPolicy, RetryContext, RetryDecision, RetryPolicy, WriteType,
@@ -71,6 +73,14 @@ pub trait LoadBalancingPolicy: Send + Sync + std::fmt::Debug {
         plan: &mut Vec<Arc<Host>>,
     ) {
         plan.extend(self.query_plan(request, cluster));
+    }
+
+    /// Feedback: an attempt of a request on `host` ended after `latency`, with `result`
+    /// (speculative executions and retries included; attempts abandoned because another
+    /// execution won are not reported). Called on the request path, so keep it short. The
+    /// default does nothing; policies that wrap another pass it on.
+    fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
+        let _ = (host, latency, result);
     }
 }
 
@@ -275,6 +285,10 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
             plan.truncate(kept);
         }
     }
+
+    fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
+        self.child.on_attempt(host, latency, result);
+    }
 }
 
 /// Only the listed addresses are ever used (others are `Ignored`); the wrapped policy orders
@@ -308,6 +322,10 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for WhiteListPolicy<P> {
         let mut plan = self.child.query_plan(request, cluster);
         plan.retain(|h| self.allowed.contains(&h.address()));
         plan
+    }
+
+    fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
+        self.child.on_attempt(host, latency, result);
     }
 }
 

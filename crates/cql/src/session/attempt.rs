@@ -12,6 +12,7 @@ use cql_protocol::message::{
 use cql_protocol::serialize::SerializeRow;
 
 use super::Session;
+use super::observe::Described;
 use crate::connection::{Connection, SendOptions};
 use crate::error::{Error, ResultError};
 use crate::metrics::Counters;
@@ -59,6 +60,21 @@ pub(super) trait AsyncAttempt {
         opts: &StatementOptions,
         deadline: Instant,
     ) -> Result<QueryResult, Error>;
+
+    /// What the request's span says about the statement (no bound values).
+    fn describe(&self) -> Described<'_>;
+
+    /// Whether this attempt reads a page after the first.
+    fn continued_page(&self) -> bool {
+        false
+    }
+}
+
+/// The table a prepared statement's bind markers or result columns belong to.
+fn table_of(p: &Prepared) -> Option<(&str, &str)> {
+    p.bind_markers
+        .first()
+        .map(|c| (c.table.keyspace.as_str(), c.table.table.as_str()))
 }
 
 pub(super) struct QueryAttempt<'a> {
@@ -84,6 +100,17 @@ impl AsyncAttempt for QueryAttempt<'_> {
         );
         let frame = sent.await?;
         QueryResult::from_response(conn.addr(), frame, None)
+    }
+
+    fn describe(&self) -> Described<'_> {
+        Described {
+            text: Some(self.query),
+            ..Described::default()
+        }
+    }
+
+    fn continued_page(&self) -> bool {
+        self.paging_state.is_some()
     }
 }
 
@@ -158,6 +185,20 @@ impl AsyncAttempt for ExecuteAttempt<'_> {
             }
         }
         Err(Error::Result(ResultError::StillUnprepared))
+    }
+
+    fn describe(&self) -> Described<'_> {
+        let table = table_of(self.prepared);
+        Described {
+            text: Some(&self.prepared.query),
+            table: table.map(|t| t.1),
+            keyspace: table.map(|t| t.0),
+            batch_size: None,
+        }
+    }
+
+    fn continued_page(&self) -> bool {
+        self.paging_state.is_some()
     }
 }
 
@@ -245,6 +286,16 @@ impl AsyncAttempt for BatchAttempt<'_> {
             }
         }
         Err(Error::Result(ResultError::StillUnprepared))
+    }
+
+    fn describe(&self) -> Described<'_> {
+        let table = prepared_runs(&self.batch.items).next().and_then(table_of);
+        Described {
+            text: None,
+            table: None,
+            keyspace: table.map(|t| t.0),
+            batch_size: Some(self.batch.items.len()),
+        }
     }
 }
 

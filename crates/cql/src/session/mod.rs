@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::contact_points::resolve_all;
 use crate::control::{self, Shared};
 use crate::error::Error;
+use crate::listeners::{HostListener, Listeners, RequestListener};
 use crate::metadata::{ClusterMetadata, Token};
 use crate::metrics::{Counters, Metrics};
 use crate::policies::RequestInfo;
@@ -27,6 +28,7 @@ use crate::statement::{
 };
 
 mod attempt;
+mod observe;
 mod plan;
 mod prepare;
 mod rotate;
@@ -102,6 +104,11 @@ struct SessionInner {
     metrics_task: Option<tokio::task::AbortHandle>,
     /// Replaces connections at the end of their lifetime (when one is set).
     lifetime_task: Option<tokio::task::AbortHandle>,
+    listeners: Arc<Listeners>,
+    /// Turns node changes into host events.
+    host_watch: tokio::task::AbortHandle,
+    #[cfg(feature = "metrics")]
+    exported: crate::metrics_export::Exported,
     /// Set by `shutdown`: calls are refused from then on.
     shut: AtomicBool,
     profiles: Profiles,
@@ -115,6 +122,7 @@ impl SessionInner {
     fn close(&self) {
         self.shut.store(true, Ordering::Release);
         self.control.abort();
+        self.host_watch.abort();
         if let Some(t) = &self.metrics_task {
             t.abort();
         }
@@ -186,7 +194,15 @@ impl Session {
             let task = rotate::lifetime_task(Arc::clone(&shared), lifetime, config.lifetime_jitter);
             tokio::spawn(task).abort_handle()
         });
-        Ok(Session {
+        let listeners = Arc::new(Listeners::new(&config.listeners));
+        let host_watch = tokio::spawn(crate::listeners::host_watch::run(
+            Arc::clone(&shared),
+            Arc::clone(&listeners),
+        ))
+        .abort_handle();
+        #[cfg(feature = "metrics")]
+        let exported = crate::metrics_export::Exported::new(&config.metrics_labels);
+        let session = Session {
             inner: Arc::new(SessionInner {
                 shared,
                 version,
@@ -194,13 +210,58 @@ impl Session {
                 control,
                 metrics_task,
                 lifetime_task,
+                listeners,
+                host_watch,
+                #[cfg(feature = "metrics")]
+                exported,
                 shut: AtomicBool::new(false),
                 profiles: Profiles::new(&config.profiles),
                 prepared_cache: PreparedCache::new(config.prepared_cache_capacity),
                 mapper_shapes: Default::default(),
                 config,
             }),
-        })
+        };
+        #[cfg(feature = "metrics")]
+        session.spawn_metrics_export();
+        Ok(session)
+    }
+
+    /// Publishes the counters and gauges every `metrics_export_interval`, until the session
+    /// is gone.
+    #[cfg(feature = "metrics")]
+    fn spawn_metrics_export(&self) {
+        let Some(every) = self.inner.config.metrics_export_interval else {
+            return;
+        };
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                if inner.shut.load(Ordering::Acquire) {
+                    return;
+                }
+                Session { inner }.export_metrics();
+            }
+        });
+    }
+
+    /// Publishes the session's counters and gauges to the `metrics` recorder now (cargo
+    /// feature `metrics`; see [`crate::metrics_export`]).
+    #[cfg(feature = "metrics")]
+    pub fn export_metrics(&self) {
+        let in_flight: Vec<(SocketAddr, usize)> = self
+            .inner
+            .shared
+            .pools
+            .load()
+            .values()
+            .map(|p| (p.addr(), p.in_flight()))
+            .collect();
+        self.inner.exported.publish(&self.metrics(), &in_flight);
     }
 
     /// Adds an execution profile to the running session (the reference's
@@ -224,6 +285,19 @@ impl Session {
     /// keep the profile they started with.
     pub fn set_execution_profile(&self, name: &str, profile: ExecutionProfile) {
         self.inner.profiles.set(name, profile, true);
+    }
+
+    /// Registers a listener of node changes (added, removed, up, down) on the running
+    /// session; it hears of changes from now on. See [`crate::listeners`].
+    pub fn add_host_listener(&self, listener: impl HostListener + 'static) {
+        self.inner.listeners.add_host(Arc::new(listener));
+    }
+
+    /// Registers a listener told after each request what its attempts did (node, times,
+    /// outcome, speculative or retry); it hears of requests that start from now on. See
+    /// [`crate::listeners`].
+    pub fn add_request_listener(&self, listener: impl RequestListener + 'static) {
+        self.inner.listeners.add_request(Arc::new(listener));
     }
 
     pub(crate) fn execution_profile(&self, name: &str) -> Option<Arc<ExecutionProfile>> {

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use tracing::Instrument;
 
 use super::Session;
 use super::attempt::AsyncAttempt;
+use super::observe::Observed;
 use super::plan::QueryPlan;
 use crate::config::Config;
 use crate::error::Error;
@@ -111,17 +113,33 @@ impl Session {
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();
+        let obs = Observed::new(
+            &self.inner.listeners,
+            self.inner.config.record_statement_text,
+            &r.opts,
+            info.keyspace,
+            || self.keyspace(),
+            attempt.describe(),
+            start,
+        );
+        obs.continued_page(attempt.continued_page());
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
         let plan = self.query_plan(r.lb(), info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
-        let mut result = match r.speculative().next_execution(1) {
-            Some(delay) if speculate => {
-                self.run_speculative(r, &plan, &attempt, delay, deadline)
-                    .await
+        let running = async {
+            match r.speculative().next_execution(1) {
+                Some(delay) if speculate => {
+                    self.run_speculative(r, &plan, &attempt, delay, deadline, &obs)
+                        .await
+                }
+                _ => self.execution(r, &plan, &attempt, deadline, &obs, 1).await,
             }
-            _ => self.execution(r, &plan, &attempt, deadline).await,
         };
-        counters.latency.record(start.elapsed());
+        let mut result = running.instrument(obs.span.clone()).await;
+        let elapsed = start.elapsed();
+        counters.latency.record(elapsed);
+        #[cfg(feature = "metrics")]
+        self.inner.exported.request_done(elapsed);
         if result.is_err() {
             Counters::bump(&counters.errors);
         }
@@ -130,6 +148,7 @@ impl Session {
                 res.set_failed_attempt_traces(plan.take_traces());
             }
         }
+        obs.finish(&self.inner.listeners, &result);
         result
     }
 
@@ -143,9 +162,10 @@ impl Session {
         attempt: &F,
         first_delay: Duration,
         deadline: Instant,
+        obs: &Observed,
     ) -> Result<QueryResult, Error> {
         let mut running = FuturesUnordered::new();
-        running.push(self.execution(r, plan, attempt, deadline));
+        running.push(self.execution(r, plan, attempt, deadline, obs, 1));
         let mut started = 1u32;
         let mut next_at = Some(tokio::time::Instant::now() + first_delay);
         let mut last_error = None;
@@ -166,7 +186,8 @@ impl Session {
                     if plan.has_next() {
                         Counters::bump(&self.inner.counters.speculative_executions);
                         tracing::debug!(execution = started + 1, "starting a speculative execution");
-                        running.push(self.execution(r, plan, attempt, deadline));
+                        obs.speculative_started();
+                        running.push(self.execution(r, plan, attempt, deadline, obs, started + 1));
                         started += 1;
                         next_at = r
                             .speculative()
@@ -191,17 +212,29 @@ impl Session {
         plan: &QueryPlan<'_>,
         attempt: &F,
         deadline: Instant,
+        obs: &Observed,
+        execution: u32,
     ) -> Result<QueryResult, Error> {
         let counters = &self.inner.counters;
         let Some(mut conn) = plan.next() else {
             return Err(plan.no_host_available());
         };
         let mut retry_num = 0u32;
+        // Attempts of this execution so far (retries, and moves after unsent requests).
+        let mut tries = 0u32;
         let mut downgraded: Option<StatementOptions> = None;
         loop {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
-            let e = match attempt.call(self, &conn, opts, deadline).await {
+            let observed = obs.attempt(conn.addr(), execution, tries, opts);
+            tries += 1;
+            let t0 = Instant::now();
+            let sent = attempt.call(self, &conn, opts, deadline);
+            let result = sent.instrument(observed.span.clone()).await;
+            r.lb()
+                .on_attempt(conn.addr(), t0.elapsed(), result.as_ref().map(|_| ()));
+            observed.end(result.as_ref().map(|_| ()));
+            let e = match result {
                 Ok(res) => return Ok(res),
                 Err(e) => e,
             };

@@ -18,6 +18,8 @@ mod fake_node;
 mod fake_server;
 mod lifecycle;
 mod mapper;
+mod observability;
+mod observability_metrics;
 mod paging;
 mod per_request;
 mod policies_real;

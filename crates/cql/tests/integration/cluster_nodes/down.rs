@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use cql::Cluster;
 use cql::policies::{RoundRobinPolicy, WhiteListPolicy};
 
+mod host_events;
 mod hung;
 mod reprepare;
 mod storm;
