@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use cql_protocol::frame::{DEFAULT_MAX_BODY_LEN, ProtocolVersion, decode_envelope};
 use cql_protocol::message::request::DecodedRequest;
 use cql_protocol::message::{
@@ -520,6 +520,26 @@ async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
             Ok(_) => {}
         }
         loop {
+            // A version this responder cannot parse (the Java driver opens with DSE_V2, 0x42):
+            // a protocol error, as Cassandra answers, so the client falls back to v5 or v4.
+            if !framed && let Some((stream, len)) = unknown_version(&inbound) {
+                if inbound.len() < len {
+                    break;
+                }
+                let asked = inbound[0] & 0x7f;
+                inbound.advance(len);
+                let answer = error(
+                    ProtocolVersion::V4,
+                    0x000A,
+                    format!(
+                        "Invalid or unsupported protocol version ({asked}); supported versions are (4/v4, 5/v5)"
+                    ),
+                );
+                let at = out.len();
+                out.extend_from_slice(&answer);
+                out[at + 2..at + 4].copy_from_slice(&stream);
+                continue;
+            }
             let source = if framed {
                 loop {
                     match segment::decode_segment(&mut inbound, None) {
@@ -577,6 +597,16 @@ async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
             out.clear();
         }
     }
+}
+
+/// The stream id and whole length of an envelope at the start of `buf` whose version byte is
+/// neither v4 nor v5 (None: a known version, or not even a header yet).
+fn unknown_version(buf: &[u8]) -> Option<([u8; 2], usize)> {
+    if buf.len() < 9 || matches!(buf[0] & 0x7f, 4 | 5) {
+        return None;
+    }
+    let body = u32::from_be_bytes([buf[5], buf[6], buf[7], buf[8]]) as usize;
+    Some(([buf[2], buf[3]], 9 + body))
 }
 
 /// Wraps the gathered v5 answers into segments at the end of `out`: one self-contained segment,
