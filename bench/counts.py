@@ -4,7 +4,8 @@ allocation calls, client-bound against the in-process responder (`scripts/bench 
 For each workload and driver, `driver-bench <driver> <workload> <conc> <n> responder` runs
 under valgrind callgrind twice, for two request counts, with one tokio worker thread
 (BENCH_WORKER_THREADS=1: the same schedule every run) and the exact allocation total on stderr
-(BENCH_RAW_COUNTS=1). Instructions of the client threads (every thread but the responder's) and
+(BENCH_RAW_COUNTS=1), counting from 3 s after connecting (BENCH_SETTLE_MS: the drivers'
+background connection work is over by then). Instructions of the client threads (every thread but the responder's) and
 allocations are divided by the difference in requests (warm-up of a tenth included), so
 connection setup and runtime start-up cancel out. Two valgrind runs go at once (two cores).
 
@@ -24,16 +25,16 @@ WORKLOADS = ["insert", "select", "batch", "paged"]
 DRIVERS = ["ours", "scylla"]
 # Two request counts per workload: long enough that a run's setup is a small part, short enough
 # that the whole mode takes a few minutes under valgrind.
-COUNTS = {"insert": (1000, 5000), "select": (1000, 5000), "batch": (500, 2500), "paged": (5, 25)}
+COUNTS = {"insert": (1000, 5000), "select": (1000, 5000), "batch": (500, 2500), "paged": (20, 60)}
 
 
 def one_run(binary, driver, workload, conc, n):
     """(client instructions, requests run, allocations) of one run under callgrind."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cg.out")
-        env = dict(os.environ, BENCH_WORKER_THREADS="1", BENCH_RAW_COUNTS="1")
+        env = dict(os.environ, BENCH_WORKER_THREADS="1", BENCH_RAW_COUNTS="1", BENCH_SETTLE_MS="3000")
         p = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}",
+            ["valgrind", "--tool=callgrind", "--fair-sched=yes", "--separate-threads=yes", f"--callgrind-out-file={out}",
              binary, driver, workload, str(conc), str(n), "responder"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
         )
@@ -65,7 +66,7 @@ def main():
             n1, n2 = COUNTS[w]
             ir1, r1, a1 = runs[(d, w, n1)].result()
             ir2, r2, a2 = runs[(d, w, n2)].result()
-            print(f"counts\t{d}\t{w}\t{conc}\t{(ir2 - ir1) / (r2 - r1):.0f}\t{(a2 - a1) / (r2 - r1):.2f}",
+            print(f"counts\t{d}\t{w}\t{conc}\t{(ir2 - ir1) / (r2 - r1):.0f}\t{(a2 - a1) / (r2 - r1):.1f}",
                   flush=True)
 
 

@@ -22,17 +22,19 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The Java driver 4.x on the workloads of driver-bench (bench/src/main.rs): one workload, one
- * concurrency per process; prints the same tab-separated line (allocations are not counted: "-").
+ * session per process, running one case after the other for the concurrencies given (the JIT's
+ * work is shared); prints the same tab-separated line per case (allocations are not counted: "-").
  *
- * <p>usage: Bench &lt;insert|select|batch|paged&gt; &lt;concurrency&gt; &lt;requests&gt; [HOST:PORT]
+ * <p>usage: Bench &lt;insert|select|batch|paged&gt; &lt;CONCURRENCY:REQUESTS,...&gt; [HOST:PORT]
  *
  * <p>Without HOST:PORT: Cassandra at $BENCH_CASSANDRA_HOST (default 127.0.0.1) port 9042,
  * cassandra/cassandra. With it: the canned responder in its own process, no authentication.
  *
  * <p>Warm-up: the workload runs unmeasured in one-second windows until the JIT is quiet (less
  * than $BENCH_JVM_QUIET_MS, default 20, milliseconds of compilation in the last window), at least
- * $BENCH_JVM_WARMUP_MIN (default 5) and at most $BENCH_JVM_WARMUP_MAX (default 30) seconds. The
- * warm-up is reported on a "warmup" line. CPU per request is the whole process's (every thread:
+ * $BENCH_JVM_WARMUP_MIN (default 5) seconds at the busiest
+ * concurrency up to 64 before the cases, then at least 1 at each case's concurrency, at
+ * most $BENCH_JVM_WARMUP_MAX (default 40). Each warm-up is reported on a "warmup" line. CPU per request is the whole process's (every thread:
  * the driver's, the JIT compilers', the garbage collector's) over the measured requests.
  */
 public final class Bench {
@@ -47,48 +49,59 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     String workload = args[0];
-    int concurrency = Integer.parseInt(args[1]);
-    int requests = Integer.parseInt(args[2]);
-    String server = args.length > 3 ? "responder-proc" : "cassandra";
+    String[] cases = args[1].split(",");
+    String server = args.length > 2 ? "responder-proc" : "cassandra";
     DriverConfigLoader config =
         DriverConfigLoader.programmaticBuilder()
             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
             .build();
     CqlSessionBuilder b =
         CqlSession.builder().withConfigLoader(config).withLocalDatacenter("datacenter1");
-    if (args.length > 3) {
-      int colon = args[3].lastIndexOf(':');
+    if (args.length > 2) {
+      int colon = args[2].lastIndexOf(':');
       b.addContactPoint(
           new InetSocketAddress(
-              args[3].substring(0, colon), Integer.parseInt(args[3].substring(colon + 1))));
+              args[2].substring(0, colon), Integer.parseInt(args[2].substring(colon + 1))));
     } else {
       String host = System.getenv().getOrDefault("BENCH_CASSANDRA_HOST", "127.0.0.1");
       b.addContactPoint(new InetSocketAddress(host, 9042))
           .withAuthCredentials("cassandra", "cassandra");
     }
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (CqlSession s = b.build()) {
       Op op = op(s, workload);
-      warmUp(op, concurrency, workload);
-      long[] lat = new long[requests];
-      com.sun.management.OperatingSystemMXBean os =
-          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      long cpu0 = os.getProcessCpuTime();
-      long t0 = System.nanoTime();
-      runAll(op, concurrency, requests, Long.MAX_VALUE, lat);
-      double elapsed = (System.nanoTime() - t0) / 1e9;
-      double cpuUs = (os.getProcessCpuTime() - cpu0) / 1e3 / requests;
-      Arrays.sort(lat);
-      System.out.printf(
-          "java\t%s\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.1f\t-\t%s%n",
-          workload,
-          concurrency,
-          requests,
-          requests / elapsed,
-          q(lat, 0.5),
-          q(lat, 0.99),
-          q(lat, 0.999),
-          cpuUs,
-          server);
+      // The first warm-up at the busiest concurrency up to 64, where the JIT sees the most
+      // requests (at 1 in flight it goes quiet before the hot paths are compiled).
+      int warmConc = 1;
+      for (String c : cases) {
+        warmConc = Math.max(warmConc, Math.min(64, Integer.parseInt(c.split(":")[0])));
+      }
+      warmUp(op, warmConc, workload, true);
+      for (String c : cases) {
+        int concurrency = Integer.parseInt(c.split(":")[0]);
+        int requests = Integer.parseInt(c.split(":")[1]);
+        warmUp(op, concurrency, workload, false);
+        long[] lat = new long[requests];
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        runAll(op, concurrency, requests, Long.MAX_VALUE, lat);
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        double cpuUs = (os.getProcessCpuTime() - cpu0) / 1e3 / requests;
+        Arrays.sort(lat);
+        System.out.printf(
+            "java\t%s\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.1f\t-\t%s%n",
+            workload,
+            concurrency,
+            requests,
+            requests / elapsed,
+            q(lat, 0.5),
+            q(lat, 0.99),
+            q(lat, 0.999),
+            cpuUs,
+            server);
+        System.out.flush();
+      }
     }
   }
 
@@ -102,8 +115,10 @@ public final class Bench {
   }
 
   /** Unmeasured one-second windows until the JIT is quiet (see the class comment). */
-  private static void warmUp(Op op, int concurrency, String workload) throws Exception {
-    long min = env("BENCH_JVM_WARMUP_MIN", 5), max = env("BENCH_JVM_WARMUP_MAX", 30);
+  private static void warmUp(Op op, int concurrency, String workload, boolean first)
+      throws Exception {
+    long min = first ? env("BENCH_JVM_WARMUP_MIN", 5) : 1;
+    long max = env("BENCH_JVM_WARMUP_MAX", 40);
     long quietMs = env("BENCH_JVM_QUIET_MS", 20);
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     long start = System.nanoTime();
