@@ -244,7 +244,7 @@ impl Driver for Ours {
 }
 
 /// The statement of the paged workloads: the whole `bench.paged` partition (10,000 rows).
-const PAGED_QUERY: &str = "SELECT k, v FROM bench.paged WHERE p = 0";
+pub(crate) const PAGED_QUERY: &str = "SELECT k, v FROM bench.paged WHERE p = 0";
 
 /// The paged workloads' statement as ours sends it: 1000 rows a page.
 fn paged_statement() -> cql::SimpleStatement {

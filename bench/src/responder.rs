@@ -187,8 +187,9 @@ struct Statement {
     /// The answer to EXECUTE, with and without result metadata.
     executed: Bytes,
     executed_no_metadata: Bytes,
-    /// Answered page by page from `bench.paged` (columns p, k, v) instead.
-    paged: bool,
+    /// Answered page by page from `bench.paged` instead: Some(true) with columns p, k, v,
+    /// Some(false) with k, v.
+    paged: Option<bool>,
 }
 
 /// Pre-encoded answers for one protocol version.
@@ -271,7 +272,7 @@ impl Canned {
                     ),
                     executed: void.clone(),
                     executed_no_metadata: void.clone(),
-                    paged: false,
+                    paged: None,
                 },
             ),
             (
@@ -284,7 +285,7 @@ impl Canned {
                     ),
                     executed: select_rows(false),
                     executed_no_metadata: select_rows(true),
-                    paged: false,
+                    paged: None,
                 },
             ),
             // The object mapper's statements for the same tables (bench workloads mapper-*).
@@ -298,7 +299,7 @@ impl Canned {
                     ),
                     executed: kv_rows(false),
                     executed_no_metadata: kv_rows(true),
-                    paged: false,
+                    paged: None,
                 },
             ),
             (
@@ -311,7 +312,17 @@ impl Canned {
                     ),
                     executed: void.clone(),
                     executed_no_metadata: void.clone(),
-                    paged: true,
+                    paged: Some(true),
+                },
+            ),
+            // The paged workload's query, which gocql prepares (it prepares every SELECT).
+            (
+                crate::PAGED_QUERY,
+                Statement {
+                    prepared: prepared(4, vec![], paged_columns(false)),
+                    executed: void.clone(),
+                    executed_no_metadata: void.clone(),
+                    paged: Some(false),
                 },
             ),
         ];
@@ -433,9 +444,15 @@ impl Canned {
                     .statements
                     .get(id.first().copied().unwrap_or(u8::MAX) as usize)
                 {
-                    Some((_, s)) if s.paged => {
+                    Some((
+                        _,
+                        Statement {
+                            paged: Some(with_p),
+                            ..
+                        },
+                    )) => {
                         let (start, size) = page_of(&params);
-                        self.paged(start, size, true, params.skip_metadata())
+                        self.paged(start, size, *with_p, params.skip_metadata())
                     }
                     Some((_, s)) if params.skip_metadata() => s.executed_no_metadata.clone(),
                     Some((_, s)) => s.executed.clone(),
