@@ -357,11 +357,9 @@ impl Canned {
             (end < PAGED_ROWS as usize).then(|| Bytes::from((end as u32).to_be_bytes().to_vec()));
         let cols = paged_columns(with_p);
         let mut r = rows(cols, end - start, raw.freeze(), paging);
-        if let Response::Result(ResultMessage::Rows(rows)) = &mut r {
-            if no_metadata {
-                rows.metadata.no_metadata = true;
-                rows.metadata.columns.clear();
-            }
+        if no_metadata && let Response::Result(ResultMessage::Rows(rows)) = &mut r {
+            rows.metadata.no_metadata = true;
+            rows.metadata.columns.clear();
         }
         let env = envelope(self.version, r);
         pages.insert(key, env.clone());
