@@ -5,9 +5,11 @@ it (the fastest available), else asyncio/asyncore; requests are kept `concurrenc
 with execute_async callbacks (the mechanism execute_concurrent uses).
 
 usage: python_bench.py <workload> <concurrency> <requests> [HOST:PORT]
-Without HOST:PORT: the local Cassandra (127.0.0.1:9042, cassandra/cassandra). With it: the
+Without HOST:PORT: the Cassandra at $BENCH_CASSANDRA_HOST (default 127.0.0.1) port 9042,
+cassandra/cassandra. With it: the
 canned responder of src/responder.rs in its own process (`driver-bench responder-server`), no
 authentication, and schema and token metadata off (the responder serves no schema)."""
+import os
 import resource
 import sys
 import threading
@@ -40,7 +42,8 @@ def main():
         cluster = Cluster([host], port=int(port), schema_metadata_enabled=False,
                           token_metadata_enabled=False, **kw)
     else:
-        cluster = Cluster(["127.0.0.1"], auth_provider=PlainTextAuthProvider("cassandra", "cassandra"), **kw)
+        host = os.environ.get("BENCH_CASSANDRA_HOST") or "127.0.0.1"
+        cluster = Cluster([host], auth_provider=PlainTextAuthProvider("cassandra", "cassandra"), **kw)
     s = cluster.connect()
     ins = s.prepare("INSERT INTO bench.kv (k, v) VALUES (?, ?)")
     sel = s.prepare("SELECT v FROM bench.kv WHERE k = ?")

@@ -6,7 +6,7 @@
 //! Usage: driver-bench <ours|ours-v4|scylla> <insert|select|batch|paged|paged-owned|stream|stream-pages|mapper-insert|select-same|mapper-select|mapper-first|derive-stream|mapper-stream> <concurrency> <requests> [server]
 //! where `ours` negotiates the newest protocol version the server offers (v5 with Cassandra 5 and
 //! the responder) and `ours-v4` is pinned to v4, the only version the scylla crate speaks;
-//! server is `cassandra` (127.0.0.1:9042, the default) or `responder`: the in-process
+//! server is `cassandra` (`BENCH_CASSANDRA_HOST`, default 127.0.0.1, port 9042; the default) or `responder`: the in-process
 //! canned CQL responder of `responder.rs` (client-bound; its thread's CPU time and allocations
 //! are left out of the figures), or `proc=ADDR`: that responder in its own process
 //! (`driver-bench responder-server 127.0.0.1:0` prints its address), as the Python driver
@@ -170,34 +170,28 @@ impl Driver for Ours {
             }
             "derive-stream" => {
                 // By hand: the mapper's statement, its rows through execute_iter as a derived type.
-                let mut rows = self
+                let rows = self
                     .s
                     .execute_iter::<PagedRow>(&self.stmt, (0_i32,))
                     .await
                     .expect("stream");
-                let mut n = 0;
-                while let Some(r) = rows.next_row().await {
-                    let r = r.expect("row");
-                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty());
-                    n += 1;
-                }
-                assert_eq!(n, PAGED_ROWS);
+                drain(rows, |r: &PagedRow, n| {
+                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty())
+                })
+                .await;
             }
             "mapper-stream" => {
                 use cql::mapper::ModelExt;
-                let mut rows = Paged::objects()
+                let rows = Paged::objects()
                     .filter(Paged::P.eq(0))
                     .fetch_size(1000)
                     .all(&self.s)
                     .await
                     .expect("stream");
-                let mut n = 0;
-                while let Some(r) = rows.next_row().await {
-                    let r = r.expect("row");
-                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty());
-                    n += 1;
-                }
-                assert_eq!(n, PAGED_ROWS);
+                drain(rows, |r: &Paged, n| {
+                    debug_assert!(r.p == 0 && r.k == n && !r.v.is_empty())
+                })
+                .await;
             }
             "batch" => {
                 let mut b = cql::BatchStatement::new(cql::BatchType::Logged);
@@ -209,27 +203,18 @@ impl Driver for Ours {
             }
             "stream" => {
                 // Every row through the typed all-pages stream (owned rows).
-                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
-                    .with_page_size(1000);
-                let mut rows = self
+                let rows = self
                     .s
-                    .execute_iter::<(i32, String)>(&st, ())
+                    .execute_iter::<(i32, String)>(&paged_statement(), ())
                     .await
                     .expect("stream");
-                let mut n = 0;
-                while let Some(r) = rows.next_row().await {
-                    r.expect("row");
-                    n += 1;
-                }
-                assert_eq!(n, PAGED_ROWS);
+                drain(rows, |_, _| {}).await;
             }
             "stream-pages" => {
                 // The same stream, read a page at a time through its plain iterator.
-                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
-                    .with_page_size(1000);
                 let mut rows = self
                     .s
-                    .execute_iter::<(i32, String)>(&st, ())
+                    .execute_iter::<(i32, String)>(&paged_statement(), ())
                     .await
                     .expect("stream");
                 let mut n = 0;
@@ -239,56 +224,73 @@ impl Driver for Ours {
                         n += 1;
                     }
                 }
-                assert_eq!(n, PAGED_ROWS);
+                assert_eq!(n, PAGED_ROWS as usize);
             }
             "paged-owned" => {
                 // The same owned rows, page by page with rows_typed: the baseline of "stream".
-                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
-                    .with_page_size(1000);
-                let mut n = 0;
-                let mut state = None;
-                loop {
-                    let page = self
-                        .s
-                        .execute_page(&st, (), state.take())
-                        .await
-                        .expect("page");
+                page_by_page(&self.s, |page| {
+                    let mut n = 0;
                     for r in page.rows_typed::<(i32, String)>().expect("typed") {
                         r.expect("row");
                         n += 1;
                     }
-                    match page.paging_state() {
-                        Some(p) => state = Some(p),
-                        None => break,
-                    }
-                }
-                assert_eq!(n, PAGED_ROWS);
+                    n
+                })
+                .await;
             }
             _ => {
                 // Typed rows page by page, as the peer does (execute_stream yields dynamic rows).
-                let st = cql::SimpleStatement::new("SELECT k, v FROM bench.paged WHERE p = 0")
-                    .with_page_size(1000);
-                let mut n = 0;
-                let mut state = None;
-                loop {
-                    let page = self
-                        .s
-                        .execute_page(&st, (), state.take())
-                        .await
-                        .expect("page");
+                page_by_page(&self.s, |page| {
+                    let mut n = 0;
                     for r in page.rows_typed::<(i32, &str)>().expect("typed") {
                         r.expect("row");
                         n += 1;
                     }
-                    match page.paging_state() {
-                        Some(p) => state = Some(p),
-                        None => break,
-                    }
-                }
-                assert_eq!(n, PAGED_ROWS);
+                    n
+                })
+                .await;
             }
         }
     }
+}
+
+/// The statement of the paged workloads: the whole `bench.paged` partition (10,000 rows).
+pub(crate) const PAGED_QUERY: &str = "SELECT k, v FROM bench.paged WHERE p = 0";
+
+/// The paged workloads' statement as ours sends it: 1000 rows a page.
+fn paged_statement() -> cql::SimpleStatement {
+    cql::SimpleStatement::new(PAGED_QUERY).with_page_size(1000)
+}
+
+/// Reads every row of a typed stream of `bench.paged`, hands each to `check` with its place,
+/// and asserts the whole partition came back.
+async fn drain<R>(mut rows: cql::TypedRowStream<R>, check: impl Fn(&R, i32))
+where
+    R: for<'f> cql_protocol::deserialize::DeserializeRow<'f>,
+{
+    let mut n = 0;
+    while let Some(r) = rows.next_row().await {
+        check(&r.expect("row"), n);
+        n += 1;
+    }
+    assert_eq!(n, PAGED_ROWS);
+}
+
+/// Ours: the whole `bench.paged` partition a page at a time with execute_page; `rows` reads one
+/// page and says how many rows it had. Asserts the whole partition came back.
+async fn page_by_page(s: &cql::Session, mut rows: impl FnMut(&cql::QueryResult) -> usize) {
+    let st = paged_statement();
+    let mut n = 0;
+    let mut state = None;
+    loop {
+        let page = s.execute_page(&st, (), state.take()).await.expect("page");
+        n += rows(&page);
+        match page.paging_state() {
+            Some(p) => state = Some(p),
+            None => break,
+        }
+    }
+    assert_eq!(n, PAGED_ROWS as usize);
 }
 
 struct Peer {
@@ -329,9 +331,7 @@ impl Driver for Peer {
                 self.s.batch(&b, values).await.expect("batch");
             }
             _ => {
-                let mut st = scylla::statement::unprepared::Statement::new(
-                    "SELECT k, v FROM bench.paged WHERE p = 0",
-                );
+                let mut st = scylla::statement::unprepared::Statement::new(PAGED_QUERY);
                 st.set_page_size(1000);
                 let mut n = 0;
                 let mut state = scylla::response::PagingState::start();
@@ -465,12 +465,44 @@ async fn setup(s: &cql::Session) {
     }
 }
 
-#[tokio::main]
-async fn main() {
+/// The Cassandra node of server `cassandra`: `BENCH_CASSANDRA_HOST` (port 9042), by default
+/// 127.0.0.1, where scripts/bench starts one.
+fn cassandra_host() -> String {
+    std::env::var("BENCH_CASSANDRA_HOST").unwrap_or_else(|_| "127.0.0.1".to_owned())
+}
+
+/// Waits `BENCH_SETTLE_MS` (none when unset) after connecting, before anything is counted: the
+/// counts mode lets each driver's background work of connecting (pools filling, metadata) finish
+/// first, so that it does not fall into one run's counts and not into another's.
+async fn settle() {
+    if let Some(ms) = std::env::var("BENCH_SETTLE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
+/// The runtime: tokio's multi-thread one, with `BENCH_WORKER_THREADS` workers when set (the
+/// counts mode of scripts/bench runs one, so that callgrind sees the same schedule every run),
+/// else tokio's default (one per core).
+fn main() {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if let Some(n) = std::env::var("BENCH_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rt.worker_threads(n);
+    }
+    rt.build().expect("runtime").block_on(bench_main());
+}
+
+async fn bench_main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("setup") {
         let s = cql::Cluster::builder()
-            .contact_points(["127.0.0.1"])
+            .contact_points([cassandra_host()])
             .credentials("cassandra", "cassandra")
             .build()
             .expect("config")
@@ -569,7 +601,7 @@ async fn main() {
             (Some(r), _) => b.contact_points([r.addr.to_string()]),
             (None, Some(a)) => b.contact_points([a.to_string()]),
             (None, None) => b
-                .contact_points(["127.0.0.1"])
+                .contact_points([cassandra_host()])
                 .credentials("cassandra", "cassandra"),
         };
         // `ours-v4`: pinned to protocol v4 like the scylla crate (ours negotiates v5 with
@@ -588,6 +620,7 @@ async fn main() {
             .expect("prepare")
             .with_page_size(if workload == "derive-stream" { 1000 } else { 0 });
         let d = Arc::new(Ours { s, stmt, workload });
+        settle().await;
         (cpu0, alloc0, rcpu0) = (
             cpu_seconds(),
             ALLOCS.load(Ordering::Relaxed),
@@ -597,15 +630,21 @@ async fn main() {
     } else {
         let b = scylla::client::session_builder::SessionBuilder::new();
         let b = match (&responder, proc_addr) {
-            (Some(r), _) => b.known_node_addr(r.addr).fetch_schema_metadata(false),
+            // Its periodic metadata refresh (every 60 s) would fall into some runs and not others
+            // under valgrind (counts mode); the responder's metadata never changes.
+            (Some(r), _) => b
+                .known_node_addr(r.addr)
+                .fetch_schema_metadata(false)
+                .cluster_metadata_refresh_interval(Duration::from_secs(3600)),
             (None, Some(a)) => b.known_node_addr(a).fetch_schema_metadata(false),
             (None, None) => b
-                .known_node("127.0.0.1:9042")
+                .known_node(format!("{}:9042", cassandra_host()))
                 .user("cassandra", "cassandra"),
         };
         let s = b.build().await.expect("connect");
         let stmt = s.prepare(query_for(workload)).await.expect("prepare");
         let d = Arc::new(Peer { s, stmt, workload });
+        settle().await;
         (cpu0, alloc0, rcpu0) = (
             cpu_seconds(),
             ALLOCS.load(Ordering::Relaxed),
@@ -617,7 +656,13 @@ async fn main() {
     let total = requests + requests / 10;
     let client_cpu = (cpu_seconds() - cpu0) - (responder_cpu() - rcpu0);
     let cpu_us = client_cpu * 1e6 / total as f64;
-    let allocs = (ALLOCS.load(Ordering::Relaxed) - alloc0) as f64 / total as f64;
+    let allocs_total = ALLOCS.load(Ordering::Relaxed) - alloc0;
+    let allocs = allocs_total as f64 / total as f64;
+    if std::env::var_os("BENCH_RAW_COUNTS").is_some() {
+        // For the counts mode (bench/counts.py): requests run (warm-up included) and the exact
+        // allocation total.
+        eprintln!("raw\t{total}\t{allocs_total}");
+    }
     print_line(
         driver,
         workload,

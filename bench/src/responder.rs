@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use cql_protocol::frame::{DEFAULT_MAX_BODY_LEN, ProtocolVersion, decode_envelope};
 use cql_protocol::message::request::DecodedRequest;
 use cql_protocol::message::{
@@ -187,8 +187,9 @@ struct Statement {
     /// The answer to EXECUTE, with and without result metadata.
     executed: Bytes,
     executed_no_metadata: Bytes,
-    /// Answered page by page from `bench.paged` (columns p, k, v) instead.
-    paged: bool,
+    /// Answered page by page from `bench.paged` instead: Some(true) with columns p, k, v,
+    /// Some(false) with k, v.
+    paged: Option<bool>,
 }
 
 /// Pre-encoded answers for one protocol version.
@@ -271,7 +272,7 @@ impl Canned {
                     ),
                     executed: void.clone(),
                     executed_no_metadata: void.clone(),
-                    paged: false,
+                    paged: None,
                 },
             ),
             (
@@ -284,7 +285,7 @@ impl Canned {
                     ),
                     executed: select_rows(false),
                     executed_no_metadata: select_rows(true),
-                    paged: false,
+                    paged: None,
                 },
             ),
             // The object mapper's statements for the same tables (bench workloads mapper-*).
@@ -298,7 +299,7 @@ impl Canned {
                     ),
                     executed: kv_rows(false),
                     executed_no_metadata: kv_rows(true),
-                    paged: false,
+                    paged: None,
                 },
             ),
             (
@@ -311,7 +312,17 @@ impl Canned {
                     ),
                     executed: void.clone(),
                     executed_no_metadata: void.clone(),
-                    paged: true,
+                    paged: Some(true),
+                },
+            ),
+            // The paged workload's query, which gocql prepares (it prepares every SELECT).
+            (
+                crate::PAGED_QUERY,
+                Statement {
+                    prepared: prepared(4, vec![], paged_columns(false)),
+                    executed: void.clone(),
+                    executed_no_metadata: void.clone(),
+                    paged: Some(false),
                 },
             ),
         ];
@@ -346,11 +357,9 @@ impl Canned {
             (end < PAGED_ROWS as usize).then(|| Bytes::from((end as u32).to_be_bytes().to_vec()));
         let cols = paged_columns(with_p);
         let mut r = rows(cols, end - start, raw.freeze(), paging);
-        if let Response::Result(ResultMessage::Rows(rows)) = &mut r {
-            if no_metadata {
-                rows.metadata.no_metadata = true;
-                rows.metadata.columns.clear();
-            }
+        if no_metadata && let Response::Result(ResultMessage::Rows(rows)) = &mut r {
+            rows.metadata.no_metadata = true;
+            rows.metadata.columns.clear();
         }
         let env = envelope(self.version, r);
         pages.insert(key, env.clone());
@@ -433,9 +442,15 @@ impl Canned {
                     .statements
                     .get(id.first().copied().unwrap_or(u8::MAX) as usize)
                 {
-                    Some((_, s)) if s.paged => {
+                    Some((
+                        _,
+                        Statement {
+                            paged: Some(with_p),
+                            ..
+                        },
+                    )) => {
                         let (start, size) = page_of(&params);
-                        self.paged(start, size, true, params.skip_metadata())
+                        self.paged(start, size, *with_p, params.skip_metadata())
                     }
                     Some((_, s)) if params.skip_metadata() => s.executed_no_metadata.clone(),
                     Some((_, s)) => s.executed.clone(),
@@ -520,6 +535,26 @@ async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
             Ok(_) => {}
         }
         loop {
+            // A version this responder cannot parse (the Java driver opens with DSE_V2, 0x42):
+            // a protocol error, as Cassandra answers, so the client falls back to v5 or v4.
+            if !framed && let Some((stream, len)) = unknown_version(&inbound) {
+                if inbound.len() < len {
+                    break;
+                }
+                let asked = inbound[0] & 0x7f;
+                inbound.advance(len);
+                let answer = error(
+                    ProtocolVersion::V4,
+                    0x000A,
+                    format!(
+                        "Invalid or unsupported protocol version ({asked}); supported versions are (4/v4, 5/v5)"
+                    ),
+                );
+                let at = out.len();
+                out.extend_from_slice(&answer);
+                out[at + 2..at + 4].copy_from_slice(&stream);
+                continue;
+            }
             let source = if framed {
                 loop {
                     match segment::decode_segment(&mut inbound, None) {
@@ -577,6 +612,16 @@ async fn serve_connection(mut sock: TcpStream, canned: Arc<[Canned; 2]>) {
             out.clear();
         }
     }
+}
+
+/// The stream id and whole length of an envelope at the start of `buf` whose version byte is
+/// neither v4 nor v5 (None: a known version, or not even a header yet).
+fn unknown_version(buf: &[u8]) -> Option<([u8; 2], usize)> {
+    if buf.len() < 9 || matches!(buf[0] & 0x7f, 4 | 5) {
+        return None;
+    }
+    let body = u32::from_be_bytes([buf[5], buf[6], buf[7], buf[8]]) as usize;
+    Some(([buf[2], buf[3]], 9 + body))
 }
 
 /// Wraps the gathered v5 answers into segments at the end of `out`: one self-contained segment,
