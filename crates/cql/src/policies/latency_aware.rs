@@ -15,13 +15,17 @@ use crate::metadata::{ClusterMetadata, Host};
 /// Each node's latency is a moving average of its attempts' latencies (answers and timeouts;
 /// connection failures say nothing about speed), fed by the session through
 /// [`LoadBalancingPolicy::on_attempt`]. A node is moved back when its average is more than
-/// [`exclusion_threshold`](Self::with_exclusion_threshold) times the best average, once it
-/// has [`minimum_measurements`](Self::with_minimum_measurements). A node moved back gets
+/// [`exclusion_threshold`](Self::with_exclusion_threshold) times the best average and
+/// slower than it by at least [`minimum_difference`](Self::with_minimum_difference) (1 ms:
+/// sub-millisecond averages differ by more than twice from noise alone on a busy host),
+/// once it has [`minimum_measurements`](Self::with_minimum_measurements). A node moved back gets
 /// little traffic, so little news: after [`retry_period`](Self::with_retry_period) without a
 /// measurement its figures are forgotten and it takes its turn again, to be judged afresh.
 pub struct LatencyAwarePolicy<P> {
     child: P,
     exclusion_threshold: f64,
+    /// In microseconds.
+    minimum_difference: f64,
     retry_period: Duration,
     minimum_measurements: u32,
     smoothing: f64,
@@ -41,6 +45,7 @@ impl<P: std::fmt::Debug> std::fmt::Debug for LatencyAwarePolicy<P> {
         f.debug_struct("LatencyAwarePolicy")
             .field("child", &self.child)
             .field("exclusion_threshold", &self.exclusion_threshold)
+            .field("minimum_difference_us", &self.minimum_difference)
             .field("retry_period", &self.retry_period)
             .field("minimum_measurements", &self.minimum_measurements)
             .finish_non_exhaustive()
@@ -48,12 +53,14 @@ impl<P: std::fmt::Debug> std::fmt::Debug for LatencyAwarePolicy<P> {
 }
 
 impl<P: LoadBalancingPolicy> LatencyAwarePolicy<P> {
-    /// Wraps `child`: threshold 2 (twice the best average), retry period 10 s, 50
-    /// measurements before a node is judged, each new latency weighing 10% of the average.
+    /// Wraps `child`: threshold 2 (twice the best average) and at least 1 ms slower, retry
+    /// period 10 s, 50 measurements before a node is judged, each new latency weighing 10%
+    /// of the average.
     pub fn new(child: P) -> Self {
         LatencyAwarePolicy {
             child,
             exclusion_threshold: 2.0,
+            minimum_difference: 1_000.0,
             retry_period: Duration::from_secs(10),
             minimum_measurements: 50,
             smoothing: 0.1,
@@ -70,6 +77,13 @@ impl<P: LoadBalancingPolicy> LatencyAwarePolicy<P> {
         } else {
             2.0
         };
+        self
+    }
+
+    /// How much slower than the best average a node must be, at least, to be moved back.
+    #[must_use]
+    pub fn with_minimum_difference(mut self, difference: Duration) -> Self {
+        self.minimum_difference = difference.as_secs_f64() * 1e6;
         self
     }
 
@@ -142,7 +156,7 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for LatencyAwarePolicy<P> {
         let Some(best) = best else {
             return;
         };
-        let limit = best * self.exclusion_threshold;
+        let limit = (best * self.exclusion_threshold).max(best + self.minimum_difference);
         let slow = |h: &Arc<Host>| {
             stats
                 .get(&h.address())

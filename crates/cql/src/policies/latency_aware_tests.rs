@@ -73,3 +73,28 @@ fn too_few_measurements_or_connection_errors_judge_nothing() {
     );
     assert_eq!(p.average(addr(2)), None);
 }
+
+#[test]
+fn sub_millisecond_differences_move_no_node_unless_asked() {
+    let c = cluster();
+    let feed = |p: &LatencyAwarePolicy<RoundRobinPolicy>| {
+        for _ in 0..10 {
+            p.on_attempt(addr(1), Duration::from_micros(200), Ok(()));
+            p.on_attempt(addr(2), Duration::from_micros(250), Ok(()));
+            p.on_attempt(addr(3), Duration::from_micros(700), Ok(()));
+        }
+    };
+    // 3.5 times the best, but 0.5 ms: noise on a busy host, not a slow node.
+    let p = LatencyAwarePolicy::new(RoundRobinPolicy::new()).with_minimum_measurements(5);
+    feed(&p);
+    assert!(firsts(&p, &c, 6).contains(&addr(3)), "still takes its turn");
+    // Without the floor the ratio alone decides.
+    let p = LatencyAwarePolicy::new(RoundRobinPolicy::new())
+        .with_minimum_measurements(5)
+        .with_minimum_difference(Duration::ZERO);
+    feed(&p);
+    for _ in 0..6 {
+        let plan = p.query_plan(&RequestInfo::default(), &c);
+        assert_eq!(plan[2].address(), addr(3));
+    }
+}
