@@ -195,6 +195,29 @@ impl HostPool {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
 
+    /// A new connection to the node using the session's keyspace, not in the pool yet. With
+    /// `strict`, a keyspace that cannot be used fails it; otherwise that is logged and the
+    /// connection is kept without it.
+    async fn open(&self, strict: bool) -> Result<Connection, Error> {
+        let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
+        conn.set_wait_queue(Arc::clone(&self.queue));
+        let ks = self.keyspace.read().ok().and_then(|k| k.clone());
+        if let Some(ks) = ks {
+            match use_keyspace(&conn, &ks, self.config.request_timeout).await {
+                Ok(()) => {}
+                Err(e) if !strict && matches!(e, Error::Server { .. }) => {
+                    tracing::warn!(addr = %self.addr, keyspace = %ks, error = %e,
+                        "the session's keyspace cannot be used; connection opened without it");
+                }
+                Err(e) => {
+                    conn.close("the session's keyspace cannot be used");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(conn)
+    }
+
     /// Opens one connection and adds it to the pool. With `strict`, a keyspace that cannot be
     /// used fails the attempt; otherwise the connection joins without it (the keyspace was
     /// dropped: statements naming their keyspace still work, and the others get the server's
@@ -206,22 +229,7 @@ impl HostPool {
         }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let attempt = async {
-            let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
-            conn.set_wait_queue(Arc::clone(&self.queue));
-            let ks = self.keyspace.read().ok().and_then(|k| k.clone());
-            if let Some(ks) = ks {
-                match use_keyspace(&conn, &ks, self.config.request_timeout).await {
-                    Ok(()) => {}
-                    Err(e) if !strict && matches!(e, Error::Server { .. }) => {
-                        tracing::warn!(addr = %self.addr, keyspace = %ks, error = %e,
-                            "the session's keyspace cannot be used; connection opened without it");
-                    }
-                    Err(e) => {
-                        conn.close("the session's keyspace cannot be used");
-                        return Err(e);
-                    }
-                }
-            }
+            let conn = self.open(strict).await?;
             // The node was down, restarted or is new: it gets the recent statements before
             // any request (the connection is not in the pool yet).
             if self.open_connections() == 0 {

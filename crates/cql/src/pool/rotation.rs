@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{HostPool, use_keyspace};
+use super::HostPool;
 use crate::connection::Connection;
 use crate::error::Error;
 use crate::rotation::HostRotation;
@@ -184,26 +184,8 @@ impl HostPool {
             return Err(Error::Shutdown);
         }
         self.attempts.fetch_add(1, Ordering::Relaxed);
-        let attempt = async {
-            // Bounded by the connect timeout, the auth provider's calls included.
-            let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
-            conn.set_wait_queue(Arc::clone(&self.queue));
-            let ks = self.keyspace.read().ok().and_then(|k| k.clone());
-            if let Some(ks) = ks {
-                match use_keyspace(&conn, &ks, self.config.request_timeout).await {
-                    Ok(()) => {}
-                    Err(e @ Error::Server { .. }) => {
-                        tracing::warn!(addr = %self.addr, keyspace = %ks, error = %e,
-                            "the session's keyspace cannot be used; connection opened without it");
-                    }
-                    Err(e) => {
-                        conn.close("the session's keyspace cannot be used");
-                        return Err(e);
-                    }
-                }
-            }
-            Ok::<_, Error>(conn)
-        };
+        // Bounded by the connect timeout, the auth provider's calls included.
+        let attempt = self.open(false);
         // Dropping the attempt at shutdown closes its socket.
         tokio::select! {
             r = attempt => r,
