@@ -54,6 +54,7 @@ mod reconnect;
 mod reprepare;
 pub mod result;
 pub mod rotation;
+pub mod scylla;
 pub mod session;
 pub mod statement;
 #[cfg(feature = "opentelemetry")]

@@ -2,25 +2,11 @@
 //! keys of every length class (empty, partial blocks, whole blocks, bytes >= 0x80), and the
 //! composite routing key agrees with the driver's encoding. Needs scripts/pyenv.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use cql::token::{Token, murmur3_x64_128_h1, routing_key};
 
-fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .expect("workspace root");
-    let p = root.join(".run/venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/pyenv first",
-        p.display()
-    );
-    p
-}
+use crate::common::python;
 
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
 fn keys() -> Vec<Vec<u8>> {

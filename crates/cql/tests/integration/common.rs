@@ -128,3 +128,22 @@ pub(crate) fn max_attempts(base: Duration, max: Duration, window: Duration) -> u
 }
 
 pub(crate) const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V4, ProtocolVersion::V5];
+
+/// The Python of the test venv (the reference driver installed): `DRIVER_TEST_PYTHON`, else
+/// the one `scripts/pyenv` made.
+pub(crate) fn python() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
+        return p.into();
+    }
+    let p = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.run/venv/bin/python"
+    ))
+    .to_owned();
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/pyenv first (or set DRIVER_TEST_PYTHON)",
+        p.display()
+    );
+    p
+}

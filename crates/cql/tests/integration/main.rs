@@ -30,6 +30,7 @@ mod schema;
 mod schema_agreement;
 mod schema_quoting;
 mod scylla_proxy;
+mod scylla_shards;
 mod send_futures;
 mod statements;
 mod stream_ids;

@@ -11,6 +11,7 @@ use cql::metadata::{
 };
 use cql::{ColumnType, ProtocolVersion, Session};
 
+use crate::common::python;
 use crate::common::{REQUEST_TIMEOUT, VERSIONS, session};
 
 fn unique_keyspace(tag: &str) -> String {
@@ -581,23 +582,6 @@ for a in k.aggregates:
 print("\n".join(sorted(out)))
 cluster.shutdown()
 "#;
-
-fn python() -> std::path::PathBuf {
-    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
-        return p.into();
-    }
-    let p = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../.run/venv/bin/python"
-    ))
-    .to_owned();
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/pyenv first",
-        p.display()
-    );
-    p
-}
 
 /// Our metadata in the script's format; options only where the reference driver knows them.
 fn facts(k: &KeyspaceMetadata, options: bool) -> Vec<String> {

@@ -7,6 +7,7 @@ use cql::protocol::types::{CqlDecimal, CqlDuration, CqlTime, CqlVarint};
 use cql::{ProtocolVersion, Session};
 use uuid::Uuid;
 
+use crate::common::python;
 use crate::common::{VERSIONS, keyspace, session};
 
 const LAST_NANO: i64 = 86_399_999_999_999;
@@ -68,14 +69,6 @@ async fn count(s: &Session, ks: &str) -> usize {
         .rows()
         .expect("rows")
         .len()
-}
-
-fn python() -> std::path::PathBuf {
-    std::env::var("DRIVER_TEST_PYTHON")
-        .map(Into::into)
-        .unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../.run/venv/bin/python").into()
-        })
 }
 
 /// The reference driver's reading of `ks.r`'s `t` column, `id=nanoseconds` per row, sorted.

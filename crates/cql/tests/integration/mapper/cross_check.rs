@@ -10,6 +10,7 @@ use cql::protocol::types::{CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimesta
 use uuid::Uuid;
 
 use super::models::{Address, Event, Hits};
+use crate::common::python;
 use crate::common::{hosts, keyspace, session};
 
 #[derive(Debug, Clone, PartialEq, cql::Model)]
@@ -121,23 +122,6 @@ fn event_rows() -> Vec<Event> {
         }
     }
     out
-}
-
-fn python() -> std::path::PathBuf {
-    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
-        return p.into();
-    }
-    let p = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../.run/venv/bin/python"
-    ))
-    .to_owned();
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/pyenv first",
-        p.display()
-    );
-    p
 }
 
 /// Runs a command of the script; its stdout lines.

@@ -3,7 +3,6 @@
 
 use super::*;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
@@ -15,20 +14,7 @@ use cql::util::{
 use cql::{ColumnType, CqlValue};
 use uuid::Uuid;
 
-fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("DRIVER_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .expect("workspace root");
-    let p = root.join(".run/venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/pyenv first (or set DRIVER_TEST_PYTHON)",
-        p.display()
-    );
-    p
-}
+use crate::common::python;
 
 /// One answer per input line.
 const SCRIPT: &str = r#"

@@ -1,0 +1,14 @@
+//! ScyllaDB's protocol extensions (its `docs/dev/protocol-extensions.md`): the keys a node
+//! adds to SUPPORTED and what the driver does with them.
+//!
+//! - **Shard awareness** ([`sharding`]): a node says which of its CPU cores (shards) a
+//!   connection is served by, how many it has and how tokens map to them. The pool then keeps
+//!   a connection per shard, opened through the shard-aware port with a chosen source port,
+//!   and each token-aware request goes to the connection of its token's shard: no hop between
+//!   cores on the server.
+//!
+//! Against Apache Cassandra, which sends none of these keys, nothing here is used.
+
+pub mod sharding;
+
+pub use sharding::{ShardInfo, Sharding, ShardingError};
