@@ -36,6 +36,7 @@ use crate::timestamps::TimestampGenerator;
 use crate::tls::TlsConfig;
 
 mod lifecycle_options;
+mod scylla_options;
 
 /// A cluster to connect to: the reference driver's `Cluster`.
 #[derive(Debug, Clone)]

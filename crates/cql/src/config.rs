@@ -74,6 +74,8 @@ pub(crate) struct Config {
     pub(crate) metrics_labels: Vec<(String, String)>,
     /// How often counters and gauges are exported (`metrics` feature).
     pub(crate) metrics_export_interval: Option<Duration>,
+    /// ScyllaDB shard awareness.
+    pub(crate) shard_aware: crate::scylla::ShardAwareOptions,
 }
 
 impl std::fmt::Debug for Config {
@@ -122,6 +124,7 @@ impl std::fmt::Debug for Config {
             listeners,
             metrics_labels,
             metrics_export_interval,
+            shard_aware,
         } = self;
         f.debug_struct("Config")
             .field("contact_points", contact_points)
@@ -169,6 +172,7 @@ impl std::fmt::Debug for Config {
             .field("listeners", listeners)
             .field("metrics_labels", metrics_labels)
             .field("metrics_export_interval", metrics_export_interval)
+            .field("shard_aware", shard_aware)
             .finish()
     }
 }
@@ -222,6 +226,7 @@ impl Default for Config {
             listeners: Default::default(),
             metrics_labels: Vec::new(),
             metrics_export_interval: Some(Duration::from_secs(1)),
+            shard_aware: Default::default(),
         }
     }
 }

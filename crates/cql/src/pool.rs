@@ -26,13 +26,15 @@ use arc_swap::ArcSwap;
 use cql_protocol::message::{Query, QueryParameters, Request};
 
 use crate::config::Config;
-use crate::connection::{Connection, EventSender, SendOptions, WaitQueue};
+use crate::connection::{Connection, EventSender, Route, SendOptions, WaitQueue};
 use crate::error::Error;
 use crate::metadata::HostState;
 use crate::reconnect::{self, PortWatch};
 use crate::reprepare::PreparedRegistry;
+use crate::token::Token;
 
 mod rotation;
+mod shards;
 
 /// The pool of one node.
 pub(crate) struct HostPool {
@@ -71,6 +73,8 @@ pub(crate) struct HostPool {
     rotation: rotation::RotationState,
     /// Whether the last attempt was refused, and the probe of the port then.
     port: PortWatch,
+    /// The node's shards (ScyllaDB).
+    shards: shards::Shards,
 }
 
 impl std::fmt::Debug for HostPool {
@@ -115,12 +119,14 @@ impl HostPool {
             )),
             rotation: rotation::RotationState::new(),
             port: PortWatch::default(),
+            shards: shards::Shards::default(),
             config,
         })
     }
 
+    /// Connections to keep open: the distance's number, at least one per shard on ScyllaDB.
     fn target(&self) -> usize {
-        self.target.load(Ordering::Relaxed)
+        self.shards.target(self.target.load(Ordering::Relaxed))
     }
 
     /// Sets the number of connections to keep open (the node's distance changed or is known
@@ -132,6 +138,7 @@ impl HostPool {
         if self.target.swap(n, Ordering::Relaxed) == n {
             return;
         }
+        let n = self.target();
         let surplus: Vec<Connection> = {
             let _guard = self.joining.lock();
             let conns = self.conns.load();
@@ -175,20 +182,42 @@ impl HostPool {
 
     /// The least busy open connection, if any; starts a refill when connections are missing.
     pub(crate) fn pick(self: &Arc<Self>) -> Option<Connection> {
+        self.pick_for(None)
+    }
+
+    /// The least busy open connection of the shard that owns `token` (on ScyllaDB), else the
+    /// least busy one; starts a refill when connections are missing.
+    pub(crate) fn pick_for(self: &Arc<Self>, token: Option<Token>) -> Option<Connection> {
         let conns = self.conns.load();
+        let shard = self.shards.shard_for(token);
         let mut best: Option<&Connection> = None;
+        let mut best_of_shard: Option<&Connection> = None;
         let mut missing = conns.len() < self.target();
         for c in conns.iter() {
             if c.is_closed() {
                 missing = true;
-            } else if best.is_none_or(|b| c.in_flight() < b.in_flight()) {
+                continue;
+            }
+            let load = c.in_flight();
+            if best.is_none_or(|b| load < b.in_flight()) {
                 best = Some(c);
+            }
+            if shard.is_some()
+                && c.shard() == shard
+                && best_of_shard.is_none_or(|b| load < b.in_flight())
+            {
+                best_of_shard = Some(c);
             }
         }
         if missing {
             self.ensure_filled();
         }
-        best.cloned()
+        best_of_shard.or(best).cloned()
+    }
+
+    /// The node's shards and their connections (ScyllaDB; `None`: not sharded).
+    pub(crate) fn shard_stats(&self) -> Option<crate::scylla::ShardStats> {
+        shards::stats(&self.shards, &self.conns.load())
     }
 
     pub(crate) fn last_error(&self) -> Option<String> {
@@ -198,8 +227,12 @@ impl HostPool {
     /// A new connection to the node using the session's keyspace, not in the pool yet. With
     /// `strict`, a keyspace that cannot be used fails it; otherwise that is logged and the
     /// connection is kept without it.
-    async fn open(&self, strict: bool) -> Result<Connection, Error> {
-        let conn = Connection::open(self.addr, &self.config, self.events.clone()).await?;
+    /// On a sharded node, the connection is for `want` (else the shard with the fewest
+    /// connections), through the shard-aware port if it works.
+    async fn open(&self, strict: bool, want: Option<u16>) -> Result<Connection, Error> {
+        let conn = self.dial(want).await?;
+        self.shards
+            .learn(self.addr, &conn, &self.config.shard_aware);
         conn.set_wait_queue(Arc::clone(&self.queue));
         let ks = self.keyspace.read().ok().and_then(|k| k.clone());
         if let Some(ks) = ks {
@@ -218,6 +251,34 @@ impl HostPool {
         Ok(conn)
     }
 
+    /// A new connection, through the shard-aware port when the node has one that works (and
+    /// at once through the regular port when it does not).
+    async fn dial(&self, want: Option<u16>) -> Result<Connection, Error> {
+        let (route, shard) = self.shards.next_route(
+            &self.conns.load(),
+            want,
+            self.config.tls.is_some(),
+            &self.config.shard_aware,
+        );
+        let (config, events) = (&self.config, self.events.clone());
+        if route == Route::Regular {
+            return Connection::open(self.addr, config, events).await;
+        }
+        match Connection::open_via(self.addr, route, config, events.clone()).await {
+            Ok(conn) => {
+                if let Some(want) = shard.filter(|s| conn.shard() != Some(*s)) {
+                    self.shards.landed_elsewhere(self.addr, want, conn.shard());
+                }
+                Ok(conn)
+            }
+            Err(e) if e.is_authentication() => Err(e),
+            Err(e) => {
+                self.shards.port_failed(self.addr, &e);
+                Connection::open(self.addr, config, events).await
+            }
+        }
+    }
+
     /// Opens one connection and adds it to the pool. With `strict`, a keyspace that cannot be
     /// used fails the attempt; otherwise the connection joins without it (the keyspace was
     /// dropped: statements naming their keyspace still work, and the others get the server's
@@ -229,7 +290,7 @@ impl HostPool {
         }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         let attempt = async {
-            let conn = self.open(strict).await?;
+            let conn = self.open(strict, None).await?;
             // The node was down, restarted or is new: it gets the recent statements before
             // any request (the connection is not in the pool yet).
             if self.open_connections() == 0 {
@@ -254,7 +315,10 @@ impl HostPool {
                 if self.state.set_up(true) {
                     tracing::info!(addr = %self.addr, "node is up");
                 }
-                self.watch(&conn);
+                // Not one closed as surplus or excess: its closing is no failure.
+                if !conn.is_closed() {
+                    self.watch(&conn);
+                }
                 Ok(conn)
             }
             Err(Error::Shutdown) => Err(Error::Shutdown),
@@ -287,6 +351,11 @@ impl HostPool {
         }
         if self.open_connections() >= self.target() {
             conn.close("pool already full: the node's distance changed");
+            return Ok(conn);
+        }
+        let base = self.target.load(Ordering::Relaxed);
+        if self.shards.is_excess(&conn, &self.conns.load(), base) {
+            conn.close("its shard has its connections while others have none");
             return Ok(conn);
         }
         self.conns.rcu(|old| {

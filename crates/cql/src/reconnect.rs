@@ -49,11 +49,17 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A random duration in `0..max` (not for cryptography: spreading timers).
 pub(crate) fn jitter(max: Duration) -> Duration {
+    let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX).max(1);
+    Duration::from_millis(random_u64() % max_ms)
+}
+
+/// A pseudo-random number, different on every call (std's per-process random hash keys over
+/// a counter): for spreading, not for secrets.
+pub(crate) fn random_u64() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX).max(1);
-    Duration::from_millis(h.finish() % max_ms)
+    h.finish()
 }
 
 /// A pool's view of its node's port, from its last connection attempt.

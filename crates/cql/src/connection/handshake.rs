@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::io::{Decoder, Encoder, Framing};
 use crate::config::Config;
 use crate::error::Error;
+use crate::scylla::{ShardInfo, ShardingError};
 
 pub(super) struct Handshake {
     pub(super) version: ProtocolVersion,
@@ -26,6 +27,8 @@ pub(super) struct Handshake {
     pub(super) decoder: Decoder,
     /// Bytes read past the handshake's last response.
     pub(super) leftover: BytesMut,
+    /// What a ScyllaDB node said about its shards (Cassandra: `Ok(None)`).
+    pub(super) sharding: Result<Option<ShardInfo>, ShardingError>,
 }
 
 struct Io<'a, S> {
@@ -139,6 +142,7 @@ where
         Response::Supported(s) => s,
         other => return Err(unexpected(addr, "OPTIONS", other)),
     };
+    let sharding = ShardInfo::from_supported(&supported);
     let offered = |key: &str, value: &str| {
         supported
             .get(key)
@@ -190,6 +194,7 @@ where
         framing,
         decoder: io.decoder,
         leftover: io.buf,
+        sharding,
     })
 }
 

@@ -10,6 +10,7 @@
 //! The connection closes when the last [`Connection`] handle is dropped, when it is closed, or
 //! when the node fails it; its tasks end then and the socket is shut.
 
+mod dial;
 mod handshake;
 pub(crate) mod io;
 mod streams;
@@ -32,11 +33,13 @@ use cql_protocol::message::{
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+pub(crate) use dial::Route;
 pub(crate) use streams::deadline;
 pub(crate) use wait_queue::WaitQueue;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::scylla::{ShardInfo, ShardingError};
 use io::Encoder;
 use streams::StreamTable;
 
@@ -105,6 +108,8 @@ struct Inner {
     parked: AtomicUsize,
     /// Wakes one of them when an id frees up.
     freed: Notify,
+    /// What a ScyllaDB node said about its shards at start-up.
+    sharding: Result<Option<ShardInfo>, ShardingError>,
 }
 
 /// Options of one request on the wire.
@@ -140,10 +145,20 @@ impl Connection {
         config: &Config,
         events: Option<EventSender>,
     ) -> Result<Connection, Error> {
+        Self::open_via(addr, Route::Regular, config, events).await
+    }
+
+    /// [`open`](Self::open) through `route`: the node's address or its shard-aware port.
+    pub(crate) async fn open_via(
+        addr: SocketAddr,
+        route: Route,
+        config: &Config,
+        events: Option<EventSender>,
+    ) -> Result<Connection, Error> {
         let first = config
             .protocol_version
             .unwrap_or(config.max_protocol_version);
-        match Self::open_version(addr, config, events.clone(), first).await {
+        match Self::open_version(addr, route, config, events.clone(), first).await {
             // A server without v5 answers STARTUP's predecessor with a protocol error naming
             // the versions it speaks: try v4 unless the user pinned a version.
             Err(e)
@@ -152,7 +167,7 @@ impl Connection {
                     && e.is_version_rejection() =>
             {
                 tracing::debug!(%addr, "server refused protocol v5; using v4");
-                Self::open_version(addr, config, events, ProtocolVersion::V4).await
+                Self::open_version(addr, route, config, events, ProtocolVersion::V4).await
             }
             other => other,
         }
@@ -160,16 +175,13 @@ impl Connection {
 
     async fn open_version(
         addr: SocketAddr,
+        route: Route,
         config: &Config,
         events: Option<EventSender>,
         version: ProtocolVersion,
     ) -> Result<Connection, Error> {
         let fut = async {
-            let tcp = tokio::net::TcpStream::connect(addr)
-                .await
-                .map_err(|e| Error::Connect { addr, source: e })?;
-            tcp.set_nodelay(true)
-                .map_err(|e| Error::Connect { addr, source: e })?;
+            let tcp = dial::dial(addr, route, &config.shard_aware.local_ports).await?;
             match &config.tls {
                 None => Self::start(tcp, addr, config, events, version).await,
                 Some(tls) => {
@@ -223,6 +235,7 @@ impl Connection {
             queue: OnceLock::new(),
             parked: AtomicUsize::new(0),
             freed: Notify::new(),
+            sharding: done.sharding,
         });
         let decoder = done.decoder;
         tokio::spawn(tasks::writer(
@@ -265,6 +278,21 @@ impl Connection {
 
     pub(crate) fn version(&self) -> ProtocolVersion {
         self.inner.version
+    }
+
+    /// What the node said about its shards (`None`: Cassandra, or shard awareness unusable).
+    pub(crate) fn shard_info(&self) -> Option<&ShardInfo> {
+        self.inner.sharding.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// The shard serving this connection, on a ScyllaDB node.
+    pub(crate) fn shard(&self) -> Option<u16> {
+        self.shard_info().map(|i| i.shard)
+    }
+
+    /// Why the node's sharding keys could not be used, if they could not.
+    pub(crate) fn sharding_error(&self) -> Option<&ShardingError> {
+        self.inner.sharding.as_ref().err()
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -146,7 +146,7 @@ impl HostPool {
 
     /// Opens a connection that takes `old`'s place; `old` is retired in the background.
     async fn replace(self: &Arc<Self>, old: Connection) -> Result<(), Error> {
-        let new = self.open_detached().await?;
+        let new = self.open_detached(old.shard()).await?;
         {
             let _guard = self.joining.lock().map_err(|_| Error::Shutdown)?;
             if self.shut.load(Ordering::Acquire) {
@@ -178,14 +178,14 @@ impl HostPool {
 
     /// A new connection to the node, not in the pool yet, using the session's keyspace (one
     /// that cannot be used is logged, as for a refill).
-    async fn open_detached(&self) -> Result<Connection, Error> {
+    async fn open_detached(&self, shard: Option<u16>) -> Result<Connection, Error> {
         let mut shut = self.shut_signal.subscribe();
         if *shut.borrow_and_update() {
             return Err(Error::Shutdown);
         }
         self.attempts.fetch_add(1, Ordering::Relaxed);
         // Bounded by the connect timeout, the auth provider's calls included.
-        let attempt = self.open(false);
+        let attempt = self.open(false, shard);
         // Dropping the attempt at shutdown closes its socket.
         tokio::select! {
             r = attempt => r,

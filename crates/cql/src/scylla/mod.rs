@@ -9,6 +9,21 @@
 //!
 //! Against Apache Cassandra, which sends none of these keys, nothing here is used.
 
+mod options;
 pub mod sharding;
 
+pub use options::ShardAwareOptions;
 pub use sharding::{ShardInfo, Sharding, ShardingError};
+
+/// A node's shards as its pool sees them ([`Session::shard_aware_stats`](crate::Session::shard_aware_stats)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardStats {
+    /// The node's number of shards.
+    pub nr_shards: u16,
+    /// Shards with at least one open connection.
+    pub connected_shards: u16,
+    /// Open connections to the node.
+    pub connections: usize,
+    /// Open connections per shard, by shard.
+    pub per_shard: Vec<usize>,
+}

@@ -33,6 +33,7 @@ mod plan;
 mod prepare;
 mod rotate;
 mod run;
+mod scylla;
 
 use attempt::{BatchAttempt, ExecuteAttempt, QueryAttempt};
 

@@ -11,6 +11,7 @@ use crate::control::Pools;
 use crate::error::Error;
 use crate::policies::{LoadBalancingPolicy, RequestInfo};
 use crate::pool::HostPool;
+use crate::token::Token;
 
 /// The nodes of a query plan not tried yet, shared by the executions of one request
 /// (speculative executions take the next node), and the errors of the nodes tried. Only the
@@ -23,6 +24,8 @@ pub(super) struct QueryPlan<'a> {
 
 struct PlanState {
     first: Option<Connection>,
+    /// The request's token: on ScyllaDB, the shard whose connection is picked.
+    token: Option<Token>,
     rest: std::vec::IntoIter<SocketAddr>,
     errors: Vec<(SocketAddr, Error)>,
     /// The tracing sessions of the request's traced attempts that failed, in order.
@@ -40,7 +43,7 @@ impl QueryPlan<'_> {
             let Some(pool) = pools.get(&addr) else {
                 continue;
             };
-            match pool.pick() {
+            match pool.pick_for(state.token) {
                 Some(c) => return Some(c),
                 None => state.errors.push((addr, no_connection(pool))),
             }
@@ -114,7 +117,7 @@ impl Session {
         target: Option<SocketAddr>,
     ) -> Result<QueryPlan<'_>, Error> {
         if let Some(addr) = target {
-            return self.targeted_plan(addr);
+            return self.targeted_plan(addr, info.token);
         }
         thread_local! {
             /// The policy's plan, reused from request to request (emptied after each).
@@ -125,6 +128,7 @@ impl Session {
         let pools = self.inner.shared.pools.load();
         let mut state = PlanState {
             first: None,
+            token: info.token,
             rest: Vec::new().into_iter(),
             errors: Vec::new(),
             traces: Vec::new(),
@@ -157,7 +161,7 @@ impl Session {
                 let Some(pool) = pools.get(&addr) else {
                     continue;
                 };
-                match pool.pick() {
+                match pool.pick_for(state.token) {
                     Some(c) => state.first = Some(c),
                     None => state.errors.push((addr, no_connection(pool))),
                 }
@@ -179,7 +183,11 @@ impl Session {
     }
 
     /// The plan of a statement run on one node only (`with_host`): that node or nothing.
-    fn targeted_plan(&self, addr: SocketAddr) -> Result<QueryPlan<'_>, Error> {
+    fn targeted_plan(
+        &self,
+        addr: SocketAddr,
+        token: Option<Token>,
+    ) -> Result<QueryPlan<'_>, Error> {
         let metadata = self.inner.shared.metadata.load();
         let pools = self.inner.shared.pools.load();
         let pool = pools.get(&addr);
@@ -188,12 +196,13 @@ impl Session {
         }
         let mut state = PlanState {
             first: None,
+            token,
             rest: Vec::new().into_iter(),
             errors: Vec::new(),
             traces: Vec::new(),
         };
         match pool {
-            Some(pool) => match pool.pick() {
+            Some(pool) => match pool.pick_for(token) {
                 Some(c) => state.first = Some(c),
                 None => state.errors.push((addr, no_connection(pool))),
             },
