@@ -270,6 +270,15 @@ impl Error {
         }
     }
 
+    /// ScyllaDB refused the request under its per-partition rate limit (not retried by the
+    /// default retry policy: slow down, or retry with a back-off).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(
+            self,
+            Error::Server { error, .. } if matches!(error.kind, ServerErrorKind::RateLimitReached { .. })
+        )
+    }
+
     /// Whether the node (for `NoHostAvailable`: every node tried) had no room for the request:
     /// every stream id in use and its wait queue full. The request was not sent; slow down.
     pub fn is_busy(&self) -> bool {

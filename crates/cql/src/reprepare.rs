@@ -174,6 +174,7 @@ mod tests {
             result_metadata_id: RwLock::new(None),
             bind_markers: Vec::new(),
             pk_indexes: Vec::new(),
+            is_lwt: false,
             result_metadata: RwLock::new(None),
             used_at: Default::default(),
         })

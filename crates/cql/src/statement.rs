@@ -218,6 +218,8 @@ pub(crate) struct Prepared {
     pub(crate) result_metadata_id: RwLock<Option<Bytes>>,
     pub(crate) bind_markers: Vec<ColumnSpec>,
     pub(crate) pk_indexes: Vec<u16>,
+    /// ScyllaDB marked it conditional (`SCYLLA_LWT_ADD_METADATA_MARK`).
+    pub(crate) is_lwt: bool,
     pub(crate) result_metadata: RwLock<Option<Arc<ResultMetadata>>>,
     /// When it was last executed ([`crate::recency::now_secs`]; 0: never): the re-prepare
     /// registry gives a node that comes back only statements in recent use.
@@ -266,6 +268,13 @@ impl PreparedStatement {
     /// The bind markers: name, table and type of each value the statement takes.
     pub fn bind_markers(&self) -> &[ColumnSpec] {
         &self.prepared.bind_markers
+    }
+
+    /// Whether the node marked it a conditional statement (a lightweight transaction; only
+    /// ScyllaDB does, through `SCYLLA_LWT_ADD_METADATA_MARK`). Such statements go to their
+    /// replicas in a fixed order.
+    pub fn is_lwt(&self) -> bool {
+        self.prepared.is_lwt
     }
 
     /// Indexes of the bind markers that make up the partition key (for routing).

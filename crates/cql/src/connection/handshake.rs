@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use super::io::{Decoder, Encoder, Framing};
 use crate::config::Config;
 use crate::error::Error;
-use crate::scylla::{ShardInfo, ShardingError};
+use crate::scylla::{Extensions, ShardInfo, ShardingError};
 
 pub(super) struct Handshake {
     pub(super) version: ProtocolVersion,
@@ -29,6 +29,8 @@ pub(super) struct Handshake {
     pub(super) leftover: BytesMut,
     /// What a ScyllaDB node said about its shards (Cassandra: `Ok(None)`).
     pub(super) sharding: Result<Option<ShardInfo>, ShardingError>,
+    /// The ScyllaDB extensions negotiated.
+    pub(super) extensions: Extensions,
 }
 
 struct Io<'a, S> {
@@ -143,6 +145,7 @@ where
         other => return Err(unexpected(addr, "OPTIONS", other)),
     };
     let sharding = ShardInfo::from_supported(&supported);
+    let extensions = Extensions::from_supported(&supported);
     let offered = |key: &str, value: &str| {
         supported
             .get(key)
@@ -167,6 +170,9 @@ where
         .with_option("DRIVER_VERSION", env!("CARGO_PKG_VERSION"));
     if let Some(app) = &config.application_name {
         startup = startup.with_option("APPLICATION_NAME", app);
+    }
+    for (key, value) in extensions.startup_options() {
+        startup = startup.with_option(key, &value);
     }
     let req = io.encode(&Request::Startup(&startup));
     io.send(req).await?;
@@ -195,6 +201,7 @@ where
         decoder: io.decoder,
         leftover: io.buf,
         sharding,
+        extensions,
     })
 }
 

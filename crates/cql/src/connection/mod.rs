@@ -110,6 +110,10 @@ struct Inner {
     freed: Notify,
     /// What a ScyllaDB node said about its shards at start-up.
     sharding: Result<Option<ShardInfo>, ShardingError>,
+    /// How ERROR bodies are read (ScyllaDB's rate limit error code, when negotiated).
+    errors: ErrorDecodeOptions,
+    /// The mark of conditional statements in PREPARED metadata flags, when negotiated.
+    lwt_mask: Option<u32>,
 }
 
 /// Options of one request on the wire.
@@ -236,6 +240,10 @@ impl Connection {
             parked: AtomicUsize::new(0),
             freed: Notify::new(),
             sharding: done.sharding,
+            errors: ErrorDecodeOptions::with_rate_limit_error_code(
+                done.extensions.rate_limit_error_code,
+            ),
+            lwt_mask: done.extensions.lwt_mask,
         });
         let decoder = done.decoder;
         tokio::spawn(tasks::writer(
@@ -288,6 +296,11 @@ impl Connection {
     /// The shard serving this connection, on a ScyllaDB node.
     pub(crate) fn shard(&self) -> Option<u16> {
         self.shard_info().map(|i| i.shard)
+    }
+
+    /// The bit of PREPARED metadata flags that marks a conditional statement (ScyllaDB).
+    pub(crate) fn lwt_mask(&self) -> Option<u32> {
+        self.inner.lwt_mask
     }
 
     /// Why the node's sharding keys could not be used, if they could not.
@@ -383,9 +396,10 @@ pub(crate) fn decode_checked(
     addr: SocketAddr,
     env: &Envelope,
     max_body: usize,
+    errors: ErrorDecodeOptions,
 ) -> Result<ResponseFrame, Error> {
     // Bodies were decompressed by the connection's decoder already.
-    let frame = decode_response(env, None, max_body, ErrorDecodeOptions::default())
+    let frame = decode_response(env, None, max_body, errors)
         .map_err(|source| Error::Protocol { addr, source })?;
     if let Response::Error(err) = frame.response {
         return Err(Error::Server {
@@ -598,7 +612,7 @@ impl Inner {
         let raw = self.send_raw(request, opts);
         async move {
             let env = raw.await?;
-            decode_checked(self.addr, &env, self.max_body)
+            decode_checked(self.addr, &env, self.max_body, self.errors)
         }
     }
 

@@ -47,12 +47,27 @@ pub struct RequestInfo<'a> {
     pub keyspace: Option<&'a str>,
     /// The token of the statement's partition key, when known.
     pub token: Option<Token>,
+    /// A conditional (lightweight transaction) statement, as ScyllaDB marks prepared ones:
+    /// its replicas are tried in a fixed order, so that concurrent Paxos rounds on one
+    /// partition queue up at the same replica instead of contending.
+    pub is_lwt: bool,
 }
 
 impl<'a> RequestInfo<'a> {
     /// Request information with a keyspace and token (for tests of policies).
     pub fn new(keyspace: Option<&'a str>, token: Option<Token>) -> Self {
-        RequestInfo { keyspace, token }
+        RequestInfo {
+            keyspace,
+            token,
+            is_lwt: false,
+        }
+    }
+
+    /// The same, for a conditional statement when `lwt`.
+    #[must_use]
+    pub fn with_lwt(mut self, lwt: bool) -> Self {
+        self.is_lwt = lwt;
+        self
     }
 }
 
@@ -232,7 +247,8 @@ impl<P: LoadBalancingPolicy> TokenAwarePolicy<P> {
     }
 
     /// Spreads requests over a partition's replicas (each request starts at the next one)
-    /// instead of always trying the primary replica first (default: off).
+    /// instead of always trying the primary replica first (default: off). Conditional
+    /// statements ([`RequestInfo::is_lwt`]) are never spread.
     #[must_use]
     pub fn with_shuffle_replicas(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
@@ -267,7 +283,7 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
             );
         }
         let replicas = plan.len();
-        if self.shuffle {
+        if self.shuffle && !request.is_lwt {
             rotate(&mut plan[start..replicas], &self.next);
         }
         self.child.query_plan_into(request, cluster, plan);

@@ -173,4 +173,17 @@ fn token_aware_shuffling_spreads_requests_over_the_replicas() {
         firsts.push(plan[0]);
     }
     assert_eq!(firsts, [2, 3, 2, 3]);
+    // Conditional statements keep the replicas' order even when shuffling (Paxos rounds on
+    // one partition queue up at the primary replica instead of contending), and do not
+    // disturb the rotation of the others.
+    let lwt = info.with_lwt(true);
+    for _ in 0..4 {
+        let plan = last_octets(&shuffled.query_plan(&lwt, &c));
+        assert_eq!(&plan[..2], [2, 3], "{plan:?}");
+        assert_eq!(plan.len(), 3);
+    }
+    let next: Vec<u8> = (0..2)
+        .map(|_| last_octets(&shuffled.query_plan(&info, &c))[0])
+        .collect();
+    assert_eq!(next, [2, 3]);
 }

@@ -108,6 +108,15 @@ pub trait RetryPolicy: Send + Sync + std::fmt::Debug {
     /// in flight.
     fn on_request_error(&self, ctx: &RetryContext, error: &Error) -> RetryDecision;
 
+    /// ScyllaDB refused the request under its per-partition rate limit
+    /// ([`ServerErrorKind::RateLimitReached`](crate::error::ServerErrorKind::RateLimitReached)).
+    /// ScyllaDB asks drivers not to retry it: the default rethrows, so the caller decides
+    /// (back off, shed the load). A policy may retry it, for instance after a delay; a write
+    /// refused by the replicas (not the coordinator) is retried only when idempotent.
+    fn on_rate_limit(&self, _ctx: &RetryContext, _error: &Error) -> RetryDecision {
+        RetryDecision::Rethrow
+    }
+
     /// Whether a request that could not be sent at all (no open connection, all stream ids
     /// busy, connection closed before sending) moves on to the next node of the plan. Nothing
     /// was executed in that case; the default is `true`.

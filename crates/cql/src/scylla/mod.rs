@@ -7,11 +7,18 @@
 //!   and each token-aware request goes to the connection of its token's shard: no hop between
 //!   cores on the server.
 //!
+//! - **Rate limit errors** and **the LWT mark** ([`extensions`]): a node's per-partition
+//!   rate limit answers with a typed error ([`ServerErrorKind::RateLimitReached`](crate::error::ServerErrorKind::RateLimitReached))
+//!   that the default retry policy does not retry; conditional prepared statements carry a
+//!   mark, and are routed to their replicas in a fixed order.
+//!
 //! Against Apache Cassandra, which sends none of these keys, nothing here is used.
 
+pub mod extensions;
 mod options;
 pub mod sharding;
 
+pub use extensions::Extensions;
 pub use options::ShardAwareOptions;
 pub use sharding::{ShardInfo, Sharding, ShardingError};
 

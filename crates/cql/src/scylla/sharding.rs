@@ -19,9 +19,6 @@ use crate::token::Token;
 /// The only sharding algorithm ScyllaDB documents.
 pub const BIASED_TOKEN_ROUND_ROBIN: &str = "biased-token-round-robin";
 
-/// The partitioner whose tokens the shard computation takes.
-const MURMUR3: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
-
 /// The most shards a node may claim: far above any real machine's cores (a pool keeps a
 /// connection per shard), far below what would exhaust the local port range.
 pub const MAX_SHARDS: u16 = 4096;
@@ -156,7 +153,9 @@ impl ShardInfo {
         if algorithm != BIASED_TOKEN_ROUND_ROBIN {
             return Err(ShardingError::UnknownAlgorithm(algorithm.to_owned()));
         }
-        if let Some(p) = get("SCYLLA_PARTITIONER").filter(|p| *p != MURMUR3) {
+        // Murmur3, in any package: ScyllaDB sends `org.apache.cassandra.dht`, its spec names
+        // `org.apache.cassandra.partitioners`.
+        if let Some(p) = get("SCYLLA_PARTITIONER").filter(|p| !p.ends_with(".Murmur3Partitioner")) {
             return Err(ShardingError::Partitioner(p.to_owned()));
         }
         let nr_value = get("SCYLLA_NR_SHARDS");

@@ -1,5 +1,7 @@
 use super::*;
 
+const MURMUR3: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
+
 fn supported(pairs: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
     pairs
         .iter()

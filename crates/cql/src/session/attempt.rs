@@ -339,6 +339,9 @@ impl Session {
                 result_metadata_id: RwLock::new(p.result_metadata_id),
                 bind_markers: p.metadata.columns,
                 pk_indexes: p.metadata.pk_indexes,
+                is_lwt: conn
+                    .lwt_mask()
+                    .is_some_and(|mask| p.metadata.flags as u32 & mask != 0),
                 result_metadata: RwLock::new(if p.result_metadata.no_metadata {
                     None
                 } else {

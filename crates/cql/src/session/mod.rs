@@ -638,7 +638,7 @@ fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> Reques
     } else {
         crate::token::token_of_values(values.as_bytes(), values.len(), &prepared.pk_indexes).ok()
     };
-    RequestInfo::new(keyspace, token)
+    RequestInfo::new(keyspace, token).with_lwt(prepared.is_lwt)
 }
 
 /// A statement owned by a row stream.

@@ -70,6 +70,7 @@ fn error_type(e: &Error) -> &'static str {
             ServerErrorKind::SyntaxError => "syntax_error",
             ServerErrorKind::Invalid => "invalid",
             ServerErrorKind::Unauthorized => "unauthorized",
+            ServerErrorKind::RateLimitReached { .. } => "rate_limited",
             _ => "server_error",
         },
         Error::NoHostAvailable(_) => "no_host_available",

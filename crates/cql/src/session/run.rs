@@ -339,6 +339,10 @@ fn decide(r: &Resolved<'_>, e: &Error, retry_num: u32, consistency: Consistency)
             } => (policy.on_unavailable(&ctx, *required, *alive), false),
             // Refused before execution.
             K::Overloaded | K::IsBootstrapping => (policy.on_request_error(&ctx, e), false),
+            K::RateLimitReached {
+                rejected_by_coordinator,
+                ..
+            } => (policy.on_rate_limit(&ctx, e), !*rejected_by_coordinator),
             K::ServerError | K::TruncateError => (policy.on_request_error(&ctx, e), true),
             _ => (RetryDecision::Rethrow, true),
         },
