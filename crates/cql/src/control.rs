@@ -32,6 +32,7 @@ use crate::policies::HostDistance;
 use crate::pool::HostPool;
 use crate::reprepare::PreparedRegistry;
 use crate::result::{QueryResult, Row};
+use crate::scylla::tablets::TabletMap;
 
 mod schema_agreement;
 
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     refresh: tokio::sync::Mutex<()>,
     /// Counts completed metadata reads.
     pub(crate) generation: watch::Sender<u64>,
+    /// ScyllaDB's tablets, carried from snapshot to snapshot.
+    tablets: Arc<TabletMap>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -90,8 +93,11 @@ impl Shared {
             .iter()
             .map(|(a, s)| Arc::new(Host::with_state(*a, Arc::clone(s))))
             .collect();
-        let metadata = ClusterMetadata::new(None, None, hosts, HashMap::new(), None);
+        let tablets = Arc::new(TabletMap::default());
+        let metadata = ClusterMetadata::new(None, None, hosts, HashMap::new(), None)
+            .with_tablets(Arc::clone(&tablets));
         let shared = Arc::new(Shared {
+            tablets,
             keyspace: Arc::new(RwLock::new(config.keyspace.clone())),
             prepared: Arc::new(PreparedRegistry::new(config.reprepare_on_up_max)),
             config,
@@ -305,13 +311,17 @@ impl Shared {
             }
             dc.clone()
         };
+        // Tablets naming a node that left are stale.
+        let ids: Vec<uuid::Uuid> = hosts.iter().filter_map(|h| h.host_id()).collect();
+        self.tablets.retain_hosts(&ids);
         let metadata = ClusterMetadata::new(
             text(local_row, "cluster_name"),
             partitioner,
             hosts,
             keyspaces,
             local_dc,
-        );
+        )
+        .with_tablets(Arc::clone(&self.tablets));
         tracing::debug!(
             hosts = metadata.hosts().len(),
             keyspaces = metadata.keyspaces().len(),
@@ -345,7 +355,8 @@ impl Shared {
             current.hosts().to_vec(),
             keyspaces,
             current.local_dc().map(str::to_owned),
-        );
+        )
+        .with_tablets(Arc::clone(&self.tablets));
         self.metadata.store(Arc::new(metadata));
         self.generation.send_modify(|g| *g += 1);
         Ok(())
@@ -429,6 +440,16 @@ impl Shared {
             Event::TopologyChange { .. } => pending.full = true,
             Event::SchemaChange(change) => {
                 use cql_protocol::message::response::SchemaChangeTarget as T;
+                use cql_protocol::message::response::SchemaChangeType;
+                if change.change_type == SchemaChangeType::Dropped {
+                    match &change.target {
+                        T::Keyspace { keyspace } => self.tablets.drop_table(keyspace, None),
+                        T::Table { keyspace, table } => {
+                            self.tablets.drop_table(keyspace, Some(table));
+                        }
+                        _ => {}
+                    }
+                }
                 match change.target {
                     T::Keyspace { keyspace }
                     | T::Table { keyspace, .. }

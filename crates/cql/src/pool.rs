@@ -188,8 +188,17 @@ impl HostPool {
     /// The least busy open connection of the shard that owns `token` (on ScyllaDB), else the
     /// least busy one; starts a refill when connections are missing.
     pub(crate) fn pick_for(self: &Arc<Self>, token: Option<Token>) -> Option<Connection> {
+        self.pick_on(None, token)
+    }
+
+    /// Like [`pick_for`](Self::pick_for), on `shard` when given (a tablet replica's).
+    pub(crate) fn pick_on(
+        self: &Arc<Self>,
+        shard: Option<u16>,
+        token: Option<Token>,
+    ) -> Option<Connection> {
         let conns = self.conns.load();
-        let shard = self.shards.shard_for(token);
+        let shard = shard.or_else(|| self.shards.shard_for(token));
         let mut best: Option<&Connection> = None;
         let mut best_of_shard: Option<&Connection> = None;
         let mut missing = conns.len() < self.target();

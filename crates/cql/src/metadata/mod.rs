@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use uuid::Uuid;
 
+use crate::scylla::tablets::{Tablet, TabletMap};
+
 pub use crate::token::Token;
 pub use cql_type::{TypeParseError, parse_cql_type};
 pub use quoting::quote_identifier;
@@ -397,6 +399,10 @@ pub struct ClusterMetadata {
     keyspaces: HashMap<String, KeyspaceMetadata>,
     ring: TokenRing,
     local_dc: Option<String>,
+    /// Nodes by host id (tablet replicas name them so).
+    by_host_id: HashMap<Uuid, usize>,
+    /// ScyllaDB's tablets, learned from responses; shared by the snapshots of one session.
+    tablets: Arc<TabletMap>,
 }
 
 impl ClusterMetadata {
@@ -416,7 +422,14 @@ impl ClusterMetadata {
             .map(|(i, h)| (h.address, i))
             .collect();
         let ring = TokenRing::new(&hosts, &keyspaces);
+        let by_host_id = hosts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.host_id.map(|id| (id, i)))
+            .collect();
         ClusterMetadata {
+            by_host_id,
+            tablets: Arc::default(),
             cluster_name,
             partitioner,
             hosts,
@@ -483,6 +496,28 @@ impl ClusterMetadata {
             .replicas(keyspace, token)
             .iter()
             .filter_map(|&i| self.hosts.get(i))
+    }
+
+    /// The same snapshot, with the session's tablet map.
+    pub(crate) fn with_tablets(mut self, tablets: Arc<TabletMap>) -> Self {
+        self.tablets = tablets;
+        self
+    }
+
+    /// ScyllaDB's tablets learned so far (empty for Cassandra and vnode keyspaces).
+    pub fn tablets(&self) -> &TabletMap {
+        &self.tablets
+    }
+
+    /// The node with host id `id`.
+    pub fn host_by_id(&self, id: Uuid) -> Option<&Arc<Host>> {
+        self.by_host_id.get(&id).and_then(|&i| self.hosts.get(i))
+    }
+
+    /// The tablet of `token` in `keyspace.table`, when the table has tablets and that one is
+    /// known.
+    pub fn tablet(&self, keyspace: &str, table: &str, token: Token) -> Option<Arc<Tablet>> {
+        self.tablets.get(keyspace, table, token)
     }
 
     /// The token of a routing key (see [`crate::token::routing_key`]).

@@ -45,6 +45,8 @@ pub enum HostDistance {
 pub struct RequestInfo<'a> {
     /// The keyspace of the statement (from a prepared statement's metadata).
     pub keyspace: Option<&'a str>,
+    /// The table of the statement, when its metadata names it (tablet routing).
+    pub table: Option<&'a str>,
     /// The token of the statement's partition key, when known.
     pub token: Option<Token>,
     /// A conditional (lightweight transaction) statement, as ScyllaDB marks prepared ones:
@@ -58,9 +60,17 @@ impl<'a> RequestInfo<'a> {
     pub fn new(keyspace: Option<&'a str>, token: Option<Token>) -> Self {
         RequestInfo {
             keyspace,
+            table: None,
             token,
             is_lwt: false,
         }
+    }
+
+    /// The same, for a statement on `table`.
+    #[must_use]
+    pub fn with_table(mut self, table: Option<&'a str>) -> Self {
+        self.table = table;
+        self
     }
 
     /// The same, for a conditional statement when `lwt`.
@@ -228,7 +238,9 @@ impl LoadBalancingPolicy for DcAwareRoundRobinPolicy {
 }
 
 /// Sends a request to a replica of its partition first (when the statement's keyspace and
-/// token are known: bound prepared statements), then follows the wrapped policy.
+/// token are known: bound prepared statements), then follows the wrapped policy. On a
+/// ScyllaDB tablet table whose tablet for the token is known, the replicas are the
+/// tablet's, in its order.
 #[derive(Debug)]
 pub struct TokenAwarePolicy<P> {
     child: P,
@@ -275,12 +287,20 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
     ) {
         let start = plan.len();
         if let (Some(ks), Some(token)) = (request.keyspace, request.token) {
-            plan.extend(
-                cluster
-                    .replica_hosts(ks, token)
-                    .filter(|h| h.is_up() && self.child.distance(h, cluster) == HostDistance::Local)
-                    .cloned(),
-            );
+            let local = |h: &&Arc<Host>| {
+                h.is_up() && self.child.distance(h, cluster) == HostDistance::Local
+            };
+            match request.table.and_then(|t| cluster.tablet(ks, t, token)) {
+                Some(tablet) => plan.extend(
+                    tablet
+                        .replicas
+                        .iter()
+                        .filter_map(|(id, _)| cluster.host_by_id(*id))
+                        .filter(local)
+                        .cloned(),
+                ),
+                None => plan.extend(cluster.replica_hosts(ks, token).filter(local).cloned()),
+            }
         }
         let replicas = plan.len();
         if self.shuffle && !request.is_lwt {

@@ -1,6 +1,6 @@
 //! The protocol extensions negotiated at start-up besides sharding: ScyllaDB's rate limit
-//! error (`SCYLLA_RATE_LIMIT_ERROR`) and the LWT mark of prepared statements
-//! (`SCYLLA_LWT_ADD_METADATA_MARK`). A node offers them in SUPPORTED with their arguments
+//! error (`SCYLLA_RATE_LIMIT_ERROR`), the LWT mark of prepared statements
+//! (`SCYLLA_LWT_ADD_METADATA_MARK`) and tablet routing (`TABLETS_ROUTING_V1`). A node offers them in SUPPORTED with their arguments
 //! (`ARG=VALUE`); the driver takes those it knows and names them in STARTUP.
 
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ pub struct Extensions {
     pub rate_limit_error_code: Option<i32>,
     /// The bit of a PREPARED result's metadata flags that marks a conditional (LWT) statement.
     pub lwt_mask: Option<u32>,
+    /// Responses of requests sent to a non-replica carry the tablet's replicas.
+    pub tablets_routing_v1: bool,
 }
 
 impl Extensions {
@@ -49,6 +51,7 @@ impl Extensions {
         Extensions {
             rate_limit_error_code,
             lwt_mask,
+            tablets_routing_v1: supported.contains_key(super::tablets::TABLETS_ROUTING_V1),
         }
     }
 
@@ -60,6 +63,9 @@ impl Extensions {
         }
         if let Some(mask) = self.lwt_mask {
             out.push((LWT_ADD_METADATA_MARK, mask.to_string()));
+        }
+        if self.tablets_routing_v1 {
+            out.push((super::tablets::TABLETS_ROUTING_V1, String::new()));
         }
         out
     }
@@ -94,14 +100,17 @@ mod tests {
                 LWT_ADD_METADATA_MARK,
                 "LWT_OPTIMIZATION_META_BIT_MASK=2147483648",
             ),
+            ("TABLETS_ROUTING_V1", ""),
         ]));
         assert_eq!(e.rate_limit_error_code, Some(61440));
         assert_eq!(e.lwt_mask, Some(1 << 31));
+        assert!(e.tablets_routing_v1);
         assert_eq!(
             e.startup_options(),
             [
                 (RATE_LIMIT_ERROR, String::new()),
-                (LWT_ADD_METADATA_MARK, "2147483648".to_owned())
+                (LWT_ADD_METADATA_MARK, "2147483648".to_owned()),
+                ("TABLETS_ROUTING_V1", String::new()),
             ]
         );
     }

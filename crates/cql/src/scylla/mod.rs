@@ -17,6 +17,7 @@
 pub mod extensions;
 mod options;
 pub mod sharding;
+pub mod tablets;
 
 pub use extensions::Extensions;
 pub use options::ShardAwareOptions;

@@ -163,6 +163,9 @@ impl AsyncAttempt for ExecuteAttempt<'_> {
             );
             match sent.await {
                 Ok(frame) => {
+                    if let Some(payload) = &frame.custom_payload {
+                        session.learn_tablet(self.prepared, payload);
+                    }
                     // v5: the server sends new result metadata when the table changed.
                     if let Response::Result(ResultMessage::Rows(rows)) = &frame.response {
                         if let Some(new_id) = &rows.metadata.new_metadata_id {

@@ -629,16 +629,16 @@ fn pool_state(shared: &Shared) -> Vec<(SocketAddr, usize, u64)> {
 
 /// The keyspace and token of a prepared statement with its values, for token-aware routing.
 fn routing_info<'a>(prepared: &'a Prepared, values: &SerializedValues) -> RequestInfo<'a> {
-    let keyspace = prepared
-        .bind_markers
-        .first()
-        .map(|c| c.table.keyspace.as_str());
+    let table = prepared.bind_markers.first().map(|c| &c.table);
+    let keyspace = table.map(|t| t.keyspace.as_str());
     let token: Option<Token> = if prepared.pk_indexes.is_empty() || values.is_named() {
         None
     } else {
         crate::token::token_of_values(values.as_bytes(), values.len(), &prepared.pk_indexes).ok()
     };
-    RequestInfo::new(keyspace, token).with_lwt(prepared.is_lwt)
+    RequestInfo::new(keyspace, token)
+        .with_table(table.map(|t| t.table.as_str()))
+        .with_lwt(prepared.is_lwt)
 }
 
 /// A statement owned by a row stream.

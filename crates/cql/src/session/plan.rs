@@ -26,7 +26,8 @@ struct PlanState {
     first: Option<Connection>,
     /// The request's token: on ScyllaDB, the shard whose connection is picked.
     token: Option<Token>,
-    rest: std::vec::IntoIter<SocketAddr>,
+    /// The other nodes, each with its shard when a tablet names it.
+    rest: std::vec::IntoIter<(SocketAddr, Option<u16>)>,
     errors: Vec<(SocketAddr, Error)>,
     /// The tracing sessions of the request's traced attempts that failed, in order.
     traces: Vec<uuid::Uuid>,
@@ -39,11 +40,11 @@ impl QueryPlan<'_> {
             return Some(c);
         }
         let pools = self.pools.load();
-        while let Some(addr) = state.rest.next() {
+        while let Some((addr, shard)) = state.rest.next() {
             let Some(pool) = pools.get(&addr) else {
                 continue;
             };
-            match pool.pick_for(state.token) {
+            match pool.pick_on(shard, state.token) {
                 Some(c) => return Some(c),
                 None => state.errors.push((addr, no_connection(pool))),
             }
@@ -133,6 +134,15 @@ impl Session {
             errors: Vec::new(),
             traces: Vec::new(),
         };
+        // A ScyllaDB tablet names each replica's shard.
+        let tablet = match (info.keyspace, info.table, info.token) {
+            (Some(ks), Some(table), Some(token)) => metadata.tablet(ks, table, token),
+            _ => None,
+        };
+        let shard_on = |h: &crate::metadata::Host| {
+            let t = tablet.as_ref()?;
+            t.shard_on(h.host_id()?)
+        };
         let mut plan = |hosts: &mut Vec<Arc<crate::metadata::Host>>| {
             hosts.clear();
             lb.query_plan_into(info, &metadata, hosts);
@@ -154,14 +164,15 @@ impl Session {
             let mut rest = Vec::new();
             for host in hosts.drain(..) {
                 let addr = host.address();
+                let shard = shard_on(&host);
                 if state.first.is_some() {
-                    rest.push(addr);
+                    rest.push((addr, shard));
                     continue;
                 }
                 let Some(pool) = pools.get(&addr) else {
                     continue;
                 };
-                match pool.pick_for(state.token) {
+                match pool.pick_on(shard, state.token) {
                     Some(c) => state.first = Some(c),
                     None => state.errors.push((addr, no_connection(pool))),
                 }
