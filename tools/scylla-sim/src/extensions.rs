@@ -1,5 +1,5 @@
 //! The Scylla protocol extensions: the SCYLLA_* keys added to SUPPORTED (COMPRESSION
-//! removed), and what a client negotiates in STARTUP (SCYLLA_* keys stripped before the
+//! emptied), and what a client negotiates in STARTUP (SCYLLA_* keys stripped before the
 //! STARTUP reaches Cassandra).
 
 use crate::config::{BadSupported, Config, LWT_MASK, RATE_LIMIT_ERROR_CODE, ShardAwarePort};
@@ -58,11 +58,22 @@ pub fn scylla_keys(cfg: &Config, shard: u32) -> Vec<(String, Vec<String>)> {
     keys
 }
 
-/// Rewrites a SUPPORTED message: Cassandra's options without COMPRESSION (and without any
-/// SCYLLA_* key), then the sim's keys. `None` if the message is malformed.
+/// Rewrites a SUPPORTED message: Cassandra's options with an empty COMPRESSION list (the key
+/// stays: drivers such as the Python one require it) and without any SCYLLA_* key, then the
+/// sim's keys. `None` if the message is malformed.
 pub fn rewrite_supported(msg: &[u8], cfg: &Config, shard: u32) -> Option<Vec<u8>> {
     let mut options = Reader::new(msg).string_multimap()?;
-    options.retain(|(k, _)| k != "COMPRESSION" && !k.starts_with("SCYLLA_"));
+    options.retain(|(k, _)| !k.starts_with("SCYLLA_"));
+    match options.iter_mut().find(|(k, _)| k == "COMPRESSION") {
+        Some((_, v)) => v.clear(),
+        None => options.push(("COMPRESSION".into(), Vec::new())),
+    }
+    // The sim rejects v5 and later (as Scylla does): do not advertise them.
+    for (k, v) in options.iter_mut() {
+        if k == "PROTOCOL_VERSIONS" {
+            v.retain(|p| p.starts_with("3/") || p.starts_with("4/"));
+        }
+    }
     options.extend(scylla_keys(cfg, shard));
     let mut out = Vec::new();
     put_string_multimap(&mut out, &options);
@@ -121,14 +132,21 @@ mod tests {
             &[
                 ("CQL_VERSION".into(), vec!["3.4.5".into()]),
                 ("COMPRESSION".into(), vec!["lz4".into(), "snappy".into()]),
+                (
+                    "PROTOCOL_VERSIONS".into(),
+                    vec!["3/v3".into(), "4/v4".into(), "5/v5".into()],
+                ),
             ],
         );
         let out = rewrite_supported(&b, &cfg("--shards 3 --lwt-mark"), 2).unwrap();
         let m = Reader::new(&out).string_multimap().unwrap();
         let get = |k: &str| m.iter().find(|(n, _)| n == k).map(|(_, v)| v[0].clone());
-        assert_eq!(get("COMPRESSION"), None);
+        let compression = m.iter().find(|(n, _)| n == "COMPRESSION").unwrap();
+        assert!(compression.1.is_empty());
         assert_eq!(get("CQL_VERSION").as_deref(), Some("3.4.5"));
         assert_eq!(get("SCYLLA_SHARD").as_deref(), Some("2"));
+        let versions = m.iter().find(|(n, _)| n == "PROTOCOL_VERSIONS").unwrap();
+        assert_eq!(versions.1, vec!["3/v3".to_string(), "4/v4".to_string()]);
         assert_eq!(get("SCYLLA_NR_SHARDS").as_deref(), Some("3"));
         assert_eq!(get("SCYLLA_SHARDING_IGNORE_MSB").as_deref(), Some("12"));
         assert_eq!(get("SCYLLA_SHARD_AWARE_PORT").as_deref(), Some("19042"));
