@@ -14,7 +14,7 @@ use crate::config::{LWT_MASK, RATE_LIMIT_ERROR_CODE};
 use crate::extensions::{Negotiated, Startup, rewrite_supported, startup};
 use crate::frame::{self, Frame, ReadError, read_frame};
 use crate::metadata::{KIND_PREPARED, KIND_ROWS, read_prepared};
-use crate::requests::{execute, is_conditional, is_read, statement_text};
+use crate::requests::{execute, is_conditional, is_read, is_system, statement_text};
 use crate::server::Shared;
 use crate::statements::Statement;
 use crate::stats::Routing;
@@ -195,21 +195,25 @@ impl Conn {
                     _ => Routing::Unrouted,
                 };
                 let read = st.as_ref().is_some_and(|s| s.read);
+                let limitable = st.as_ref().is_some_and(|s| !s.system);
                 let id = e.id.to_vec();
-                if self.count(f, routing, read).await? {
+                if self.count(f, routing, read, limitable).await? {
                     return Ok(false);
                 }
                 Pending::Execute(id)
             }
             frame::QUERY => {
-                let read = is_read(&statement_text(msg).ok_or("malformed QUERY")?);
-                if self.count(f, Routing::Unrouted, read).await? {
+                let text = statement_text(msg).ok_or("malformed QUERY")?;
+                if self
+                    .count(f, Routing::Unrouted, is_read(&text), !is_system(&text))
+                    .await?
+                {
                     return Ok(false);
                 }
                 Pending::Other
             }
             frame::BATCH => {
-                self.count(f, Routing::Unrouted, false).await?;
+                self.count(f, Routing::Unrouted, false, false).await?;
                 Pending::Other
             }
             _ => Pending::Other,
@@ -220,10 +224,18 @@ impl Conn {
         Ok(true)
     }
 
-    /// Counts a request and applies the simulated rate limit. `Ok(true)` = rejected.
-    async fn count(&self, f: &Frame, routing: Routing, read: bool) -> Result<bool, String> {
+    /// Counts a request and applies the simulated rate limit to `limitable` ones (QUERY and
+    /// EXECUTE of user tables, when the client negotiated the extension). `Ok(true)` =
+    /// rejected.
+    async fn count(
+        &self,
+        f: &Frame,
+        routing: Routing,
+        read: bool,
+        limitable: bool,
+    ) -> Result<bool, String> {
         let limited = match self.shared.cfg.rate_limit_percent {
-            Some(p) if self.negotiated().rate_limit && f.opcode != frame::BATCH => {
+            Some(p) if limitable && self.negotiated().rate_limit => {
                 let n = self.shared.rate_counter.fetch_add(1, Ordering::Relaxed);
                 n % 100 < u64::from(p)
             }
@@ -311,6 +323,7 @@ impl Conn {
             result_columns: p.result.columns.clone(),
             conditional,
             read: is_read(text),
+            system: is_system(text),
         };
         self.shared.statements.insert(p.id.clone(), st);
         if conditional && self.negotiated().lwt {

@@ -64,6 +64,19 @@ pub fn is_read(text: &str) -> bool {
         .is_some_and(|s| s.eq_ignore_ascii_case("select"))
 }
 
+/// Whether a statement names a table of a `system*` keyspace (`system.local`,
+/// `system_schema.tables`, ...). Those are never rate limited: Scylla's per-partition limit
+/// applies to user tables only.
+pub fn is_system(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ';')
+        .filter_map(|w| w.split_once('.'))
+        .any(|(ks, _)| {
+            ks.trim_matches('"')
+                .to_ascii_lowercase()
+                .starts_with("system")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +107,8 @@ mod tests {
         assert!(!is_conditional("SELECT * FROM diff WHERE k=1"));
         assert!(is_read("  select * from t"));
         assert!(!is_read("INSERT"));
+        assert!(is_system("SELECT * FROM system.local WHERE key='local'"));
+        assert!(is_system("select x from \"system_schema\".tables"));
+        assert!(!is_system("INSERT INTO ks.t (k) VALUES (1)"));
     }
 }

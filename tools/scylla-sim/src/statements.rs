@@ -19,6 +19,8 @@ pub struct Statement {
     pub conditional: bool,
     /// SELECT statement.
     pub read: bool,
+    /// Names a `system*` keyspace table (never rate limited).
+    pub system: bool,
 }
 
 impl Statement {

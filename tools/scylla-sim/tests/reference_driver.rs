@@ -61,7 +61,7 @@ fn real_backend() {
     } else {
         format!("{first}:9042")
     };
-    let (_rt, control) = start_sim(&backend, "127.0.0.44");
+    let (_rt, control) = start_sim(&format!("--backend {backend}=127.0.0.44"), "127.0.0.44");
     let result = run_reference("127.0.0.44", &control, &["--keyspace", "sim_reference"]);
     check(&result);
     assert!(

@@ -47,6 +47,52 @@ pub(crate) fn run_judge(script: &str, args: &[&str], input: &str) -> Vec<String>
         .collect()
 }
 
+/// A fake_cassandra.py child on `host:port`, killed on drop.
+#[derive(Debug)]
+pub(crate) struct Fake(std::process::Child);
+
+impl Fake {
+    /// Starts it and waits until it listens.
+    pub(crate) fn start(host: &str, port: u16) -> Fake {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(python())
+            .arg(judge("fake_cassandra.py"))
+            .args([host, &port.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cannot start fake_cassandra.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("listening"), "fake_cassandra.py: {line}");
+        Fake(child)
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts an in-process sim with `flags` (its control port on `listen`:0) on a runtime of its
+/// own; returns the runtime (keep it alive) and the control address.
+pub(crate) fn start_sim(flags: &str, listen: &str) -> (tokio::runtime::Runtime, String) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let args = format!("{flags} --control {listen}:0");
+    let cfg = scylla_sim::config::Config::parse(args.split_whitespace().map(String::from)).unwrap();
+    let sim = rt
+        .block_on(scylla_sim::server::start(cfg))
+        .expect("sim cannot listen");
+    (rt, sim.control.unwrap().to_string())
+}
+
 /// A small deterministic PRNG (xorshift64*), so failures are reproducible.
 #[derive(Debug)]
 pub(crate) struct Rng(pub(crate) u64);
@@ -64,10 +110,16 @@ impl Rng {
 /// Runs judge/reference.py against a sim node and returns its final `RESULT` JSON line
 /// (the raw text; the tests look figures up with [`json_number`]).
 pub(crate) fn run_reference(host: &str, control: &str, extra: &[&str]) -> String {
+    let mut args = vec!["--host", host, "--control", control];
+    args.extend_from_slice(extra);
+    run_result("reference.py", &args)
+}
+
+/// Runs a judge script printing a final `RESULT {json}` line and returns that JSON text.
+pub(crate) fn run_result(script: &str, args: &[&str]) -> String {
     let out = Command::new(python())
-        .arg(judge("reference.py"))
-        .args(["--host", host, "--control", control])
-        .args(extra)
+        .arg(judge(script))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
