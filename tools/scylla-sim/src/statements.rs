@@ -73,6 +73,7 @@ mod tests {
             result_columns: None,
             conditional: false,
             read: false,
+            system: false,
         };
         let v: Vec<Option<&[u8]>> = vec![Some(b"x"), Some(b"abc")];
         let want = shard_of(murmur3_token(b"abc"), 8, 12);
