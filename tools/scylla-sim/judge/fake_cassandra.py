@@ -7,8 +7,11 @@ system.local / system.peers / system.peers_v2 (one node owning token 0), PREPARE
 INSERT statements of reference.py (with their partition-key indexes), EXECUTE (VOID) and
 any other QUERY (VOID). It is NOT the real thing: schema and data are not stored.
 
-Usage: python fake_cassandra.py HOST PORT
+Usage: python fake_cassandra.py HOST PORT [--token T] [--peer IP:TOKEN ...]
+  --token: the token this node owns (default 0); --peer: another fake node, reported in
+  system.peers / system.peers_v2 with native_port PORT (as a real cluster would).
 """
+import argparse
 import hashlib
 import re
 import socket
@@ -22,7 +25,6 @@ TABLES = {
     "single": ({"k": T_BIGINT, "v": T_TEXT}, ["k"]),
     "kv": ({"k": T_INT, "c": T_TEXT, "v": T_TEXT}, ["k", "c"]),
 }
-HOST_ID = uuid.UUID("5a1b2c3d-0000-4000-8000-000000000001")
 SCHEMA = uuid.UUID("5a1b2c3d-0000-4000-8000-000000000002")
 
 
@@ -43,14 +45,45 @@ def rows(ks, table, cols, data):
     return out
 
 
-def local_rows(addr):
+def host_id(addr):
+    return uuid.UUID(bytes=hashlib.md5(addr.encode()).digest()).bytes
+
+
+def text_set(values):
+    out = i32(len(values))
+    for v in values:
+        out += i32(len(v)) + v.encode()
+    return out
+
+
+def peers_rows(table, peers, port):
+    if table == "peers_v2":
+        cols = [("peer", T_INET), ("peer_port", T_INT), ("data_center", T_TEXT), ("host_id", T_UUID),
+                ("rack", T_TEXT), ("release_version", T_TEXT), ("native_address", T_INET),
+                ("native_port", T_INT), ("schema_version", T_UUID), ("tokens", (T_SET, T_TEXT))]
+    else:
+        cols = [("peer", T_INET), ("data_center", T_TEXT), ("host_id", T_UUID), ("rack", T_TEXT),
+                ("release_version", T_TEXT), ("rpc_address", T_INET), ("schema_version", T_UUID),
+                ("tokens", (T_SET, T_TEXT))]
+    data = []
+    for addr, token in peers:
+        ip = socket.inet_aton(addr)
+        if table == "peers_v2":
+            data.append([ip, i32(7000), b"dc1", host_id(addr), b"r1", b"4.1.0", ip, i32(port),
+                         SCHEMA.bytes, text_set([token])])
+        else:
+            data.append([ip, b"dc1", host_id(addr), b"r1", b"4.1.0", ip, SCHEMA.bytes, text_set([token])])
+    return rows("system", table, cols, data)
+
+
+def local_rows(addr, token):
     ip = socket.inet_aton(addr)
     cols = [("broadcast_address", T_INET), ("cluster_name", T_TEXT), ("data_center", T_TEXT),
             ("host_id", T_UUID), ("listen_address", T_INET), ("partitioner", T_TEXT),
             ("rack", T_TEXT), ("release_version", T_TEXT), ("rpc_address", T_INET),
             ("schema_version", T_UUID), ("tokens", (T_SET, T_TEXT))]
-    row = [ip, b"fake", b"dc1", HOST_ID.bytes, ip, b"org.apache.cassandra.dht.Murmur3Partitioner",
-           b"r1", b"4.1.0", ip, SCHEMA.bytes, i32(1) + i32(1) + b"0"]
+    row = [ip, b"fake", b"dc1", host_id(addr), ip, b"org.apache.cassandra.dht.Murmur3Partitioner",
+           b"r1", b"4.1.0", ip, SCHEMA.bytes, text_set([token])]
     return rows("system", "local", cols, [row])
 
 
@@ -81,7 +114,7 @@ def read_exact(sock, n):
     return buf
 
 
-def serve(sock, addr):
+def serve(sock, addr, port, token, peers):
     while True:
         h = read_exact(sock, 9)
         if h is None:
@@ -101,9 +134,11 @@ def serve(sock, addr):
             ln, = struct.unpack(">i", body[:4])
             text = body[4:4 + ln].decode()
             if "system.local" in text:
-                reply = (0x08, local_rows(addr))
+                reply = (0x08, local_rows(addr, token))
+            elif "system.peers_v2" in text:
+                reply = (0x08, peers_rows("peers_v2", peers, port))
             elif "system.peers" in text:
-                reply = (0x08, rows("system", "peers", [("peer", T_INET)], []))
+                reply = (0x08, peers_rows("peers", peers, port))
             elif text.strip().upper().startswith("USE "):
                 reply = (0x08, i32(3) + string(text.strip()[4:].strip('" ;')))
             else:
@@ -120,7 +155,14 @@ def serve(sock, addr):
 
 
 def main():
-    host, port = sys.argv[1], int(sys.argv[2])
+    p = argparse.ArgumentParser()
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("--token", default="0")
+    p.add_argument("--peer", action="append", default=[])
+    a = p.parse_args()
+    host, port = a.host, a.port
+    peers = [tuple(x.split(":", 1)) for x in a.peer]
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((host, port))
@@ -129,7 +171,7 @@ def main():
     while True:
         c, _ = srv.accept()
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=serve, args=(c, host), daemon=True).start()
+        threading.Thread(target=serve, args=(c, host, port, a.token, peers), daemon=True).start()
 
 
 if __name__ == "__main__":

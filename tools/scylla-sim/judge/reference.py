@@ -87,6 +87,7 @@ def main():
         "is_shard_aware": cluster.is_shard_aware(),
         "shard_aware_stats": shard_stats,
         "host_address": str(host.endpoint.address),
+        "hosts": sorted(str(h.endpoint) for h in cluster.metadata.all_hosts()),
         "host_shards_count": host.sharding_info.shards_count if host.sharding_info else None,
         "requests": n,
         "requests_total": stats["requests_total"],
@@ -94,10 +95,12 @@ def main():
         "right_shard": stats["right_shard"],
         "wrong_shard": stats["wrong_shard"],
         "connections": conns,
+        "nodes": stats["nodes"],
     }
     print("is_shard_aware", result["is_shard_aware"])
     print("shard_aware_stats", json.dumps(shard_stats))
     print("host_address", result["host_address"])
+    print("hosts", " ".join(result["hosts"]))
     for c in conns:
         print("connection", c["node"], c["shard"], c["port_kind"], c["open"])
     for k in ("requests", "requests_total", "routed_requests", "right_shard", "wrong_shard"):

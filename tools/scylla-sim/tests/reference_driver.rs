@@ -6,29 +6,14 @@
 //! default 127.0.0.1, port 9042), listening on 127.0.0.44. Credentials, if that node needs
 //! them: `SIM_CQL_USERNAME` / `SIM_CQL_PASSWORD`.
 //! `fake_backend`: the sim (127.0.0.45) in front of judge/fake_cassandra.py (127.0.0.47).
-//! Both need `DRIVER_TEST_PYTHON`.
+//! `two_fake_nodes`: two sim nodes (127.0.0.45/46, ports 9444/19444) in front of two fakes
+//! (127.0.0.47/48) that report each other in system.peers_v2: the driver must find the
+//! second node at the sim's address and port, and be shard aware on both.
+//! All need `DRIVER_TEST_PYTHON`.
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use common::{json_number, judge, python, run_reference};
-use scylla_sim::config::Config;
-
-fn start_sim(backend: &str, listen: &str) -> (tokio::runtime::Runtime, String) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let args = format!("--backend {backend}={listen} --control {listen}:0");
-    let cfg = Config::parse(args.split_whitespace().map(String::from)).unwrap();
-    let sim = rt
-        .block_on(scylla_sim::server::start(cfg))
-        .expect("sim cannot listen");
-    (rt, sim.control.unwrap().to_string())
-}
+use common::{Fake, json_number, python, run_reference, start_sim};
 
 fn check(result: &str) {
     assert!(result.contains("\"is_shard_aware\": true"), "{result}");
@@ -72,25 +57,51 @@ fn real_backend() {
 
 #[test]
 fn fake_backend() {
-    let mut fake = Command::new(python())
-        .arg(judge("fake_cassandra.py"))
-        .args(["127.0.0.47", "9043"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("cannot start fake_cassandra.py");
-    let mut line = String::new();
-    BufReader::new(fake.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("listening"), "fake_cassandra.py: {line}");
-    let (_rt, control) = start_sim("127.0.0.47:9043", "127.0.0.45");
+    let _fake = Fake::start("127.0.0.47", 9043);
+    let (_rt, control) = start_sim("--backend 127.0.0.47:9043=127.0.0.45", "127.0.0.45");
     let result = run_reference("127.0.0.45", &control, &["--no-ddl"]);
-    let _ = fake.kill();
-    let _ = fake.wait();
     check(&result);
     // The fake reports 127.0.0.47 in system.local: the driver sees the sim's address.
     assert!(
         result.contains("\"host_address\": \"127.0.0.45\""),
         "{result}"
     );
+}
+
+#[test]
+fn two_fake_nodes() {
+    let _a = Fake::start_with(
+        "127.0.0.47",
+        9044,
+        &["--token", "0", "--peer", "127.0.0.48:4611686018427387904"],
+    );
+    let _b = Fake::start_with(
+        "127.0.0.48",
+        9044,
+        &["--token", "4611686018427387904", "--peer", "127.0.0.47:0"],
+    );
+    let flags = "--backend 127.0.0.47:9044=127.0.0.45 --backend 127.0.0.48:9044=127.0.0.46 \
+                 --port 9444 --shard-aware-port 19444";
+    let (_rt, control) = start_sim(flags, "127.0.0.45");
+    let result = run_reference("127.0.0.45", &control, &["--no-ddl", "--port", "9444"]);
+    check(&result);
+    assert!(
+        result.contains("\"hosts\": [\"127.0.0.45:9444\", \"127.0.0.46:9444\"]"),
+        "{result}"
+    );
+    assert_eq!(result.matches("\"connected\": 8").count(), 2, "{result}");
+    for node in ["127.0.0.45", "127.0.0.46"] {
+        let at = result
+            .find(&format!("\"{node}\": {{\"requests_total\""))
+            .expect(node);
+        assert!(
+            json_number(&result[at..], "requests_total") > 0,
+            "{node}: {result}"
+        );
+        assert_eq!(
+            json_number(&result[at..], "wrong_shard"),
+            0,
+            "{node}: {result}"
+        );
+    }
 }

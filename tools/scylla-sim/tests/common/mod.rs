@@ -54,10 +54,16 @@ pub(crate) struct Fake(std::process::Child);
 impl Fake {
     /// Starts it and waits until it listens.
     pub(crate) fn start(host: &str, port: u16) -> Fake {
+        Fake::start_with(host, port, &[])
+    }
+
+    /// Same, with extra flags (`--token`, `--peer`).
+    pub(crate) fn start_with(host: &str, port: u16, extra: &[&str]) -> Fake {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new(python())
             .arg(judge("fake_cassandra.py"))
             .args([host, &port.to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .expect("cannot start fake_cassandra.py");
