@@ -186,4 +186,30 @@ mod tests {
             Err(ReadError::TooLarge(_))
         ));
     }
+
+    #[test]
+    fn message_offsets_skip_tracing_warnings_and_payload() {
+        let mut body = vec![7u8; 16]; // tracing id
+        crate::wire::put_u16(&mut body, 1); // one warning
+        crate::wire::put_string(&mut body, "w");
+        crate::wire::put_u16(&mut body, 1); // custom payload: one entry
+        crate::wire::put_string(&mut body, "k");
+        crate::wire::put_bytes(&mut body, Some(b"v"));
+        let at = body.len();
+        body.extend_from_slice(&[0, 0, 0, 1]);
+        let flags = FLAG_TRACING | FLAG_WARNING | FLAG_CUSTOM_PAYLOAD;
+        let f = Frame {
+            version: 0x84,
+            flags,
+            stream: 1,
+            opcode: RESULT,
+            body,
+        };
+        assert_eq!(f.response_message_offset(), Some(at));
+        let short = Frame {
+            body: vec![1, 2],
+            ..f
+        };
+        assert_eq!(short.response_message_offset(), None);
+    }
 }
