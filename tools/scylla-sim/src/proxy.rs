@@ -22,6 +22,8 @@ use crate::wire::Reader;
 
 /// Protocol error code.
 const PROTOCOL_ERROR: i32 = 0x000A;
+/// Config_error code (rate limit for clients without the extension).
+const CONFIG_ERROR: i32 = 0x2300;
 
 /// Where a connection came in.
 #[derive(Debug, Clone)]
@@ -225,8 +227,8 @@ impl Conn {
     }
 
     /// Counts a request and applies the simulated rate limit to `limitable` ones (QUERY and
-    /// EXECUTE of user tables, when the client negotiated the extension). `Ok(true)` =
-    /// rejected.
+    /// EXECUTE of user tables): the rate-limit error if the client negotiated the extension,
+    /// else Config_error. `Ok(true)` = rejected.
     async fn count(
         &self,
         f: &Frame,
@@ -235,7 +237,7 @@ impl Conn {
         limitable: bool,
     ) -> Result<bool, String> {
         let limited = match self.shared.cfg.rate_limit_percent {
-            Some(p) if limitable && self.negotiated().rate_limit => {
+            Some(p) if limitable => {
                 let n = self.shared.rate_counter.fetch_add(1, Ordering::Relaxed);
                 n % 100 < u64::from(p)
             }
@@ -245,10 +247,16 @@ impl Conn {
             .stats
             .request(&self.info.node_name, routing, limited);
         if limited {
-            let extra = [u8::from(!read), 1];
             let msg = "Per-partition rate limit reached (simulated by scylla-sim)";
-            self.answer_error(f, f.protocol(), RATE_LIMIT_ERROR_CODE, msg, &extra)
-                .await?;
+            if self.negotiated().rate_limit {
+                let extra = [u8::from(!read), 1];
+                self.answer_error(f, f.protocol(), RATE_LIMIT_ERROR_CODE, msg, &extra)
+                    .await?;
+            } else {
+                // The spec: a client that did not enable the extension gets Config_error.
+                self.answer_error(f, f.protocol(), CONFIG_ERROR, msg, &[])
+                    .await?;
+            }
         }
         Ok(limited)
     }

@@ -82,3 +82,48 @@ fn bad_supported_values_do_not_break_the_driver() {
         println!("{kind}: {r}");
     }
 }
+
+/// A client that did not enable SCYLLA_RATE_LIMIT_ERROR gets Config_error (0x2300), as the
+/// spec says, through a raw v4 connection.
+#[test]
+fn rate_limit_without_extension_is_config_error() {
+    use std::io::{Read, Write};
+    let _fake = Fake::start("127.0.0.47", 9060);
+    let flags = "--backend 127.0.0.47:9060=127.0.0.46 --port 9160 --no-shard-aware-port \
+                 --rate-limit-percent 10";
+    let (_rt, _control) = start_sim(flags, "127.0.0.46");
+    let mut s = std::net::TcpStream::connect(("127.0.0.46", 9160)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut send = |stream: i16, op: u8, body: &[u8]| {
+        let mut f = vec![4, 0];
+        f.extend_from_slice(&stream.to_be_bytes());
+        f.push(op);
+        f.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        f.extend_from_slice(body);
+        s.write_all(&f).unwrap();
+        let mut h = [0u8; 9];
+        s.read_exact(&mut h).unwrap();
+        let mut b = vec![0u8; u32::from_be_bytes([h[5], h[6], h[7], h[8]]) as usize];
+        s.read_exact(&mut b).unwrap();
+        (h[4], b)
+    };
+    let mut startup = Vec::new();
+    scylla_sim::wire::put_string_map(&mut startup, &[("CQL_VERSION".into(), "3.0.0".into())]);
+    assert_eq!(send(1, 0x01, &startup).0, 0x02);
+    let text = b"INSERT INTO ks.single (k, v) VALUES (1, 'x')";
+    let mut query = (text.len() as i32).to_be_bytes().to_vec();
+    query.extend_from_slice(text);
+    query.extend_from_slice(&[0, 1, 0]);
+    let mut config_errors = 0;
+    for i in 0..100 {
+        let (op, body) = send(2 + i, 0x07, &query);
+        if op == 0x00 {
+            assert_eq!(&body[..4], &0x2300i32.to_be_bytes(), "{body:?}");
+            config_errors += 1;
+        } else {
+            assert_eq!(op, 0x08);
+        }
+    }
+    assert_eq!(config_errors, 10);
+}
