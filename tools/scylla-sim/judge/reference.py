@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 from cassandra.auth import PlainTextAuthProvider
-from cassandra.cluster import Cluster
+from cassandra.cluster import Cluster, ShardAwareOptions
 from cassandra.policies import TokenAwarePolicy, RoundRobinPolicy
 
 
@@ -40,6 +40,8 @@ def main():
     p.add_argument("--keyspace", default="sim_reference")
     p.add_argument("--no-ddl", action="store_true",
                    help="skip CREATE KEYSPACE/TABLE (for fake_cassandra.py, which stores nothing)")
+    p.add_argument("--disable-shard-awareness", action="store_true",
+                   help="negative control: the driver ignores shards, so wrong_shard must be > 0")
     a = p.parse_args()
 
     kwargs = {}
@@ -48,6 +50,8 @@ def main():
         kwargs["auth_provider"] = PlainTextAuthProvider(user, os.environ.get("SIM_CQL_PASSWORD", ""))
     if a.no_ddl:
         kwargs["schema_metadata_enabled"] = False
+    if a.disable_shard_awareness:
+        kwargs["shard_aware_options"] = ShardAwareOptions(disable=True)
     cluster = Cluster(contact_points=[a.host], port=a.port,
                       load_balancing_policy=TokenAwarePolicy(RoundRobinPolicy()), **kwargs)
     session = cluster.connect()
@@ -57,7 +61,7 @@ def main():
     composite = session.prepare("INSERT INTO %s.kv (v, k, c) VALUES (?, ?, ?)" % a.keyspace)
 
     # Wait until the pool has one connection per shard (opened in the background).
-    deadline = time.time() + 20
+    deadline = time.time() + (3 if a.disable_shard_awareness else 20)
     while time.time() < deadline:
         stats = cluster.shard_aware_stats()
         if stats and all(s["shards_count"] == s["connected"] for s in stats.values()):

@@ -68,6 +68,19 @@ fn fake_backend() {
     );
 }
 
+/// Negative control: with the driver's shard awareness disabled, the sim must see wrong-shard
+/// arrivals (its counter is not trivially "right").
+#[test]
+fn fake_backend_shard_awareness_disabled() {
+    let _fake = Fake::start("127.0.0.47", 9045);
+    let flags = "--backend 127.0.0.47:9045=127.0.0.45 --port 9545 --shard-aware-port 19545";
+    let (_rt, control) = start_sim(flags, "127.0.0.45");
+    let args = ["--no-ddl", "--port", "9545", "--disable-shard-awareness"];
+    let result = run_reference("127.0.0.45", &control, &args);
+    assert_eq!(json_number(&result, "routed_requests"), 10_000, "{result}");
+    assert!(json_number(&result, "wrong_shard") > 1_000, "{result}");
+}
+
 #[test]
 fn two_fake_nodes() {
     let _a = Fake::start_with(
