@@ -1,0 +1,18 @@
+//! scylla-sim: a proxy in front of real Apache Cassandra nodes that makes each look like a
+//! sharded ScyllaDB node to CQL drivers (Scylla protocol extensions in SUPPORTED, a
+//! shard-aware port, addresses rewritten to the sim's), and counts whether each EXECUTE
+//! arrives on the connection of its token's shard. A test bed for driver shard awareness.
+
+pub mod addresses;
+pub mod config;
+pub mod extensions;
+pub mod frame;
+pub mod metadata;
+pub mod proxy;
+pub mod requests;
+pub mod server;
+pub mod shard;
+pub mod statements;
+pub mod stats;
+pub mod token;
+pub mod wire;

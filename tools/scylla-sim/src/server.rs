@@ -1,0 +1,191 @@
+//! Listeners: the regular and shard-aware ports of every virtual node, shard assignment of
+//! accepted connections, and the control port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::addresses::AddrMap;
+use crate::config::{Config, ShardAwarePort};
+use crate::proxy::{ConnInfo, serve};
+use crate::statements::Statements;
+use crate::stats::Stats;
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub struct Shared {
+    /// Configuration.
+    pub cfg: Config,
+    /// Counters.
+    pub stats: Stats,
+    /// Prepared statements seen.
+    pub statements: Statements,
+    /// Backend → listen addresses.
+    pub addr_map: AddrMap,
+    /// Requests seen by the rate limiter.
+    pub rate_counter: AtomicU64,
+    round_robin: Vec<AtomicU32>,
+}
+
+/// A running simulator.
+#[derive(Debug)]
+pub struct Sim {
+    /// Shared state (stats can be read and reset directly in-process).
+    pub shared: Arc<Shared>,
+    /// The control port's actual address, if enabled.
+    pub control: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Regular,
+    ShardAware,
+    Closing,
+}
+
+/// Binds every listener and spawns the accept loops on the current runtime.
+pub async fn start(cfg: Config) -> std::io::Result<Sim> {
+    let addr_map = AddrMap {
+        pairs: cfg
+            .backends
+            .iter()
+            .map(|b| (b.backend.ip(), b.listen))
+            .collect(),
+        port: cfg.port,
+    };
+    let shared = Arc::new(Shared {
+        round_robin: cfg.backends.iter().map(|_| AtomicU32::new(0)).collect(),
+        cfg,
+        stats: Stats::default(),
+        statements: Statements::default(),
+        addr_map,
+        rate_counter: AtomicU64::new(0),
+    });
+    for (i, b) in shared.cfg.backends.iter().enumerate() {
+        let regular = TcpListener::bind((b.listen, shared.cfg.port)).await?;
+        tokio::spawn(accept_loop(shared.clone(), regular, i, Kind::Regular));
+        let sa = match shared.cfg.shard_aware {
+            ShardAwarePort::Listen(p) => Some((p, Kind::ShardAware)),
+            ShardAwarePort::Closing(p) => Some((p, Kind::Closing)),
+            ShardAwarePort::Off => None,
+        };
+        if let Some((p, kind)) = sa {
+            let l = TcpListener::bind((b.listen, p)).await?;
+            tokio::spawn(accept_loop(shared.clone(), l, i, kind));
+        }
+    }
+    let control = match shared.cfg.control {
+        Some(a) => {
+            let l = TcpListener::bind(a).await?;
+            let addr = l.local_addr()?;
+            tokio::spawn(control_loop(shared.clone(), l));
+            Some(addr)
+        }
+        None => None,
+    };
+    Ok(Sim { shared, control })
+}
+
+async fn accept_loop(shared: Arc<Shared>, l: TcpListener, node: usize, kind: Kind) {
+    loop {
+        let (sock, peer) = match l.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("scylla-sim: accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let shards = shared.cfg.shards;
+        let (shard, port_kind) = match kind {
+            Kind::Closing => {
+                drop(sock);
+                continue;
+            }
+            Kind::ShardAware => (u32::from(peer.port()) % shards, "shard_aware"),
+            Kind::Regular => (
+                shared.round_robin[node].fetch_add(1, Ordering::Relaxed) % shards,
+                "regular",
+            ),
+        };
+        let info = ConnInfo {
+            node,
+            node_name: shared.cfg.backends[node].listen.to_string(),
+            shard,
+            port_kind,
+            peer,
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            shared.stats.conn_opened(&info.node_name, shard, port_kind);
+            let name = info.node_name.clone();
+            serve(shared.clone(), sock, info).await;
+            shared.stats.conn_closed(&name, shard, port_kind);
+        });
+    }
+}
+
+async fn control_loop(shared: Arc<Shared>, l: TcpListener) {
+    loop {
+        if let Ok((sock, _)) = l.accept().await {
+            tokio::spawn(control_conn(shared.clone(), sock));
+        }
+    }
+}
+
+/// One control request: an HTTP `GET /stats` or `GET /reset`, or a line `stats` / `reset`.
+async fn control_conn(shared: Arc<Shared>, mut sock: TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        while !buf.contains(&b'\n') && buf.len() < 8192 {
+            match sock.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    if tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let line = String::from_utf8_lossy(&buf);
+    let line = line.lines().next().unwrap_or("").trim().to_string();
+    let (http, cmd) = match line.strip_prefix("GET ") {
+        Some(rest) => (
+            true,
+            rest.split_whitespace()
+                .next()
+                .unwrap_or("/")
+                .trim_start_matches('/')
+                .to_string(),
+        ),
+        None => (false, line),
+    };
+    let body = match cmd.as_str() {
+        "reset" => {
+            shared.stats.reset();
+            "{\"reset\":true}".to_string()
+        }
+        "" | "stats" => shared.stats.to_json(),
+        other => format!(
+            "{{\"error\":\"unknown command {}\"}}",
+            other.replace(['"', '\\'], "")
+        ),
+    };
+    let out = if http {
+        format!(
+            "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    } else {
+        format!("{body}\n")
+    };
+    let _ = sock.write_all(out.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}

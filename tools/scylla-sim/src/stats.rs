@@ -1,0 +1,184 @@
+//! Counters of the simulator: per-node routing figures and per-shard connection counts,
+//! rendered as JSON for the control port.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Routing figures of one node.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NodeStats {
+    /// Every QUERY, EXECUTE and BATCH received.
+    pub requests_total: u64,
+    /// EXECUTEs whose token could be computed.
+    pub routed_requests: u64,
+    /// Routed EXECUTEs that arrived on the connection of the token's shard.
+    pub right_shard: u64,
+    /// Routed EXECUTEs that arrived on another shard's connection.
+    pub wrong_shard: u64,
+    /// Requests answered with the rate-limit error.
+    pub rate_limited: u64,
+}
+
+/// Connection counts of one (node, shard, port kind).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ConnStats {
+    /// Connections open now (not reset).
+    pub open: u64,
+    /// Connections accepted since the last reset.
+    pub opened: u64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    nodes: BTreeMap<String, NodeStats>,
+    conns: BTreeMap<(String, u32, &'static str), ConnStats>,
+}
+
+/// All counters, shared by every connection.
+#[derive(Debug, Default)]
+pub struct Stats {
+    inner: Mutex<Inner>,
+}
+
+/// The outcome of one request, for [`Stats::request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// No token (QUERY, BATCH, unknown statement, null key).
+    Unrouted,
+    /// Token shard equals the connection's shard.
+    Right,
+    /// Token shard differs from the connection's shard.
+    Wrong,
+}
+
+impl Stats {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts one request on `node`.
+    pub fn request(&self, node: &str, routing: Routing, rate_limited: bool) {
+        let mut g = self.lock();
+        let n = g.nodes.entry(node.to_string()).or_default();
+        n.requests_total += 1;
+        match routing {
+            Routing::Unrouted => {}
+            Routing::Right => {
+                n.routed_requests += 1;
+                n.right_shard += 1;
+            }
+            Routing::Wrong => {
+                n.routed_requests += 1;
+                n.wrong_shard += 1;
+            }
+        }
+        if rate_limited {
+            n.rate_limited += 1;
+        }
+    }
+
+    /// A connection was accepted and assigned `shard`.
+    pub fn conn_opened(&self, node: &str, shard: u32, kind: &'static str) {
+        let mut g = self.lock();
+        let c = g.conns.entry((node.to_string(), shard, kind)).or_default();
+        c.open += 1;
+        c.opened += 1;
+    }
+
+    /// A connection assigned `shard` was closed.
+    pub fn conn_closed(&self, node: &str, shard: u32, kind: &'static str) {
+        let mut g = self.lock();
+        if let Some(c) = g.conns.get_mut(&(node.to_string(), shard, kind)) {
+            c.open = c.open.saturating_sub(1);
+        }
+    }
+
+    /// Zeroes every counter except the open-connection gauges.
+    pub fn reset(&self) {
+        let mut g = self.lock();
+        g.nodes.clear();
+        g.conns.retain(|_, c| c.open > 0);
+        for c in g.conns.values_mut() {
+            c.opened = 0;
+        }
+    }
+
+    /// The figures of one node (zero if it saw nothing).
+    pub fn node(&self, node: &str) -> NodeStats {
+        self.lock().nodes.get(node).copied().unwrap_or_default()
+    }
+
+    /// Every counter as one JSON object.
+    pub fn to_json(&self) -> String {
+        let g = self.lock();
+        let mut total = NodeStats::default();
+        for n in g.nodes.values() {
+            total.requests_total += n.requests_total;
+            total.routed_requests += n.routed_requests;
+            total.right_shard += n.right_shard;
+            total.wrong_shard += n.wrong_shard;
+            total.rate_limited += n.rate_limited;
+        }
+        let mut s = String::from("{");
+        s.push_str(&fields(&total));
+        s.push_str(",\"nodes\":{");
+        let nodes: Vec<String> = g
+            .nodes
+            .iter()
+            .map(|(k, n)| format!("\"{k}\":{{{}}}", fields(n)))
+            .collect();
+        s.push_str(&nodes.join(","));
+        s.push_str("},\"connections\":[");
+        let conns: Vec<String> = g
+            .conns
+            .iter()
+            .map(|((node, shard, kind), c)| {
+                format!(
+                    "{{\"node\":\"{node}\",\"shard\":{shard},\"port_kind\":\"{kind}\",\"open\":{},\"opened\":{}}}",
+                    c.open, c.opened
+                )
+            })
+            .collect();
+        s.push_str(&conns.join(","));
+        s.push_str("]}");
+        s
+    }
+}
+
+fn fields(n: &NodeStats) -> String {
+    format!(
+        "\"requests_total\":{},\"routed_requests\":{},\"right_shard\":{},\"wrong_shard\":{},\"rate_limited\":{}",
+        n.requests_total, n.routed_requests, n.right_shard, n.wrong_shard, n.rate_limited
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_reset() {
+        let s = Stats::default();
+        s.conn_opened("a", 1, "shard_aware");
+        s.request("a", Routing::Right, false);
+        s.request("a", Routing::Wrong, true);
+        s.request("a", Routing::Unrouted, false);
+        let n = s.node("a");
+        assert_eq!(
+            (
+                n.requests_total,
+                n.routed_requests,
+                n.right_shard,
+                n.wrong_shard
+            ),
+            (3, 2, 1, 1)
+        );
+        assert!(
+            s.to_json()
+                .contains("\"shard\":1,\"port_kind\":\"shard_aware\",\"open\":1")
+        );
+        s.reset();
+        assert_eq!(s.node("a").requests_total, 0);
+        assert!(s.to_json().contains("\"open\":1,\"opened\":0"));
+    }
+}
