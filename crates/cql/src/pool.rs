@@ -198,30 +198,44 @@ impl HostPool {
         token: Option<Token>,
     ) -> Option<Connection> {
         let conns = self.conns.load();
-        let shard = shard.or_else(|| self.shards.shard_for(token));
-        let mut best: Option<&Connection> = None;
-        let mut best_of_shard: Option<&Connection> = None;
         let mut missing = conns.len() < self.target();
-        for c in conns.iter() {
-            if c.is_closed() {
-                missing = true;
-                continue;
+        let mut best: Option<&Connection> = None;
+        match shard.or_else(|| self.shards.shard_for(token)) {
+            // Cassandra, or no token: the least busy connection.
+            None => {
+                for c in conns.iter() {
+                    if c.is_closed() {
+                        missing = true;
+                    } else if best.is_none_or(|b| c.in_flight() < b.in_flight()) {
+                        best = Some(c);
+                    }
+                }
             }
-            let load = c.in_flight();
-            if best.is_none_or(|b| load < b.in_flight()) {
-                best = Some(c);
-            }
-            if shard.is_some()
-                && c.shard() == shard
-                && best_of_shard.is_none_or(|b| load < b.in_flight())
-            {
-                best_of_shard = Some(c);
+            // The least busy of the shard's connections, else of all.
+            Some(shard) => {
+                let mut best_of_shard: Option<&Connection> = None;
+                for c in conns.iter() {
+                    if c.is_closed() {
+                        missing = true;
+                        continue;
+                    }
+                    let load = c.in_flight();
+                    if best.is_none_or(|b| load < b.in_flight()) {
+                        best = Some(c);
+                    }
+                    if c.shard() == Some(shard)
+                        && best_of_shard.is_none_or(|b| load < b.in_flight())
+                    {
+                        best_of_shard = Some(c);
+                    }
+                }
+                best = best_of_shard.or(best);
             }
         }
         if missing {
             self.ensure_filled();
         }
-        best_of_shard.or(best).cloned()
+        best.cloned()
     }
 
     /// The node's shards and their connections (ScyllaDB; `None`: not sharded).

@@ -1,8 +1,8 @@
 """Checks of the optional Scylla extensions and of bad/fallback configurations of scylla-sim,
 as seen by the reference Python scylla-driver. Uses only the two INSERT statements of
-reference.py plus one conditional UPDATE, so it runs against fake_cassandra.py too.
+reference.py plus one conditional UPDATE.
 
-Usage: python extensions.py MODE --host H --port P --control IP:PORT [--no-ddl]
+Usage: python extensions.py MODE --host H --port P --control IP:PORT
   MODE lwt       : prints whether the driver flags the prepared statements as LWT
   MODE ratelimit : runs 1000 EXECUTEs, counts RateLimitReached errors
   MODE fallback  : runs 1000 EXECUTEs (sim without usable shard-aware port), prints pool and
@@ -35,14 +35,11 @@ def connect(a):
     if os.environ.get("SIM_CQL_USERNAME"):
         kwargs["auth_provider"] = PlainTextAuthProvider(os.environ["SIM_CQL_USERNAME"],
                                                         os.environ.get("SIM_CQL_PASSWORD", ""))
-    if a.no_ddl:
-        kwargs["schema_metadata_enabled"] = False
     cluster = Cluster(contact_points=[a.host], port=a.port, **kwargs)
     session = cluster.connect()
-    if not a.no_ddl:
-        session.execute("CREATE KEYSPACE IF NOT EXISTS %s WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}" % KS)
-        session.execute("CREATE TABLE IF NOT EXISTS %s.single (k bigint PRIMARY KEY, v text)" % KS)
+    session.execute("CREATE KEYSPACE IF NOT EXISTS %s WITH replication = "
+                    "{'class': 'SimpleStrategy', 'replication_factor': 1}" % KS)
+    session.execute("CREATE TABLE IF NOT EXISTS %s.single (k bigint PRIMARY KEY, v text)" % KS)
     return cluster, session
 
 
@@ -61,7 +58,6 @@ def main():
     p.add_argument("--host", default="127.0.0.44")
     p.add_argument("--port", type=int, default=9042)
     p.add_argument("--control", default="127.0.0.44:9100")
-    p.add_argument("--no-ddl", action="store_true")
     a = p.parse_args()
     result = {"mode": a.mode}
     try:

@@ -38,8 +38,6 @@ def main():
     p.add_argument("--control", default="127.0.0.44:9100")
     p.add_argument("--requests", type=int, default=10000)
     p.add_argument("--keyspace", default="sim_reference")
-    p.add_argument("--no-ddl", action="store_true",
-                   help="skip CREATE KEYSPACE/TABLE (for fake_cassandra.py, which stores nothing)")
     p.add_argument("--disable-shard-awareness", action="store_true",
                    help="negative control: the driver ignores shards, so wrong_shard must be > 0")
     a = p.parse_args()
@@ -48,15 +46,12 @@ def main():
     user = os.environ.get("SIM_CQL_USERNAME")
     if user:
         kwargs["auth_provider"] = PlainTextAuthProvider(user, os.environ.get("SIM_CQL_PASSWORD", ""))
-    if a.no_ddl:
-        kwargs["schema_metadata_enabled"] = False
     if a.disable_shard_awareness:
         kwargs["shard_aware_options"] = ShardAwareOptions(disable=True)
     cluster = Cluster(contact_points=[a.host], port=a.port,
                       load_balancing_policy=TokenAwarePolicy(RoundRobinPolicy()), **kwargs)
     session = cluster.connect()
-    if not a.no_ddl:
-        create(session, a.keyspace)
+    create(session, a.keyspace)
     single = session.prepare("INSERT INTO %s.single (k, v) VALUES (?, ?)" % a.keyspace)
     composite = session.prepare("INSERT INTO %s.kv (v, k, c) VALUES (?, ?, ?)" % a.keyspace)
 

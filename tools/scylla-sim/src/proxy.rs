@@ -14,7 +14,7 @@ use crate::config::{LWT_MASK, RATE_LIMIT_ERROR_CODE};
 use crate::extensions::{Negotiated, Startup, rewrite_supported, startup};
 use crate::frame::{self, Frame, ReadError, read_frame};
 use crate::metadata::{KIND_PREPARED, KIND_ROWS, read_prepared};
-use crate::requests::{execute, is_conditional, is_read, is_system, statement_text};
+use crate::requests::{execute, is_conditional, is_dml, is_read, is_system, statement_text};
 use crate::server::Shared;
 use crate::statements::Statement;
 use crate::stats::Routing;
@@ -183,7 +183,11 @@ impl Conn {
                     return Ok(false);
                 }
             },
-            frame::PREPARE => Pending::Prepare(statement_text(msg).ok_or("malformed PREPARE")?),
+            frame::PREPARE => {
+                let text = statement_text(msg).ok_or("malformed PREPARE")?;
+                strip_using_timeout(f, off, &text);
+                Pending::Prepare(text)
+            }
             frame::EXECUTE => {
                 let e = execute(msg).ok_or("malformed EXECUTE")?;
                 let st = self.shared.statements.get(e.id);
@@ -206,8 +210,14 @@ impl Conn {
             }
             frame::QUERY => {
                 let text = statement_text(msg).ok_or("malformed QUERY")?;
+                strip_using_timeout(f, off, &text);
                 if self
-                    .count(f, Routing::Unrouted, is_read(&text), !is_system(&text))
+                    .count(
+                        f,
+                        Routing::Unrouted,
+                        is_read(&text),
+                        is_dml(&text) && !is_system(&text),
+                    )
                     .await?
                 {
                     return Ok(false);
@@ -331,7 +341,7 @@ impl Conn {
             result_columns: p.result.columns.clone(),
             conditional,
             read: is_read(text),
-            system: is_system(text),
+            system: is_system(text) || !is_dml(text),
         };
         self.shared.statements.insert(p.id.clone(), st);
         if conditional && self.negotiated().lwt {
@@ -342,4 +352,20 @@ impl Conn {
         }
         Ok(None)
     }
+}
+
+/// Scylla accepts `USING TIMEOUT`, Cassandra does not: the clause is removed from a QUERY's or
+/// PREPARE's text (its `[long string]`, first in the message) before forwarding.
+fn strip_using_timeout(f: &mut Frame, off: usize, text: &str) {
+    let Some(stripped) = crate::requests::without_using_timeout(text) else {
+        return;
+    };
+    let old_len = f.body.get(off..off + 4).map_or(0, |b| {
+        i32::from_be_bytes([b[0], b[1], b[2], b[3]]).max(0) as usize
+    });
+    let rest = f.body.split_off((off + 4 + old_len).min(f.body.len()));
+    f.body.truncate(off);
+    crate::wire::put_i32(&mut f.body, stripped.len() as i32);
+    f.body.extend_from_slice(stripped.as_bytes());
+    f.body.extend_from_slice(&rest);
 }

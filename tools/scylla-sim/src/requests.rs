@@ -48,6 +48,32 @@ pub fn statement_text(msg: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(Reader::new(msg).long_string()?).into_owned())
 }
 
+/// The text without ScyllaDB's `USING TIMEOUT <duration>` clause, which Cassandra does not
+/// parse (Scylla's drivers add it to their system queries once they see a Scylla node):
+/// `USING TIMEOUT d AND ...` keeps `USING ...`, `... AND TIMEOUT d` drops `AND TIMEOUT d`.
+/// `None` when the text has no such clause.
+pub fn without_using_timeout(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let i = upper.iter().position(|w| w == "TIMEOUT")?;
+    let before = upper.get(i.checked_sub(1)?)?;
+    if i + 1 >= words.len() || (before != "USING" && before != "AND") {
+        return None;
+    }
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    out.extend_from_slice(&words[..i - 1]);
+    let rest = &words[i + 2..];
+    match (before.as_str(), upper.get(i + 2).map(String::as_str)) {
+        // USING TIMEOUT d AND TTL x: keep USING TTL x.
+        ("USING", Some("AND")) => {
+            out.push(words[i - 1]);
+            out.extend_from_slice(&rest[1..]);
+        }
+        _ => out.extend_from_slice(rest),
+    }
+    Some(out.join(" "))
+}
+
 /// Whether a statement is conditional (an LWT): its text contains ` IF ` in any case.
 pub fn is_conditional(text: &str) -> bool {
     let t: String = text
@@ -62,6 +88,15 @@ pub fn is_read(text: &str) -> bool {
     text.trim_start()
         .get(..6)
         .is_some_and(|s| s.eq_ignore_ascii_case("select"))
+}
+
+/// Whether a statement reads or writes rows (SELECT, INSERT, UPDATE, DELETE, BATCH): only
+/// those meet a per-partition rate limit, never schema changes.
+pub fn is_dml(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    ["SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
 }
 
 /// Whether a statement names a table of a `system*` keyspace (`system.local`,
@@ -99,6 +134,27 @@ mod tests {
     }
 
     #[test]
+    fn using_timeout_is_removed() {
+        let q = "SELECT * FROM system.local WHERE key='local' USING TIMEOUT 2000ms";
+        assert_eq!(
+            without_using_timeout(q).as_deref(),
+            Some("SELECT * FROM system.local WHERE key='local'")
+        );
+        assert_eq!(
+            without_using_timeout("INSERT INTO t (k) VALUES (1) USING TIMEOUT 5s AND TTL 10")
+                .as_deref(),
+            Some("INSERT INTO t (k) VALUES (1) USING TTL 10")
+        );
+        assert_eq!(
+            without_using_timeout("INSERT INTO t (k) VALUES (1) USING TTL 10 AND TIMEOUT 5s")
+                .as_deref(),
+            Some("INSERT INTO t (k) VALUES (1) USING TTL 10")
+        );
+        assert_eq!(without_using_timeout("SELECT timeout FROM t"), None);
+        assert_eq!(without_using_timeout("SELECT * FROM t"), None);
+    }
+
+    #[test]
     fn text_classification() {
         assert!(is_conditional("UPDATE t SET v=1 WHERE k=1 if v=0"));
         assert!(is_conditional(
@@ -106,6 +162,8 @@ mod tests {
         ));
         assert!(!is_conditional("SELECT * FROM diff WHERE k=1"));
         assert!(is_read("  select * from t"));
+        assert!(is_dml("insert into t (k) values (1)") && is_dml("BEGIN BATCH ..."));
+        assert!(!is_dml("CREATE TABLE t (k int PRIMARY KEY)") && !is_dml(""));
         assert!(!is_read("INSERT"));
         assert!(is_system("SELECT * FROM system.local WHERE key='local'"));
         assert!(is_system("select x from \"system_schema\".tables"));

@@ -19,7 +19,7 @@ pub struct Statement {
     pub conditional: bool,
     /// SELECT statement.
     pub read: bool,
-    /// Names a `system*` keyspace table (never rate limited).
+    /// Names a `system*` keyspace table, or changes the schema (never rate limited).
     pub system: bool,
 }
 

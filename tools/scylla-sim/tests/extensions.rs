@@ -1,18 +1,18 @@
 //! The optional extensions and the fallback/bad-input configurations, as the reference Python
-//! scylla-driver sees them (judge/extensions.py), with the sim on 127.0.0.46 in front of
-//! judge/fake_cassandra.py on 127.0.0.47 (one port pair per test). Needs `DRIVER_TEST_PYTHON`.
+//! scylla-driver sees them (judge/extensions.py), with the sim on 127.0.0.46 in front of the
+//! real node of `CQL_TEST_HOSTS` (one port pair per test). Needs `DRIVER_TEST_PYTHON`.
 
 mod common;
 
-use common::{Fake, json_number, run_result, start_sim};
+use common::{backend, json_number, run_result, start_sim};
 
-/// Runs `mode` against a fresh fake + sim with `flags`; `n` picks distinct ports.
+/// Runs `mode` against a fresh sim with `flags` in front of the real node; `n` picks
+/// distinct ports.
 fn run(mode: &str, n: u16, flags: &str) -> String {
-    let fake_port = 9050 + n;
     let port = 9150 + n;
-    let _fake = Fake::start("127.0.0.47", fake_port);
     let flags = format!(
-        "--backend 127.0.0.47:{fake_port}=127.0.0.46 --port {port} --shard-aware-port {} {flags}",
+        "--backend {}=127.0.0.46 --port {port} --shard-aware-port {} {flags}",
+        backend(),
         19150 + n
     );
     let (_rt, control) = start_sim(&flags, "127.0.0.46");
@@ -25,7 +25,6 @@ fn run(mode: &str, n: u16, flags: &str) -> String {
         &port,
         "--control",
         &control,
-        "--no-ddl",
     ];
     run_result("extensions.py", &args)
 }
@@ -88,12 +87,13 @@ fn bad_supported_values_do_not_break_the_driver() {
 #[test]
 fn rate_limit_without_extension_is_config_error() {
     use std::io::{Read, Write};
-    let _fake = Fake::start("127.0.0.47", 9060);
-    let flags = "--backend 127.0.0.47:9060=127.0.0.46 --port 9160 --no-shard-aware-port \
-                 --rate-limit-percent 10";
-    let (_rt, _control) = start_sim(flags, "127.0.0.46");
+    let flags = format!(
+        "--backend {}=127.0.0.46 --port 9160 --no-shard-aware-port --rate-limit-percent 10",
+        backend()
+    );
+    let (_rt, _control) = start_sim(&flags, "127.0.0.46");
     let mut s = std::net::TcpStream::connect(("127.0.0.46", 9160)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     let mut send = |stream: i16, op: u8, body: &[u8]| {
         let mut f = vec![4, 0];
@@ -110,20 +110,54 @@ fn rate_limit_without_extension_is_config_error() {
     };
     let mut startup = Vec::new();
     scylla_sim::wire::put_string_map(&mut startup, &[("CQL_VERSION".into(), "3.0.0".into())]);
-    assert_eq!(send(1, 0x01, &startup).0, 0x02);
-    let text = b"INSERT INTO ks.single (k, v) VALUES (1, 'x')";
-    let mut query = (text.len() as i32).to_be_bytes().to_vec();
-    query.extend_from_slice(text);
-    query.extend_from_slice(&[0, 1, 0]);
+    let mut stream = 1;
+    match send(stream, 0x01, &startup).0 {
+        0x02 => {}
+        // AUTHENTICATE: PLAIN with the test cluster's superuser.
+        0x03 => {
+            stream += 1;
+            let token = b"\0cassandra\0cassandra";
+            let mut body = (token.len() as i32).to_be_bytes().to_vec();
+            body.extend_from_slice(token);
+            assert_eq!(send(stream, 0x0F, &body).0, 0x10, "AUTH_SUCCESS");
+        }
+        op => panic!("STARTUP answered with opcode {op:#x}"),
+    }
+    let query = |text: &str| {
+        let mut q = (text.len() as i32).to_be_bytes().to_vec();
+        q.extend_from_slice(text.as_bytes());
+        q.extend_from_slice(&[0, 1, 0]);
+        q
+    };
     let mut config_errors = 0;
-    for i in 0..100 {
-        let (op, body) = send(2 + i, 0x07, &query);
+    let mut results = 0;
+    // The schema first (itself limited like any user statement: retried).
+    for ddl in [
+        "CREATE KEYSPACE IF NOT EXISTS sim_raw WITH replication = \
+         {'class': 'SimpleStrategy', 'replication_factor': 1}",
+        "CREATE TABLE IF NOT EXISTS sim_raw.single (k int PRIMARY KEY, v text)",
+    ] {
+        loop {
+            stream += 1;
+            let (op, body) = send(stream, 0x07, &query(ddl));
+            if op == 0x08 {
+                break;
+            }
+            assert_eq!(&body[..4], &0x2300i32.to_be_bytes(), "{body:?}");
+        }
+    }
+    let insert = query("INSERT INTO sim_raw.single (k, v) VALUES (1, 'x')");
+    for _ in 0..100 {
+        stream += 1;
+        let (op, body) = send(stream, 0x07, &insert);
         if op == 0x00 {
             assert_eq!(&body[..4], &0x2300i32.to_be_bytes(), "{body:?}");
             config_errors += 1;
         } else {
             assert_eq!(op, 0x08);
+            results += 1;
         }
     }
-    assert_eq!(config_errors, 10);
+    // Any 100 user requests in a row: exactly 10 limited.
+    assert_eq!((config_errors, results), (10, 90));
 }

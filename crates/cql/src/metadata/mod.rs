@@ -516,6 +516,7 @@ impl ClusterMetadata {
 
     /// The tablet of `token` in `keyspace.table`, when the table has tablets and that one is
     /// known.
+    #[inline]
     pub fn tablet(&self, keyspace: &str, table: &str, token: Token) -> Option<Arc<Tablet>> {
         self.tablets.get(keyspace, table, token)
     }

@@ -138,10 +138,17 @@ type Tablets = BTreeMap<i64, Arc<Tablet>>;
 
 impl TabletMap {
     /// The tablet of `token` in `keyspace.table`, if known.
+    #[inline]
     pub fn get(&self, keyspace: &str, table: &str, token: Token) -> Option<Arc<Tablet>> {
+        // One load on every request of a cluster without tablets.
         if !self.any.load(Ordering::Relaxed) {
             return None;
         }
+        self.lookup(keyspace, table, token)
+    }
+
+    #[inline(never)]
+    fn lookup(&self, keyspace: &str, table: &str, token: Token) -> Option<Arc<Tablet>> {
         let tables = self.tables.read().ok()?;
         let (_, tablet) = tables.get(keyspace)?.get(table)?.range(token.0..).next()?;
         tablet.contains(token).then(|| Arc::clone(tablet))

@@ -47,39 +47,20 @@ pub(crate) fn run_judge(script: &str, args: &[&str], input: &str) -> Vec<String>
         .collect()
 }
 
-/// A fake_cassandra.py child on `host:port`, killed on drop.
-#[derive(Debug)]
-pub(crate) struct Fake(std::process::Child);
-
-impl Fake {
-    /// Starts it and waits until it listens.
-    pub(crate) fn start(host: &str, port: u16) -> Fake {
-        Fake::start_with(host, port, &[])
-    }
-
-    /// Same, with extra flags (`--token`, `--peer`).
-    pub(crate) fn start_with(host: &str, port: u16, extra: &[&str]) -> Fake {
-        use std::io::{BufRead, BufReader};
-        let mut child = Command::new(python())
-            .arg(judge("fake_cassandra.py"))
-            .args([host, &port.to_string()])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("cannot start fake_cassandra.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("listening"), "fake_cassandra.py: {line}");
-        Fake(child)
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// The real node the sims stand in front of: the first of `CQL_TEST_HOSTS` (default
+/// 127.0.0.1), port 9042 unless given.
+pub(crate) fn backend() -> String {
+    let hosts = std::env::var("CQL_TEST_HOSTS").unwrap_or_else(|_| "127.0.0.1".into());
+    let first = hosts
+        .split(',')
+        .next()
+        .unwrap_or("127.0.0.1")
+        .trim()
+        .to_string();
+    if first.contains(':') {
+        first
+    } else {
+        format!("{first}:9042")
     }
 }
 
@@ -123,25 +104,21 @@ pub(crate) fn run_reference(host: &str, control: &str, extra: &[&str]) -> String
 
 /// Runs a judge script printing a final `RESULT {json}` line and returns that JSON text.
 pub(crate) fn run_result(script: &str, args: &[&str]) -> String {
+    // The test cluster's superuser (scripts/cassandra), unless told otherwise.
+    let user = std::env::var("SIM_CQL_USERNAME").unwrap_or_else(|_| "cassandra".into());
+    let password = std::env::var("SIM_CQL_PASSWORD").unwrap_or_else(|_| "cassandra".into());
     let out = Command::new(python())
         .arg(judge(script))
         .args(args)
+        .env("SIM_CQL_USERNAME", user)
+        .env("SIM_CQL_PASSWORD", password)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
         .expect("cannot start DRIVER_TEST_PYTHON");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if stderr.contains("requires authentication") {
-        panic!(
-            "the backend requires authentication: set SIM_CQL_USERNAME and SIM_CQL_PASSWORD \
-             for reference.py\n{stderr}"
-        );
-    }
-    assert!(
-        out.status.success(),
-        "reference.py failed:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
     print!("{stdout}");
     stdout
         .lines()
