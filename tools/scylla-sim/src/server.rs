@@ -120,7 +120,9 @@ async fn accept_loop(shared: Arc<Shared>, l: TcpListener, node: usize, kind: Kin
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            shared.stats.conn_opened(&info.node_name, shard, port_kind);
+            shared
+                .stats
+                .conn_opened(&info.node_name, shard, port_kind, peer.port());
             let name = info.node_name.clone();
             serve(shared.clone(), sock, info).await;
             shared.stats.conn_closed(&name, shard, port_kind);

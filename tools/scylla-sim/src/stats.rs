@@ -26,6 +26,10 @@ pub struct ConnStats {
     pub open: u64,
     /// Connections accepted since the last reset.
     pub opened: u64,
+    /// The lowest and highest client source port of those (0: none yet).
+    pub min_source_port: u16,
+    /// See `min_source_port`.
+    pub max_source_port: u16,
 }
 
 #[derive(Debug, Default)]
@@ -77,12 +81,25 @@ impl Stats {
         }
     }
 
-    /// A connection was accepted and assigned `shard`.
-    pub fn conn_opened(&self, node: &str, shard: u32, kind: &'static str) {
+    /// A connection from `source_port` was accepted and assigned `shard`.
+    pub fn conn_opened(&self, node: &str, shard: u32, kind: &'static str, source_port: u16) {
         let mut g = self.lock();
         let c = g.conns.entry((node.to_string(), shard, kind)).or_default();
         c.open += 1;
         c.opened += 1;
+        if c.min_source_port == 0 || source_port < c.min_source_port {
+            c.min_source_port = source_port;
+        }
+        c.max_source_port = c.max_source_port.max(source_port);
+    }
+
+    /// Every (node, shard, port kind) with its connection counts.
+    pub fn connections(&self) -> Vec<(String, u32, &'static str, ConnStats)> {
+        self.lock()
+            .conns
+            .iter()
+            .map(|((n, s, k), c)| (n.clone(), *s, *k, *c))
+            .collect()
     }
 
     /// A connection assigned `shard` was closed.
@@ -100,6 +117,8 @@ impl Stats {
         g.conns.retain(|_, c| c.open > 0);
         for c in g.conns.values_mut() {
             c.opened = 0;
+            c.min_source_port = 0;
+            c.max_source_port = 0;
         }
     }
 
@@ -134,8 +153,8 @@ impl Stats {
             .iter()
             .map(|((node, shard, kind), c)| {
                 format!(
-                    "{{\"node\":\"{node}\",\"shard\":{shard},\"port_kind\":\"{kind}\",\"open\":{},\"opened\":{}}}",
-                    c.open, c.opened
+                    "{{\"node\":\"{node}\",\"shard\":{shard},\"port_kind\":\"{kind}\",\"open\":{},\"opened\":{},\"min_source_port\":{},\"max_source_port\":{}}}",
+                    c.open, c.opened, c.min_source_port, c.max_source_port
                 )
             })
             .collect();
@@ -159,7 +178,7 @@ mod tests {
     #[test]
     fn counts_and_reset() {
         let s = Stats::default();
-        s.conn_opened("a", 1, "shard_aware");
+        s.conn_opened("a", 1, "shard_aware", 50001);
         s.request("a", Routing::Right, false);
         s.request("a", Routing::Wrong, true);
         s.request("a", Routing::Unrouted, false);

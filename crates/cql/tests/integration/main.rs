@@ -31,6 +31,7 @@ mod schema_agreement;
 mod schema_quoting;
 mod scylla_proxy;
 mod scylla_shards;
+mod scylla_sim;
 mod send_futures;
 mod statements;
 mod stream_ids;
