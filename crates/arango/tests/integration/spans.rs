@@ -58,9 +58,19 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 #[tokio::test]
 async fn requests_http_attempts_and_refreshes_are_spans() {
     let s = server(cfg()).await;
+    // The client's span callsites are registered first (a login and a request), with no
+    // subscriber: registering one while another test's thread sets or drops its own
+    // subscriber can leave it disabled for good (the interest cache races). Setting the
+    // subscriber afterwards re-evaluates every registered callsite, once, deterministically.
+    let warm = client(&s)
+        .db("_system", DbAuth::jwt(root()), true)
+        .await
+        .expect("jwt");
+    warm.collections().await.expect("a request");
     let capture = Capture::default();
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    tracing::callsite::rebuild_interest_cache();
     let c = client(&s);
     let sys = c
         .db("_system", DbAuth::jwt(root()), true)

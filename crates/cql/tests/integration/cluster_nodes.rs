@@ -20,6 +20,7 @@ mod prepared_everywhere;
 mod rotation;
 mod schema_agreement_real;
 mod scylla_proxy;
+mod scylla_sim;
 
 pub(crate) fn three_nodes() -> bool {
     let on = std::env::var("CQL_TEST_CLUSTER_NODES").as_deref() == Ok("3");

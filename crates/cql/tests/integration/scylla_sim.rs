@@ -30,9 +30,14 @@ fn backend() -> String {
 /// A simulator on `LISTEN`:`port` (shard-aware port `port + 10000` unless `flags` say
 /// otherwise) in front of the real node.
 async fn sim(port: u16, flags: &str) -> Sim {
+    start_sim(&format!("--backend {}={LISTEN}", backend()), port, flags).await
+}
+
+/// A simulator for `backends` (`--backend HOST:PORT=LISTEN_IP` flags) on `port`, shard-aware
+/// port `port + 10000`, with more `flags`.
+pub(crate) async fn start_sim(backends: &str, port: u16, flags: &str) -> Sim {
     let args = format!(
-        "--backend {}={LISTEN} --port {port} --shard-aware-port {} {flags}",
-        backend(),
+        "{backends} --port {port} --shard-aware-port {} {flags}",
         port + 10_000
     );
     let cfg = scylla_sim::config::Config::parse(args.split_whitespace().map(String::from))
@@ -81,11 +86,17 @@ async fn every_shard_connected(session: &Session, limit: Duration) -> Duration {
 }
 
 async fn table(session: &Session, ks: &str) {
+    table_rf(session, ks, 1).await;
+}
+
+/// Keyspace `ks` (SimpleStrategy, `rf` replicas) and its table `kv (k bigint, v int)`; the
+/// session's metadata read again.
+pub(crate) async fn table_rf(session: &Session, ks: &str, rf: u32) {
     session
         .execute(
             format!(
                 "CREATE KEYSPACE IF NOT EXISTS {ks} WITH replication = \
-                 {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
+                 {{'class': 'SimpleStrategy', 'replication_factor': {rf}}}"
             )
             .as_str(),
             (),
@@ -99,6 +110,7 @@ async fn table(session: &Session, ks: &str) {
         )
         .await
         .expect("table");
+    session.refresh_metadata().await.expect("metadata");
 }
 
 /// Token-aware prepared inserts of `n` spread keys; returns how many failed and how.
