@@ -12,6 +12,7 @@
 mod common;
 
 use common::{backend, json_number, python, run_result, start_sim};
+use scylla_sim::tablets::TabletMap;
 
 /// Starts a tablets-mode sim on `listen`:`port` and runs the judge with `extra` flags.
 fn judge(listen: &str, port: u16, keyspace: &str, extra: &[&str]) -> String {
@@ -42,6 +43,25 @@ fn reference_driver_learns_tablets() {
     let r = judge("127.0.0.47", 9042, "sim_tablets", &[]);
     assert!(r.contains("\"supports_tablet_routing\": true"), "{r}");
     assert_eq!(json_number(&r, "learned_tablets"), 16, "{r}");
+    // The driver decoded exactly the sim's tablets: ranges, host id and shard.
+    let host = r
+        .split("\"host_id\": \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no host_id in {r}"));
+    let map = TabletMap {
+        count: 16,
+        nodes: 1,
+        shards: 8,
+    };
+    for t in 0..16 {
+        let tablet = map.tablet(t);
+        let want = format!(
+            "[{}, {}, [[\"{host}\", {}]]]",
+            tablet.first, tablet.last, tablet.shard
+        );
+        assert!(r.contains(&want), "tablet {t} not learned as {want}: {r}");
+    }
     assert_eq!(json_number(&r, "routed_requests"), 10_000, "{r}");
     let hits = json_number(&r, "tablet_hits");
     assert_eq!(hits + json_number(&r, "tablet_misses"), 10_000, "{r}");
