@@ -1,5 +1,6 @@
 //! One client connection: a backend connection per client connection, frames forwarded both
-//! ways, SUPPORTED/STARTUP/PREPARED/ROWS/EVENT intercepted, EXECUTEs counted.
+//! ways, SUPPORTED/STARTUP/PREPARED/ROWS/EVENT intercepted, EXECUTEs counted, and in
+//! tablets mode the `tablets-routing-v1` payload added to the RESULT of a tablet miss.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
