@@ -56,6 +56,10 @@ pub struct Config {
     pub bad_supported: Option<BadSupported>,
     /// Control (stats) endpoint.
     pub control: Option<SocketAddr>,
+    /// Keyspaces whose tables are tablet tables (`--tablets`, repeatable).
+    pub tablets: Vec<String>,
+    /// Tablets per table (`--tablets-per-table`).
+    pub tablets_per_table: u32,
 }
 
 /// The LWT bit Scylla uses in prepared metadata flags.
@@ -68,7 +72,7 @@ pub const USAGE: &str = "usage: scylla-sim --backend HOST:PORT=LISTEN_IP [--back
 [--port 9042] [--shards 8] [--ignore-msb 12] [--shard-aware-port 19042] [--no-shard-aware-port] \
 [--shard-aware-port-closing] [--lwt-mark] [--rate-limit-percent P] \
 [--bad-supported nr-shards-0|nr-shards-negative|nr-shards-huge|unknown-algorithm] \
-[--control IP:PORT]";
+[--control IP:PORT] [--tablets KEYSPACE ...] [--tablets-per-table 16]";
 
 fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, String> {
     args.next().ok_or_else(|| format!("{flag} needs a value"))
@@ -93,6 +97,8 @@ impl Config {
             rate_limit_percent: None,
             bad_supported: None,
             control: None,
+            tablets: Vec::new(),
+            tablets_per_table: 16,
         };
         let mut sa_port = 19042u16;
         let mut sa_off = false;
@@ -142,6 +148,10 @@ impl Config {
                             .map_err(|_| format!("--control: bad address {v}"))?,
                     );
                 }
+                "--tablets" => c.tablets.push(value(&mut args, &flag)?),
+                "--tablets-per-table" => {
+                    c.tablets_per_table = number(&value(&mut args, &flag)?, &flag)?
+                }
                 other => return Err(format!("unknown flag {other}")),
             }
         }
@@ -153,6 +163,9 @@ impl Config {
         }
         if c.ignore_msb > 63 {
             return Err("--ignore-msb must be 0..=63".into());
+        }
+        if c.tablets_per_table == 0 || c.tablets_per_table > 65536 {
+            return Err("--tablets-per-table must be 1..=65536".into());
         }
         c.shard_aware = match (sa_off, sa_closing) {
             (true, true) => {
@@ -171,6 +184,18 @@ impl Config {
             .iter()
             .find(|b| b.backend.ip() == backend_ip)
             .map(|b| b.listen)
+    }
+
+    /// The index of the virtual node in front of `backend_ip`, if any.
+    pub fn node_of_backend(&self, backend_ip: IpAddr) -> Option<usize> {
+        self.backends
+            .iter()
+            .position(|b| b.backend.ip() == backend_ip)
+    }
+
+    /// Whether `keyspace` is a tablet keyspace (exact name, as in result metadata).
+    pub fn is_tablet_keyspace(&self, keyspace: &str) -> bool {
+        self.tablets.iter().any(|k| k == keyspace)
     }
 }
 
@@ -195,5 +220,10 @@ mod tests {
         assert!(parse("--shards 3").is_err());
         assert!(parse("--backend 127.0.0.31:9042=127.0.0.44 --shards 0").is_err());
         assert!(parse("--backend x=y").is_err());
+        let c = parse("--backend 127.0.0.31:9042=127.0.0.44 --tablets a --tablets b").unwrap();
+        assert_eq!(c.tablets, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(c.tablets_per_table, 16);
+        assert!(c.is_tablet_keyspace("b") && !c.is_tablet_keyspace("c"));
+        assert!(parse("--backend 127.0.0.31:9042=127.0.0.44 --tablets-per-table 0").is_err());
     }
 }

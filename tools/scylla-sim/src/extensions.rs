@@ -12,7 +12,12 @@ pub struct Negotiated {
     pub rate_limit: bool,
     /// `SCYLLA_LWT_ADD_METADATA_MARK` was sent (and is advertised).
     pub lwt: bool,
+    /// `TABLETS_ROUTING_V1` was sent (and is advertised: some `--tablets` keyspace).
+    pub tablets: bool,
 }
+
+/// The SUPPORTED/STARTUP key of the tablets routing extension.
+pub const TABLETS_ROUTING_V1: &str = "TABLETS_ROUTING_V1";
 
 /// The SCYLLA_* keys advertised on a connection assigned `shard`.
 pub fn scylla_keys(cfg: &Config, shard: u32) -> Vec<(String, Vec<String>)> {
@@ -54,6 +59,10 @@ pub fn scylla_keys(cfg: &Config, shard: u32) -> Vec<(String, Vec<String>)> {
             "SCYLLA_RATE_LIMIT_ERROR",
             format!("ERROR_CODE={RATE_LIMIT_ERROR_CODE}"),
         ));
+    }
+    if !cfg.tablets.is_empty() {
+        // The extension has no parameters: the key with one empty value.
+        keys.push(one(TABLETS_ROUTING_V1, String::new()));
     }
     keys
 }
@@ -105,6 +114,7 @@ pub fn startup(msg: &[u8], cfg: &Config) -> Option<Startup> {
         match k.as_str() {
             "SCYLLA_RATE_LIMIT_ERROR" => n.rate_limit = cfg.rate_limit_percent.is_some(),
             "SCYLLA_LWT_ADD_METADATA_MARK" => n.lwt = cfg.lwt_mark,
+            TABLETS_ROUTING_V1 => n.tablets = !cfg.tablets.is_empty(),
             _ => {}
         }
     }
@@ -155,6 +165,9 @@ mod tests {
             Some("LWT_OPTIMIZATION_META_BIT_MASK=2147483648")
         );
         assert_eq!(get("SCYLLA_RATE_LIMIT_ERROR"), None);
+        assert_eq!(get(TABLETS_ROUTING_V1), None);
+        let t = scylla_keys(&cfg("--tablets ks"), 0);
+        assert!(t.contains(&(TABLETS_ROUTING_V1.into(), vec![String::new()])));
         let bad = scylla_keys(
             &cfg("--bad-supported nr-shards-negative --no-shard-aware-port"),
             0,
@@ -182,7 +195,8 @@ mod tests {
             n,
             Negotiated {
                 rate_limit: true,
-                lwt: false
+                lwt: false,
+                tablets: false
             }
         );
         assert_eq!(Reader::new(&out).string_map().unwrap().len(), 1);
@@ -190,5 +204,16 @@ mod tests {
         put_string_map(&mut z, &[("COMPRESSION".into(), "lz4".into())]);
         assert!(matches!(startup(&z, &c), Some(Startup::Reject(_))));
         assert!(startup(&[0, 1], &c).is_none());
+        let mut t = Vec::new();
+        put_string_map(&mut t, &[(TABLETS_ROUTING_V1.into(), "".into())]);
+        let Some(Startup::Forward(out, n)) = startup(&t, &cfg("--tablets ks")) else {
+            panic!()
+        };
+        assert!(n.tablets);
+        assert_eq!(Reader::new(&out).string_map().unwrap().len(), 0);
+        let Some(Startup::Forward(_, n)) = startup(&t, &c) else {
+            panic!()
+        };
+        assert!(!n.tablets, "not advertised without --tablets");
     }
 }

@@ -1,5 +1,6 @@
 //! One client connection: a backend connection per client connection, frames forwarded both
-//! ways, SUPPORTED/STARTUP/PREPARED/ROWS/EVENT intercepted, EXECUTEs counted.
+//! ways, SUPPORTED/STARTUP/PREPARED/ROWS/EVENT intercepted, EXECUTEs counted, and in
+//! tablets mode the `tablets-routing-v1` payload added to the RESULT of a tablet miss.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -14,10 +15,13 @@ use crate::config::{LWT_MASK, RATE_LIMIT_ERROR_CODE};
 use crate::extensions::{Negotiated, Startup, rewrite_supported, startup};
 use crate::frame::{self, Frame, ReadError, read_frame};
 use crate::metadata::{KIND_PREPARED, KIND_ROWS, read_prepared};
+use crate::payload::{TABLETS_ROUTING_V1_KEY, add_to_response};
 use crate::requests::{execute, is_conditional, is_dml, is_read, is_system, statement_text};
 use crate::server::Shared;
+use crate::shard::shard_of;
 use crate::statements::Statement;
 use crate::stats::Routing;
+use crate::tablet_routing;
 use crate::wire::Reader;
 
 /// Protocol error code.
@@ -45,7 +49,8 @@ pub struct ConnInfo {
 enum Pending {
     Options,
     Prepare(String),
-    Execute(Vec<u8>),
+    /// Statement id, and the `tablets-routing-v1` value to add to its RESULT (a miss).
+    Execute(Vec<u8>, Option<Vec<u8>>),
     Other,
 }
 
@@ -192,13 +197,21 @@ impl Conn {
                 let e = execute(msg).ok_or("malformed EXECUTE")?;
                 let st = self.shared.statements.get(e.id);
                 let cfg = &self.shared.cfg;
-                let routing = match (&st, &e.values) {
-                    (Some(s), Some(vals)) => match s.shard(vals, cfg.shards, cfg.ignore_msb) {
-                        Some(sh) if sh == self.info.shard => Routing::Right,
-                        Some(_) => Routing::Wrong,
-                        None => Routing::Unrouted,
-                    },
-                    _ => Routing::Unrouted,
+                let token = match (&st, &e.values) {
+                    (Some(s), Some(vals)) => s.token(vals),
+                    _ => None,
+                };
+                let routing = match token.map(|t| shard_of(t, cfg.shards, cfg.ignore_msb)) {
+                    Some(sh) if sh == self.info.shard => Routing::Right,
+                    Some(_) => Routing::Wrong,
+                    None => Routing::Unrouted,
+                };
+                let tablet_payload = match (&st, token) {
+                    (Some(s), Some(t)) => {
+                        let negotiated = self.negotiated().tablets;
+                        tablet_routing::on_execute(&self.shared, &self.info, negotiated, s, t)
+                    }
+                    _ => None,
                 };
                 let read = st.as_ref().is_some_and(|s| s.read);
                 let limitable = st.as_ref().is_some_and(|s| !s.system);
@@ -206,7 +219,7 @@ impl Conn {
                 if self.count(f, routing, read, limitable).await? {
                     return Ok(false);
                 }
-                Pending::Execute(id)
+                Pending::Execute(id, tablet_payload)
             }
             frame::QUERY => {
                 let text = statement_text(msg).ok_or("malformed QUERY")?;
@@ -286,9 +299,19 @@ impl Conn {
                 let off = f
                     .response_message_offset()
                     .ok_or("truncated response from backend")?;
+                let tablet = match &pending {
+                    Some(Pending::Execute(_, Some(v))) if f.opcode == frame::RESULT => {
+                        Some(v.clone())
+                    }
+                    _ => None,
+                };
                 if let Some(msg) = self.on_response(&f, off, pending)? {
                     f.body.truncate(off);
                     f.body.extend_from_slice(&msg);
+                }
+                if let Some(v) = tablet {
+                    add_to_response(&mut f, TABLETS_ROUTING_V1_KEY, &v)
+                        .ok_or("malformed custom payload from backend")?;
                 }
             }
             self.to_client(&f).await?;
@@ -319,10 +342,18 @@ impl Conn {
                     }
                     (KIND_ROWS, p) => {
                         let st = match &p {
-                            Some(Pending::Execute(id)) => self.shared.statements.get(id),
+                            Some(Pending::Execute(id, _)) => self.shared.statements.get(id),
                             _ => None,
                         };
                         let cached = st.as_ref().and_then(|s| s.result_columns.as_deref());
+                        if !self.shared.cfg.tablets.is_empty() {
+                            tablet_routing::learn_host_ids(
+                                &self.shared,
+                                self.info.node,
+                                msg,
+                                cached,
+                            );
+                        }
                         rewrite_rows(msg, cached, map).map_err(|()| "malformed ROWS".into())
                     }
                     _ => Ok(None),
@@ -342,6 +373,12 @@ impl Conn {
             conditional,
             read: is_read(text),
             system: is_system(text) || !is_dml(text),
+            table: p
+                .bind
+                .columns
+                .as_ref()
+                .and_then(|c| c.first())
+                .map(|c| (c.keyspace.clone(), c.table.clone())),
         };
         self.shared.statements.insert(p.id.clone(), st);
         if conditional && self.negotiated().lwt {

@@ -10,9 +10,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::addresses::AddrMap;
 use crate::config::{Config, ShardAwarePort};
+use crate::host_ids::HostIds;
 use crate::proxy::{ConnInfo, serve};
 use crate::statements::Statements;
 use crate::stats::Stats;
+use crate::tablets::TabletMap;
 
 /// State shared by every connection.
 #[derive(Debug)]
@@ -27,6 +29,10 @@ pub struct Shared {
     pub addr_map: AddrMap,
     /// Requests seen by the rate limiter.
     pub rate_counter: AtomicU64,
+    /// Host ids of the virtual nodes, learned from system.local/peers rows.
+    pub host_ids: HostIds,
+    /// The tablet layout of every tablet table.
+    pub tablet_map: TabletMap,
     round_robin: Vec<AtomicU32>,
 }
 
@@ -56,7 +62,14 @@ pub async fn start(cfg: Config) -> std::io::Result<Sim> {
             .collect(),
         port: cfg.port,
     };
+    let tablet_map = TabletMap {
+        count: cfg.tablets_per_table,
+        nodes: cfg.backends.len(),
+        shards: cfg.shards,
+    };
     let shared = Arc::new(Shared {
+        host_ids: HostIds::new(cfg.backends.len()),
+        tablet_map,
         round_robin: cfg.backends.iter().map(|_| AtomicU32::new(0)).collect(),
         cfg,
         stats: Stats::default(),

@@ -21,19 +21,26 @@ pub struct Statement {
     pub read: bool,
     /// Names a `system*` keyspace table, or changes the schema (never rate limited).
     pub system: bool,
+    /// (keyspace, table) of the bind markers, from the PREPARED metadata.
+    pub table: Option<(String, String)>,
 }
 
 impl Statement {
-    /// The token shard of an EXECUTE of this statement with `values`, or `None` when the
-    /// routing key cannot be built (no pk, missing/null component).
-    pub fn shard(&self, values: &[Option<&[u8]>], nr_shards: u32, ignore_msb: u32) -> Option<u32> {
+    /// The token of an EXECUTE of this statement with `values`, or `None` when the routing
+    /// key cannot be built (no pk, missing/null component).
+    pub fn token(&self, values: &[Option<&[u8]>]) -> Option<i64> {
         let parts: Option<Vec<Option<&[u8]>>> = self
             .pk_indexes
             .iter()
             .map(|&i| values.get(i as usize).copied())
             .collect();
         let key = routing_key(&parts?)?;
-        Some(shard_of(murmur3_token(&key), nr_shards, ignore_msb))
+        Some(murmur3_token(&key))
+    }
+
+    /// The token shard of an EXECUTE of this statement with `values` (see [`Self::token`]).
+    pub fn shard(&self, values: &[Option<&[u8]>], nr_shards: u32, ignore_msb: u32) -> Option<u32> {
+        Some(shard_of(self.token(values)?, nr_shards, ignore_msb))
     }
 }
 
@@ -74,11 +81,13 @@ mod tests {
             conditional: false,
             read: false,
             system: false,
+            table: None,
         };
         let v: Vec<Option<&[u8]>> = vec![Some(b"x"), Some(b"abc")];
         let want = shard_of(murmur3_token(b"abc"), 8, 12);
         assert_eq!(s.shard(&v, 8, 12), Some(want));
         assert_eq!(s.shard(&v[..1], 8, 12), None);
+        assert_eq!(s.token(&v), Some(murmur3_token(b"abc")));
         let none = Statement {
             pk_indexes: vec![],
             ..s

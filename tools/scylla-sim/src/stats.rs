@@ -17,6 +17,10 @@ pub struct NodeStats {
     pub wrong_shard: u64,
     /// Requests answered with the rate-limit error.
     pub rate_limited: u64,
+    /// Routed EXECUTEs of tablet tables that arrived on the tablet's replica (node, shard).
+    pub tablet_hits: u64,
+    /// Routed EXECUTEs of tablet tables that arrived elsewhere.
+    pub tablet_misses: u64,
 }
 
 /// Connection counts of one (node, shard, port kind).
@@ -81,6 +85,17 @@ impl Stats {
         }
     }
 
+    /// Counts one routed EXECUTE of a tablet table on `node`: `hit` = on the replica.
+    pub fn tablet(&self, node: &str, hit: bool) {
+        let mut g = self.lock();
+        let n = g.nodes.entry(node.to_string()).or_default();
+        if hit {
+            n.tablet_hits += 1;
+        } else {
+            n.tablet_misses += 1;
+        }
+    }
+
     /// A connection from `source_port` was accepted and assigned `shard`.
     pub fn conn_opened(&self, node: &str, shard: u32, kind: &'static str, source_port: u16) {
         let mut g = self.lock();
@@ -137,6 +152,8 @@ impl Stats {
             total.right_shard += n.right_shard;
             total.wrong_shard += n.wrong_shard;
             total.rate_limited += n.rate_limited;
+            total.tablet_hits += n.tablet_hits;
+            total.tablet_misses += n.tablet_misses;
         }
         let mut s = String::from("{");
         s.push_str(&fields(&total));
@@ -166,8 +183,14 @@ impl Stats {
 
 fn fields(n: &NodeStats) -> String {
     format!(
-        "\"requests_total\":{},\"routed_requests\":{},\"right_shard\":{},\"wrong_shard\":{},\"rate_limited\":{}",
-        n.requests_total, n.routed_requests, n.right_shard, n.wrong_shard, n.rate_limited
+        "\"requests_total\":{},\"routed_requests\":{},\"right_shard\":{},\"wrong_shard\":{},\"rate_limited\":{},\"tablet_hits\":{},\"tablet_misses\":{}",
+        n.requests_total,
+        n.routed_requests,
+        n.right_shard,
+        n.wrong_shard,
+        n.rate_limited,
+        n.tablet_hits,
+        n.tablet_misses
     )
 }
 
@@ -182,6 +205,13 @@ mod tests {
         s.request("a", Routing::Right, false);
         s.request("a", Routing::Wrong, true);
         s.request("a", Routing::Unrouted, false);
+        s.tablet("a", true);
+        s.tablet("a", false);
+        s.tablet("a", false);
+        assert_eq!((s.node("a").tablet_hits, s.node("a").tablet_misses), (1, 2));
+        assert!(s.to_json().starts_with(
+            "{\"requests_total\":3,\"routed_requests\":2,\"right_shard\":1,\"wrong_shard\":1,\"rate_limited\":1,\"tablet_hits\":1,\"tablet_misses\":2,"
+        ));
         let n = s.node("a");
         assert_eq!(
             (
@@ -198,6 +228,7 @@ mod tests {
         );
         s.reset();
         assert_eq!(s.node("a").requests_total, 0);
+        assert_eq!(s.node("a").tablet_misses, 0);
         assert!(s.to_json().contains("\"open\":1,\"opened\":0"));
     }
 }
