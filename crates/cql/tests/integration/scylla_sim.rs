@@ -314,3 +314,39 @@ async fn lwt_statements_are_marked_when_the_node_marks_them() {
         session.shutdown().await;
     }
 }
+
+/// Tablets: the first requests to a tablet table teach the driver the tablets (the
+/// simulator's `tablets-routing-v1` payloads when a request misses); after them, every
+/// request goes to its tablet's replica and shard. Dropping the table drops its tablets.
+#[tokio::test]
+async fn tablet_tables_are_routed_by_their_tablets() {
+    let sim = sim(9262, "--tablets sim_tablets_rs --tablets-per-table 16").await;
+    let session = connect(9262, ShardAwareOptions::default()).await;
+    every_shard_connected(&session, Duration::from_secs(20)).await;
+    table(&session, "sim_tablets_rs").await;
+    let warm = inserts(&session, "sim_tablets_rs", 1_000).await;
+    assert!(warm.is_empty(), "{:?}", warm.first());
+    let learned = session.cluster_metadata().tablets().len();
+    assert_eq!(learned, 16, "every tablet learned from the payloads");
+    sim.shared.stats.reset();
+    let errors = inserts(&session, "sim_tablets_rs", 10_000).await;
+    assert!(errors.is_empty(), "{:?}", errors.first());
+    let n = sim.shared.stats.node(LISTEN);
+    println!("tablets: {n:?}");
+    assert!(n.tablet_hits >= 9_900, "{n:?}");
+    assert_eq!(n.tablet_hits + n.tablet_misses, 10_000, "{n:?}");
+
+    session
+        .execute("DROP TABLE sim_tablets_rs.kv", ())
+        .await
+        .expect("drop");
+    let start = Instant::now();
+    while session.cluster_metadata().tablets().len() > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the dropped table's tablets are still known"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    session.shutdown().await;
+}

@@ -30,8 +30,8 @@ async fn sim(port: u16, flags: &str) -> Sim {
 }
 
 async fn connect(port: u16, shuffle: bool) -> Session {
-    let policy = TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None, 0))
-        .with_shuffle_replicas(shuffle);
+    let policy =
+        TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None, 0)).with_shuffle_replicas(shuffle);
     Cluster::builder()
         .contact_points([virtual_ip(1)])
         .port(port)
@@ -85,7 +85,10 @@ async fn three_sharded_nodes_every_request_on_its_shard() {
     let expected: Vec<SocketAddr> = (1..=3)
         .map(|n| format!("{}:9350", virtual_ip(n)).parse().expect("addr"))
         .collect();
-    assert_eq!(addrs, expected, "the virtual nodes, found through system.peers");
+    assert_eq!(
+        addrs, expected,
+        "the virtual nodes, found through system.peers"
+    );
     for s in stats.values() {
         assert_eq!(s.per_shard, vec![1; 8], "{stats:?}");
     }
@@ -158,10 +161,7 @@ async fn conditional_statements_go_to_the_first_replica_others_are_spread() {
 
         sim.shared.stats.reset();
         for i in 0..12 {
-            session
-                .execute(&insert, (key, i))
-                .await
-                .expect("insert");
+            session.execute(&insert, (key, i)).await.expect("insert");
         }
         let plain = routed(&sim);
         assert_eq!(plain.iter().sum::<u64>(), 12, "{plain:?}");
