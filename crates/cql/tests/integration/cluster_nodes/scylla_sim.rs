@@ -172,3 +172,46 @@ async fn conditional_statements_go_to_the_first_replica_others_are_spread() {
     }
     session.shutdown().await;
 }
+
+/// Tablets on 3 nodes: a tablet's replica is a node the token ring does not give (the
+/// simulator places tablet `t` on node `t % 3`), so requests reach it only through the
+/// tablets the driver learned.
+#[tokio::test]
+async fn tablets_send_requests_to_their_replica_node() {
+    if !three_nodes() {
+        return;
+    }
+    let sim = sim(9352, "--tablets sim_three_tablets --tablets-per-table 12").await;
+    let session = connect(9352, false).await;
+    every_shard_of_every_node(&session).await;
+    table_rf(&session, "sim_three_tablets", 1).await;
+    let insert = session
+        .prepare("INSERT INTO sim_three_tablets.kv (k, v) VALUES (?, ?)")
+        .await
+        .expect("prepare");
+    let run = |n: i64| {
+        let (session, insert) = (&session, &insert);
+        async move {
+            for i in 0..n {
+                let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
+                session
+                    .execute(insert, (key, i as i32))
+                    .await
+                    .expect("insert");
+            }
+        }
+    };
+    run(500).await;
+    assert_eq!(session.cluster_metadata().tablets().len(), 12);
+    sim.shared.stats.reset();
+    run(3_000).await;
+    let (mut hits, mut misses) = (0, 0);
+    for n in 1..=3 {
+        let s = sim.shared.stats.node(&virtual_ip(n));
+        assert!(s.tablet_hits > 500, "node {n} serves its tablets: {s:?}");
+        hits += s.tablet_hits;
+        misses += s.tablet_misses;
+    }
+    assert_eq!((hits, misses), (3_000, 0));
+    session.shutdown().await;
+}
