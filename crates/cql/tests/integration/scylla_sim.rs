@@ -341,7 +341,7 @@ async fn tablet_tables_are_routed_by_their_tablets() {
         .await
         .expect("drop");
     let start = Instant::now();
-    while session.cluster_metadata().tablets().len() > 0 {
+    while !session.cluster_metadata().tablets().is_empty() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "the dropped table's tablets are still known"
