@@ -181,6 +181,24 @@ async fn control_loop(shared: Arc<Shared>, l: TcpListener) {
     }
 }
 
+/// The stats JSON with `"removed_nodes":["IP",...]` (listen IPs of the removed nodes) added.
+fn stats_json(shared: &Shared) -> String {
+    let mut s = shared.stats.to_json();
+    let removed: Vec<String> = shared
+        .cfg
+        .backends
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shared.topology.is_removed(*i))
+        .map(|(_, b)| format!("\"{}\"", b.listen))
+        .collect();
+    if s.ends_with('}') {
+        s.pop();
+        s.push_str(&format!(",\"removed_nodes\":[{}]}}", removed.join(",")));
+    }
+    s
+}
+
 /// The answer to `remove NODE_IP` / `GET /remove/NODE_IP` (`arg` = what follows `remove`).
 fn remove_command(shared: &Shared, arg: &str) -> String {
     let arg = arg.trim_start_matches([' ', '/']).trim();
@@ -238,7 +256,7 @@ async fn control_conn(shared: Arc<Shared>, mut sock: TcpStream) {
             shared.stats.reset();
             "{\"reset\":true}".to_string()
         }
-        "" | "stats" => shared.stats.to_json(),
+        "" | "stats" => stats_json(&shared),
         c if c.starts_with("remove") && (c.len() == 6 || c[6..].starts_with([' ', '/'])) => {
             remove_command(&shared, &c[6..])
         }

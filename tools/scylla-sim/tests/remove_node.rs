@@ -279,6 +279,12 @@ fn removed_node_event_close_refuse_and_tablets_move() {
         stats.contains("\"tablet_hits\":1,\"tablet_misses\":1"),
         "{stats}"
     );
+    assert!(
+        stats
+            .trim()
+            .ends_with(&format!(",\"removed_nodes\":[\"{REMOVED}\"]}}")),
+        "{stats}"
+    );
 }
 
 /// The reference Python driver's reaction (judge/remove_node.py): one virtual node
