@@ -64,14 +64,20 @@ fn rewrite_of(c: &Column) -> Rewrite {
     }
 }
 
+/// Whether a listen IP belongs to a removed virtual node (see [`rewrite_rows`]).
+pub type IsRemoved<'a> = &'a dyn Fn(IpAddr) -> bool;
+
 /// Rewrites a RESULT message (starting at the kind int). `cached` = the result columns of
-/// the prepared statement, for rows sent with NO_METADATA. `Err(())` = malformed,
+/// the prepared statement, for rows sent with NO_METADATA. Rows of `system.peers` and
+/// `system.peers_v2` with an address column whose (rewritten) address is a removed node's
+/// (`removed`) are left out, and the rows count is adjusted. `Err(())` = malformed,
 /// `Ok(None)` = nothing to change.
 #[allow(clippy::result_unit_err)]
 pub fn rewrite_rows(
     msg: &[u8],
     cached: Option<&[Column]>,
     map: &AddrMap,
+    removed: IsRemoved<'_>,
 ) -> Result<Option<Vec<u8>>, ()> {
     let mut r = Reader::new(msg);
     if r.i32().ok_or(())? != KIND_ROWS {
@@ -87,25 +93,42 @@ pub fn rewrite_rows(
     if plan.iter().all(|p| *p == Rewrite::Keep) {
         return Ok(None);
     }
+    let peers = columns
+        .first()
+        .is_some_and(|c| c.keyspace == "system" && (c.table == "peers" || c.table == "peers_v2"));
     let meta_end = r.pos();
     let rows = r.i32().ok_or(())?;
     let mut out = msg[..meta_end].to_vec();
-    put_i32(&mut out, rows);
+    let mut body = Vec::new();
+    let mut kept = 0i32;
+    let mut row = Vec::new();
     for _ in 0..rows.max(0) {
+        row.clear();
+        let mut drop_row = false;
         for p in &plan {
             let cell = r.bytes().ok_or(())?;
             match (p, cell) {
                 (Rewrite::Inet, Some(b)) => match decode_ip(b) {
-                    Some(ip) => put_bytes(&mut out, Some(&encode_ip(map.map(ip)))),
-                    None => put_bytes(&mut out, Some(b)),
+                    Some(ip) => {
+                        let listen = map.map(ip);
+                        drop_row |= peers && removed(listen);
+                        put_bytes(&mut row, Some(&encode_ip(listen)))
+                    }
+                    None => put_bytes(&mut row, Some(b)),
                 },
                 (Rewrite::Port, Some(b)) if b.len() == 4 => {
-                    put_bytes(&mut out, Some(&i32::from(map.port).to_be_bytes()))
+                    put_bytes(&mut row, Some(&i32::from(map.port).to_be_bytes()))
                 }
-                (_, cell) => put_bytes(&mut out, cell),
+                (_, cell) => put_bytes(&mut row, cell),
             }
         }
+        if !drop_row {
+            kept += 1;
+            body.extend_from_slice(&row);
+        }
     }
+    put_i32(&mut out, kept);
+    out.extend_from_slice(&body);
     out.extend_from_slice(r.rest());
     Ok(Some(out))
 }
@@ -178,6 +201,10 @@ mod tests {
         b
     }
 
+    fn none(_: IpAddr) -> bool {
+        false
+    }
+
     fn cells(addr: [u8; 4], port: i32) -> Vec<Option<Vec<u8>>> {
         vec![
             Some(b"local".to_vec()),
@@ -191,7 +218,7 @@ mod tests {
         let mut c = cells([127, 0, 0, 31], 9142);
         c.extend(cells([10, 0, 0, 9], 9042));
         c.extend(vec![Some(b"x".to_vec()), None, None]);
-        let out = rewrite_rows(&rows("peers_v2", false, &c), None, &map())
+        let out = rewrite_rows(&rows("peers_v2", false, &c), None, &map(), &none)
             .unwrap()
             .unwrap();
         let mut want = cells([127, 0, 0, 44], 9042);
@@ -204,11 +231,14 @@ mod tests {
     fn other_tables_untouched_and_malformed_refused() {
         let c = cells([127, 0, 0, 31], 9042);
         assert_eq!(
-            rewrite_rows(&rows("clients", false, &c), None, &map()),
+            rewrite_rows(&rows("clients", false, &c), None, &map(), &none),
             Ok(None)
         );
         let body = rows("local", false, &c);
-        assert_eq!(rewrite_rows(&body[..body.len() - 2], None, &map()), Err(()));
+        assert_eq!(
+            rewrite_rows(&body[..body.len() - 2], None, &map(), &none),
+            Err(())
+        );
     }
 
     #[test]
@@ -218,9 +248,62 @@ mod tests {
         r.i32();
         let cols = read_metadata(&mut r, false).unwrap().columns.unwrap();
         let body = rows("local", true, &cells([127, 0, 0, 31], 9042));
-        let out = rewrite_rows(&body, Some(&cols), &map()).unwrap().unwrap();
+        let out = rewrite_rows(&body, Some(&cols), &map(), &none)
+            .unwrap()
+            .unwrap();
         assert_eq!(out, rows("local", true, &cells([127, 0, 0, 44], 9042)));
-        assert_eq!(rewrite_rows(&body, None, &map()), Ok(None));
+        assert_eq!(rewrite_rows(&body, None, &map(), &none), Ok(None));
+    }
+
+    #[test]
+    fn peers_rows_of_removed_nodes_are_left_out() {
+        let map = AddrMap {
+            pairs: vec![
+                ("127.0.0.31".parse().unwrap(), "127.0.0.44".parse().unwrap()),
+                ("127.0.0.32".parse().unwrap(), "127.0.0.45".parse().unwrap()),
+            ],
+            port: 9042,
+        };
+        let gone: IpAddr = "127.0.0.45".parse().unwrap();
+        let removed = |ip: IpAddr| ip == gone;
+        let mut c = cells([127, 0, 0, 31], 9042);
+        c.extend(cells([127, 0, 0, 32], 9042));
+        c.extend(vec![Some(b"x".to_vec()), None, None]);
+        for table in ["peers", "peers_v2"] {
+            let out = rewrite_rows(&rows(table, false, &c), None, &map, &removed)
+                .unwrap()
+                .unwrap();
+            let mut want = cells([127, 0, 0, 44], 9042);
+            want.extend(vec![Some(b"x".to_vec()), None, None]);
+            assert_eq!(out, rows(table, false, &want), "{table}");
+        }
+        // Every row removed: zero rows, the metadata kept.
+        let only = cells([127, 0, 0, 32], 9042);
+        let out = rewrite_rows(&rows("peers", false, &only), None, &map, &removed)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, rows("peers", false, &[]));
+        // Rows sent without metadata (prepared SELECT) are filtered with the cached columns.
+        let full = rows("peers", false, &only);
+        let mut r = Reader::new(&full);
+        r.i32();
+        let cols = read_metadata(&mut r, false).unwrap().columns.unwrap();
+        let out = rewrite_rows(&rows("peers", true, &c), Some(&cols), &map, &removed)
+            .unwrap()
+            .unwrap();
+        let mut want = cells([127, 0, 0, 44], 9042);
+        want.extend(vec![Some(b"x".to_vec()), None, None]);
+        assert_eq!(out, rows("peers", true, &want));
+        // The removed node's own system.local row is kept.
+        let out = rewrite_rows(&rows("local", false, &only), None, &map, &removed)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, rows("local", false, &cells([127, 0, 0, 45], 9042)));
+        // A paging state / rest after the rows is kept.
+        let mut paged = rows("peers", false, &c);
+        paged.extend_from_slice(b"tail");
+        let out = rewrite_rows(&paged, None, &map, &removed).unwrap().unwrap();
+        assert!(out.ends_with(b"tail"));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub const RESULT: u8 = 0x08;
 pub const PREPARE: u8 = 0x09;
 /// Opcode EXECUTE.
 pub const EXECUTE: u8 = 0x0A;
+/// Opcode REGISTER.
+pub const REGISTER: u8 = 0x0B;
 /// Opcode EVENT.
 pub const EVENT: u8 = 0x0C;
 /// Opcode BATCH.

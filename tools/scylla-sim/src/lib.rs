@@ -4,6 +4,8 @@
 //! arrives on the connection of its token's shard. A test bed for driver shard awareness.
 //! In tablets mode (`--tablets KEYSPACE`) it also simulates ScyllaDB's `TABLETS_ROUTING_V1`
 //! extension: a tablet map per table and the routing payload on misrouted requests.
+//! A virtual node can be removed at run time (`remove NODE_IP` on the control port) to
+//! simulate a node leaving the cluster.
 
 pub mod addresses;
 pub mod config;
@@ -21,4 +23,5 @@ pub mod stats;
 pub mod tablet_routing;
 pub mod tablets;
 pub mod token;
+pub mod topology;
 pub mod wire;

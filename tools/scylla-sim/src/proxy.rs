@@ -22,6 +22,7 @@ use crate::shard::shard_of;
 use crate::statements::Statement;
 use crate::stats::Routing;
 use crate::tablet_routing;
+use crate::topology::{Push, registers_topology};
 use crate::wire::Reader;
 
 /// Protocol error code.
@@ -61,10 +62,17 @@ struct Conn {
     pending: Mutex<HashMap<i16, Pending>>,
     negotiated: Mutex<Negotiated>,
     client: tokio::sync::Mutex<OwnedWriteHalf>,
+    /// The connection's id in the topology registry.
+    reg_id: u64,
 }
 
 /// Runs the proxy for one accepted client connection until either side closes.
 pub async fn serve(shared: Arc<Shared>, client: TcpStream, info: ConnInfo) {
+    let registry = shared.clone();
+    // A node removed between accept and here: refuse the connection.
+    let Some((registration, mut pushed)) = registry.topology.register(info.node) else {
+        return;
+    };
     let backend_addr = shared.cfg.backends[info.node].backend;
     let backend = match TcpStream::connect(backend_addr).await {
         Ok(b) => b,
@@ -86,11 +94,14 @@ pub async fn serve(shared: Arc<Shared>, client: TcpStream, info: ConnInfo) {
         pending: Mutex::new(HashMap::new()),
         negotiated: Mutex::new(Negotiated::default()),
         client: tokio::sync::Mutex::new(client_w),
+        reg_id: registration.id(),
     });
     let result = tokio::select! {
         r = conn.client_to_backend(client_r, backend_w) => r.map_err(|e| format!("client side: {e}")),
         r = conn.backend_to_client(backend_r) => r.map_err(|e| format!("backend side: {e}")),
+        r = conn.pushed(&mut pushed) => r,
     };
+    drop(registration);
     if let Err(e) = result {
         eprintln!("scylla-sim: {}: closing connection: {e}", conn.info.peer);
     }
@@ -115,6 +126,21 @@ impl Conn {
     async fn to_client(&self, f: &Frame) -> Result<(), String> {
         let mut w = self.client.lock().await;
         w.write_all(&f.encode()).await.map_err(|e| e.to_string())
+    }
+
+    /// Writes the frames the sim pushes (topology events) until told to close.
+    async fn pushed(
+        &self,
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Push>,
+    ) -> Result<(), String> {
+        loop {
+            match rx.recv().await {
+                Some(Push::Frame(f)) => self.to_client(&f).await?,
+                Some(Push::Close) => return Err("its virtual node was removed".into()),
+                // The registry keeps the sender while the connection lives.
+                None => return std::future::pending().await,
+            }
+        }
     }
 
     async fn answer_error(
@@ -237,6 +263,12 @@ impl Conn {
                 }
                 Pending::Other
             }
+            frame::REGISTER => {
+                let topology = registers_topology(msg).ok_or("malformed REGISTER")?;
+                let t = &self.shared.topology;
+                t.registered(self.reg_id, f.protocol(), topology);
+                Pending::Other
+            }
             frame::BATCH => {
                 self.count(f, Routing::Unrouted, false, false).await?;
                 Pending::Other
@@ -354,7 +386,10 @@ impl Conn {
                                 cached,
                             );
                         }
-                        rewrite_rows(msg, cached, map).map_err(|()| "malformed ROWS".into())
+                        let topology = &self.shared.topology;
+                        let removed = |ip| topology.is_removed_ip(ip);
+                        rewrite_rows(msg, cached, map, &removed)
+                            .map_err(|()| "malformed ROWS".into())
                     }
                     _ => Ok(None),
                 }

@@ -1,7 +1,7 @@
 //! Listeners: the regular and shard-aware ports of every virtual node, shard assignment of
 //! accepted connections, and the control port.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -15,6 +15,7 @@ use crate::proxy::{ConnInfo, serve};
 use crate::statements::Statements;
 use crate::stats::Stats;
 use crate::tablets::TabletMap;
+use crate::topology::{Removal, Topology};
 
 /// State shared by every connection.
 #[derive(Debug)]
@@ -33,7 +34,30 @@ pub struct Shared {
     pub host_ids: HostIds,
     /// The tablet layout of every tablet table.
     pub tablet_map: TabletMap,
+    /// Removed virtual nodes and the open client connections (see [`Shared::remove_node`]).
+    pub topology: Topology,
     round_robin: Vec<AtomicU32>,
+}
+
+impl Shared {
+    /// Simulates the removal of the virtual node listening on `ip` (its listen IP, as in
+    /// `--backend ...=LISTEN_IP`). From then on: the rows of `system.peers` and
+    /// `system.peers_v2` whose address columns name it are left out of results; every client
+    /// connection that sent a REGISTER including `TOPOLOGY_CHANGE` gets one
+    /// `TOPOLOGY_CHANGE REMOVED_NODE ip:port` event (`port` = `--port`), those connected to
+    /// the removed node too; then the connections to the removed node are closed and new
+    /// ones (regular and shard-aware port) are closed at accept; in tablets mode its tablets
+    /// are served by the next live node (config order, wrapping), same shard. Removing an
+    /// already removed node does nothing ([`Removal::AlreadyRemoved`]); there is no way back.
+    pub fn remove_node(&self, ip: IpAddr) -> Removal {
+        let r = self.topology.remove(ip);
+        if let Removal::Removed { events, closed, .. } = r {
+            eprintln!(
+                "scylla-sim: node {ip} removed: {events} event(s), {closed} connection(s) closed"
+            );
+        }
+        r
+    }
 }
 
 /// A running simulator.
@@ -70,6 +94,7 @@ pub async fn start(cfg: Config) -> std::io::Result<Sim> {
     let shared = Arc::new(Shared {
         host_ids: HostIds::new(cfg.backends.len()),
         tablet_map,
+        topology: Topology::new(cfg.backends.iter().map(|b| b.listen).collect(), cfg.port),
         round_robin: cfg.backends.iter().map(|_| AtomicU32::new(0)).collect(),
         cfg,
         stats: Stats::default(),
@@ -112,6 +137,11 @@ async fn accept_loop(shared: Arc<Shared>, l: TcpListener, node: usize, kind: Kin
                 continue;
             }
         };
+        if shared.topology.is_removed(node) {
+            // A removed node accepts nothing.
+            drop(sock);
+            continue;
+        }
         let shards = shared.cfg.shards;
         let (shard, port_kind) = match kind {
             Kind::Closing => {
@@ -151,7 +181,46 @@ async fn control_loop(shared: Arc<Shared>, l: TcpListener) {
     }
 }
 
-/// One control request: an HTTP `GET /stats` or `GET /reset`, or a line `stats` / `reset`.
+/// The stats JSON with `"removed_nodes":["IP",...]` (listen IPs of the removed nodes) added.
+fn stats_json(shared: &Shared) -> String {
+    let mut s = shared.stats.to_json();
+    let removed: Vec<String> = shared
+        .cfg
+        .backends
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shared.topology.is_removed(*i))
+        .map(|(_, b)| format!("\"{}\"", b.listen))
+        .collect();
+    if s.ends_with('}') {
+        s.pop();
+        s.push_str(&format!(",\"removed_nodes\":[{}]}}", removed.join(",")));
+    }
+    s
+}
+
+/// The answer to `remove NODE_IP` / `GET /remove/NODE_IP` (`arg` = what follows `remove`).
+fn remove_command(shared: &Shared, arg: &str) -> String {
+    let arg = arg.trim_start_matches([' ', '/']).trim();
+    let Ok(ip) = arg.parse::<IpAddr>() else {
+        return format!(
+            "{{\"error\":\"remove: not an IP address: {}\"}}",
+            arg.replace(['"', '\\'], "")
+        );
+    };
+    match shared.remove_node(ip) {
+        Removal::Removed { events, closed, .. } => {
+            format!("{{\"removed\":\"{ip}\",\"events\":{events},\"closed\":{closed}}}")
+        }
+        Removal::AlreadyRemoved => format!("{{\"removed\":\"{ip}\",\"already\":true}}"),
+        Removal::UnknownNode => {
+            format!("{{\"error\":\"remove: no virtual node listens on {ip}\"}}")
+        }
+    }
+}
+
+/// One control request: an HTTP `GET /stats`, `GET /reset` or `GET /remove/NODE_IP`, or a
+/// line `stats`, `reset` or `remove NODE_IP`.
 async fn control_conn(shared: Arc<Shared>, mut sock: TcpStream) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
@@ -187,7 +256,10 @@ async fn control_conn(shared: Arc<Shared>, mut sock: TcpStream) {
             shared.stats.reset();
             "{\"reset\":true}".to_string()
         }
-        "" | "stats" => shared.stats.to_json(),
+        "" | "stats" => stats_json(&shared),
+        c if c.starts_with("remove") && (c.len() == 6 || c[6..].starts_with([' ', '/'])) => {
+            remove_command(&shared, &c[6..])
+        }
         other => format!(
             "{{\"error\":\"unknown command {}\"}}",
             other.replace(['"', '\\'], "")

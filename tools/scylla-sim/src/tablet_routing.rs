@@ -24,7 +24,9 @@ pub fn on_execute(
     if !shared.cfg.is_tablet_keyspace(keyspace) {
         return None;
     }
-    let tablet = shared.tablet_map.tablet_of(token);
+    let mut tablet = shared.tablet_map.tablet_of(token);
+    // The tablets of a removed node moved to the next live node (same shard).
+    tablet.node = shared.topology.live_node(tablet.node);
     let hit = tablet.node == info.node && tablet.shard == info.shard;
     shared.stats.tablet(&info.node_name, hit);
     if hit || !negotiated {
