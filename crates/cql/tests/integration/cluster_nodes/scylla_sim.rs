@@ -215,3 +215,76 @@ async fn tablets_send_requests_to_their_replica_node() {
     assert_eq!((hits, misses), (3_000, 0));
     session.shutdown().await;
 }
+
+/// A node leaving the cluster (the simulator removes virtual node 3: REMOVED_NODE event, gone
+/// from `system.peers`, its connections closed) takes its tablets with it; the tablets the
+/// simulator moves to the other nodes are learned again and requests keep succeeding.
+#[tokio::test]
+async fn a_removed_node_takes_its_tablets_with_it() {
+    if !three_nodes() {
+        return;
+    }
+    let sim = sim(9353, "--tablets sim_three_removal --tablets-per-table 12").await;
+    let session = connect(9353, false).await;
+    every_shard_of_every_node(&session).await;
+    table_rf(&session, "sim_three_removal", 1).await;
+    let insert = session
+        .prepare("INSERT INTO sim_three_removal.kv (k, v) VALUES (?, ?)")
+        .await
+        .expect("prepare");
+    let run = |n: i64| {
+        let (session, insert) = (&session, &insert);
+        async move {
+            for i in 0..n {
+                let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
+                session
+                    .execute(insert, (key, i as i32))
+                    .await
+                    .expect("insert");
+            }
+        }
+    };
+    run(500).await;
+    let metadata = session.cluster_metadata();
+    assert_eq!(metadata.tablets().len(), 12);
+    let removed: SocketAddr = format!("{}:9353", virtual_ip(3)).parse().expect("addr");
+    let removed_id = metadata
+        .host(removed)
+        .and_then(|h| h.host_id())
+        .expect("node 3's host id");
+
+    let ip = virtual_ip(3).parse().expect("ip");
+    assert!(matches!(
+        sim.shared.remove_node(ip),
+        scylla_sim::topology::Removal::Removed { .. }
+    ));
+    let start = Instant::now();
+    loop {
+        let m = session.cluster_metadata();
+        if m.host(removed).is_none() && m.tablets().len() == 8 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "node 3 and its 4 tablets still known: {} hosts, {} tablets",
+            m.hosts().len(),
+            m.tablets().len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let m = session.cluster_metadata();
+    assert!(m.host_by_id(removed_id).is_none());
+    // The moved tablets are learned again; every request succeeds meanwhile.
+    run(500).await;
+    assert_eq!(session.cluster_metadata().tablets().len(), 12);
+    sim.shared.stats.reset();
+    run(1_000).await;
+    let (mut hits, mut misses) = (0, 0);
+    for n in 1..=2 {
+        let s = sim.shared.stats.node(&virtual_ip(n));
+        hits += s.tablet_hits;
+        misses += s.tablet_misses;
+    }
+    assert_eq!((hits, misses), (1_000, 0));
+    session.shutdown().await;
+}
