@@ -487,6 +487,16 @@ async fn settle() {
 /// counts mode of scripts/bench runs one, so that callgrind sees the same schedule every run),
 /// else tokio's default (one per core).
 fn main() {
+    // BENCH_OTEL=1: every request and attempt span goes through the OpenTelemetry layer to an
+    // SDK tracer (sampled and built, no exporter): the cost of observing with OpenTelemetry.
+    if std::env::var_os("BENCH_OTEL").is_some() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry().with(cql::telemetry::layer(&provider));
+        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+        // The provider lives as long as the process.
+        std::mem::forget(provider);
+    }
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();
     if let Some(n) = std::env::var("BENCH_WORKER_THREADS")
