@@ -7,8 +7,8 @@
 //! `ClusterBuilder::record_statement_text(true)`; bound values never are.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tracing::Span;
 use tracing::field::Empty;
@@ -26,16 +26,32 @@ pub(super) struct Described<'a> {
     pub(super) text: Option<&'a str>,
     /// The table, when the statement's metadata names it.
     pub(super) table: Option<&'a str>,
-    /// The keyspace of the table, when known.
+    /// The keyspace of the table, when known, else the request's.
     pub(super) keyspace: Option<&'a str>,
     /// Statements in a batch.
     pub(super) batch_size: Option<usize>,
+    /// Whether the request reads a page after the first.
+    pub(super) continued_page: bool,
 }
 
 /// The observation of one request.
 pub(super) struct Observed {
     pub(super) span: Span,
     history: Option<Recorder>,
+    /// The span is enabled or a listener wants the history: attempts are observed. When
+    /// not (no subscriber, no listener: the common case), the request path skips
+    /// [`attempt`](Self::attempt) altogether.
+    observing: bool,
+    /// The load-balancing policy wants each attempt's latency and result
+    /// ([`LoadBalancingPolicy::wants_feedback`](crate::policies::LoadBalancingPolicy::wants_feedback)),
+    /// asked once per request: when not, attempts are not timed.
+    pub(super) feedback: bool,
+    /// When the request started.
+    start: Instant,
+    /// When the attempt that answered ended, in nanoseconds after the request's start (0:
+    /// not known). Set only when attempts are timed, so that the request's latency reuses
+    /// that clock read.
+    answered_at: AtomicU64,
     attempts: AtomicU32,
     speculative: AtomicU32,
 }
@@ -91,14 +107,14 @@ fn record_error(span: &Span, e: &Error) {
 }
 
 impl Observed {
-    pub(super) fn new(
+    pub(super) fn new<'d>(
         listeners: &Listeners,
         record_text: bool,
         opts: &StatementOptions,
-        keyspace: Option<&str>,
         session_keyspace: impl FnOnce() -> Option<String>,
-        d: Described<'_>,
+        describe: impl FnOnce() -> Described<'d>,
         start: Instant,
+        feedback: bool,
     ) -> Self {
         let history = listeners.wants_history().then(|| Recorder::new(start));
         let span = tracing::info_span!(
@@ -124,13 +140,16 @@ impl Observed {
             cql.continued_page = Empty,
         );
         if !span.is_disabled() {
+            // Described only for an enabled span: the common case builds nothing.
+            let d = describe();
+            span.record("cql.continued_page", d.continued_page);
             let op = match (d.batch_size, d.text) {
                 (Some(_), _) => "BATCH".to_owned(),
                 (None, Some(t)) => operation(t),
                 (None, None) => String::new(),
             };
             let in_use;
-            let ks = match d.keyspace.or(keyspace) {
+            let ks = match d.keyspace {
                 Some(k) => Some(k),
                 None => {
                     in_use = session_keyspace();
@@ -173,14 +192,19 @@ impl Observed {
             }
         }
         Observed {
+            observing: history.is_some() || !span.is_disabled(),
             span,
             history,
+            feedback,
+            start,
+            answered_at: AtomicU64::new(0),
             attempts: AtomicU32::new(0),
             speculative: AtomicU32::new(0),
         }
     }
 
-    /// Starts an attempt: its span (a child of the request's) and its history record.
+    /// Starts an attempt: its span (a child of the request's) and its history record. Only
+    /// called when [`observing`](Self::observing).
     pub(super) fn attempt(
         &self,
         addr: SocketAddr,
@@ -258,9 +282,23 @@ impl Observed {
         self.speculative.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(super) fn continued_page(&self, continued: bool) {
-        if !self.span.is_disabled() {
-            self.span.record("cql.continued_page", continued);
+    /// Whether attempts are observed (see [`attempt`](Self::attempt)).
+    pub(super) fn observing(&self) -> bool {
+        self.observing
+    }
+
+    /// The attempt that answered the request ended at `end` (called when attempts are timed).
+    pub(super) fn answered(&self, end: Instant) {
+        // At least 1: 0 means not known. Nanoseconds in a u64 last 584 years.
+        let nanos = end.saturating_duration_since(self.start).as_nanos() as u64;
+        self.answered_at.store(nanos.max(1), Ordering::Relaxed);
+    }
+
+    /// The request's latency: up to the end of the attempt that answered when known, else now.
+    pub(super) fn latency(&self) -> Duration {
+        match self.answered_at.load(Ordering::Relaxed) {
+            0 => self.start.elapsed(),
+            nanos => Duration::from_nanos(nanos),
         }
     }
 }

@@ -113,37 +113,62 @@ impl Session {
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();
+        let lb = r.lb();
         let obs = Observed::new(
             &self.inner.listeners,
             self.inner.config.record_statement_text,
             &r.opts,
-            info.keyspace,
             || self.keyspace(),
-            attempt.describe(),
+            // The statement's keyspace, else the request's.
+            || {
+                let mut d = attempt.describe();
+                d.keyspace = d.keyspace.or(info.keyspace);
+                d
+            },
             start,
+            lb.wants_feedback(),
         );
-        obs.continued_page(attempt.continued_page());
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
-        let plan = self.query_plan(r.lb(), info, r.opts.host)?;
+        let plan = self.query_plan(lb, info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
-        let running = async {
-            match r.speculative().next_execution(1) {
-                Some(delay) if speculate => {
-                    self.run_speculative(r, &plan, &attempt, delay, deadline, &obs)
+        let delay = r.speculative().next_execution(1).filter(|_| speculate);
+        // A disabled span (no subscriber wants it) wraps nothing. Each branch builds its
+        // future in place: built before the branch and held in a variable, the whole request
+        // future (a kilobyte or more) would be moved into the awaiting state. When the span
+        // is enabled, the instrumented future lives on the heap, so that it does not enlarge
+        // this one.
+        let mut result = if obs.span.is_disabled() {
+            match delay {
+                Some(delay) => {
+                    self.run_speculative(r, &plan, &attempt, delay, deadline, &obs, start)
                         .await
                 }
-                _ => self.execution(r, &plan, &attempt, deadline, &obs, 1).await,
+                None => {
+                    self.execution(r, &plan, &attempt, deadline, &obs, 1, start)
+                        .await
+                }
             }
-        };
-        // A disabled span (no subscriber wants it) wraps nothing: instrumenting moves the
-        // whole request future, a copy of a kilobyte or more; when it is enabled, the
-        // instrumented future lives on the heap, so that it does not enlarge this one.
-        let mut result = if obs.span.is_disabled() {
-            running.await
         } else {
-            Box::pin(running.instrument(obs.span.clone())).await
+            Box::pin(
+                async {
+                    match delay {
+                        Some(delay) => {
+                            self.run_speculative(r, &plan, &attempt, delay, deadline, &obs, start)
+                                .await
+                        }
+                        None => {
+                            self.execution(r, &plan, &attempt, deadline, &obs, 1, start)
+                                .await
+                        }
+                    }
+                }
+                .instrument(obs.span.clone()),
+            )
+            .await
         };
-        let elapsed = start.elapsed();
+        // Up to the end of the attempt that answered when attempts are timed: no second
+        // clock read.
+        let elapsed = obs.latency();
         counters.latency.record(elapsed);
         #[cfg(feature = "metrics")]
         self.inner.exported.request_done(elapsed);
@@ -161,7 +186,9 @@ impl Session {
 
     /// The first execution, and more on the next nodes of the plan each time the
     /// speculative execution policy's delay passes without an answer; the first success wins
-    /// (the others are dropped, their late answers discarded by their connections).
+    /// (the others are dropped, their late answers discarded by their connections). The
+    /// first execution starts at `start`.
+    #[allow(clippy::too_many_arguments)]
     async fn run_speculative<F: AsyncAttempt>(
         &self,
         r: &Resolved<'_>,
@@ -170,9 +197,10 @@ impl Session {
         first_delay: Duration,
         deadline: Instant,
         obs: &Observed,
+        start: Instant,
     ) -> Result<QueryResult, Error> {
         let mut running = FuturesUnordered::new();
-        running.push(self.execution(r, plan, attempt, deadline, obs, 1));
+        running.push(self.execution(r, plan, attempt, deadline, obs, 1, start));
         let mut started = 1u32;
         let mut next_at = Some(tokio::time::Instant::now() + first_delay);
         let mut last_error = None;
@@ -194,7 +222,8 @@ impl Session {
                         Counters::bump(&self.inner.counters.speculative_executions);
                         tracing::debug!(execution = started + 1, "starting a speculative execution");
                         obs.speculative_started();
-                        running.push(self.execution(r, plan, attempt, deadline, obs, started + 1));
+                        let at = Instant::now();
+                        running.push(self.execution(r, plan, attempt, deadline, obs, started + 1, at));
                         started += 1;
                         next_at = r
                             .speculative()
@@ -212,7 +241,9 @@ impl Session {
     }
 
     /// One execution: attempts on the nodes of the plan, as the retry policy decides, until
-    /// the call's deadline.
+    /// the call's deadline. Its first attempt starts at `started` (the request's start for
+    /// the first execution: one clock read fewer).
+    #[allow(clippy::too_many_arguments)]
     async fn execution<F: AsyncAttempt>(
         &self,
         r: &Resolved<'_>,
@@ -221,6 +252,7 @@ impl Session {
         deadline: Instant,
         obs: &Observed,
         execution: u32,
+        started: Instant,
     ) -> Result<QueryResult, Error> {
         let counters = &self.inner.counters;
         let Some(mut conn) = plan.next() else {
@@ -230,21 +262,43 @@ impl Session {
         // Attempts of this execution so far (retries, and moves after unsent requests).
         let mut tries = 0u32;
         let mut downgraded: Option<StatementOptions> = None;
+        // When the current attempt started; read only when attempts are timed.
+        let mut t0 = started;
         loop {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
-            let observed = obs.attempt(conn.addr(), execution, tries, opts);
-            tries += 1;
-            let t0 = Instant::now();
-            let sent = attempt.call(self, &conn, opts, deadline);
-            let result = if observed.span.is_disabled() {
-                sent.await
+            // Each branch builds the attempt's future in place (see `run`). Without a span
+            // or a listener (the common case) the attempt is not observed at all.
+            let result = if !obs.observing() {
+                attempt.call(self, &conn, opts, deadline).await
             } else {
-                Box::pin(sent.instrument(observed.span.clone())).await
+                let observed = obs.attempt(conn.addr(), execution, tries, opts);
+                let result = if observed.span.is_disabled() {
+                    attempt.call(self, &conn, opts, deadline).await
+                } else {
+                    Box::pin(
+                        attempt
+                            .call(self, &conn, opts, deadline)
+                            .instrument(observed.span.clone()),
+                    )
+                    .await
+                };
+                observed.end(result.as_ref().map(|_| ()));
+                result
             };
-            r.lb()
-                .on_attempt(conn.addr(), t0.elapsed(), result.as_ref().map(|_| ()));
-            observed.end(result.as_ref().map(|_| ()));
+            tries += 1;
+            // The attempt's end, when timed: the next attempt's start and the request's end.
+            let ended = if obs.feedback {
+                let now = Instant::now();
+                r.lb()
+                    .on_attempt(conn.addr(), now - t0, result.as_ref().map(|_| ()));
+                if result.is_ok() {
+                    obs.answered(now);
+                }
+                Some(now)
+            } else {
+                None
+            };
             let e = match result {
                 Ok(res) => return Ok(res),
                 Err(e) => e,
@@ -283,7 +337,8 @@ impl Session {
                 downgraded = Some(o);
             }
             // No time left for another attempt: this one's error is the call's.
-            if Instant::now() + delay >= deadline {
+            let now = ended.unwrap_or_else(Instant::now);
+            if now + delay >= deadline {
                 return Err(e);
             }
             if !same_host {
@@ -294,8 +349,12 @@ impl Session {
                     None => return Err(plan.no_host_available()),
                 };
             }
+            t0 = now;
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
+                if obs.feedback {
+                    t0 = Instant::now();
+                }
             }
         }
     }
