@@ -34,26 +34,49 @@ pub(super) struct Described<'a> {
     pub(super) continued_page: bool,
 }
 
-/// The observation of one request.
+/// The observation of one request: made only when its span is enabled or a listener wants
+/// its history. When not (no subscriber, no listener: the common case), the request path
+/// has no `Observed` and skips every observation of its attempts.
 pub(super) struct Observed {
     pub(super) span: Span,
     history: Option<Recorder>,
-    /// The span is enabled or a listener wants the history: attempts are observed. When
-    /// not (no subscriber, no listener: the common case), the request path skips
-    /// [`attempt`](Self::attempt) altogether.
-    observing: bool,
-    /// The load-balancing policy wants each attempt's latency and result
-    /// ([`LoadBalancingPolicy::wants_feedback`](crate::policies::LoadBalancingPolicy::wants_feedback)),
-    /// asked once per request: when not, attempts are not timed.
-    pub(super) feedback: bool,
-    /// When the request started.
-    start: Instant,
-    /// When the attempt that answered ended, in nanoseconds after the request's start (0:
-    /// not known). Set only when attempts are timed, so that the request's latency reuses
-    /// that clock read.
-    answered_at: AtomicU64,
     attempts: AtomicU32,
     speculative: AtomicU32,
+}
+
+/// The timing of a request's attempts for a load-balancing policy that wants their latencies
+/// ([`LoadBalancingPolicy::wants_feedback`](crate::policies::LoadBalancingPolicy::wants_feedback)).
+/// Without one, attempts are not timed.
+pub(super) struct Timing {
+    /// When the request started.
+    start: Instant,
+    /// When the attempt that answered ended, in nanoseconds after `start` (0: not known),
+    /// so that the request's latency reuses that clock read.
+    answered_at: AtomicU64,
+}
+
+impl Timing {
+    pub(super) fn new(start: Instant) -> Self {
+        Timing {
+            start,
+            answered_at: AtomicU64::new(0),
+        }
+    }
+
+    /// The attempt that answered the request ended at `end`.
+    pub(super) fn answered(&self, end: Instant) {
+        // At least 1: 0 means not known. Nanoseconds in a u64 last 584 years.
+        let nanos = end.saturating_duration_since(self.start).as_nanos() as u64;
+        self.answered_at.store(nanos.max(1), Ordering::Relaxed);
+    }
+
+    /// The request's latency: up to the end of the attempt that answered when known, else now.
+    pub(super) fn latency(&self) -> Duration {
+        match self.answered_at.load(Ordering::Relaxed) {
+            0 => self.start.elapsed(),
+            nanos => Duration::from_nanos(nanos),
+        }
+    }
 }
 
 /// The first word of a statement, upper-cased, as the operation name (`SELECT`, `INSERT`,
@@ -114,8 +137,7 @@ impl Observed {
         session_keyspace: impl FnOnce() -> Option<String>,
         describe: impl FnOnce() -> Described<'d>,
         start: Instant,
-        feedback: bool,
-    ) -> Self {
+    ) -> Option<Self> {
         let history = listeners.wants_history().then(|| Recorder::new(start));
         let span = tracing::info_span!(
             target: "cql::request",
@@ -191,20 +213,18 @@ impl Observed {
                 span.record("cassandra.page.size", i64::from(p));
             }
         }
-        Observed {
-            observing: history.is_some() || !span.is_disabled(),
+        if span.is_disabled() && history.is_none() {
+            return None;
+        }
+        Some(Observed {
             span,
             history,
-            feedback,
-            start,
-            answered_at: AtomicU64::new(0),
             attempts: AtomicU32::new(0),
             speculative: AtomicU32::new(0),
-        }
+        })
     }
 
-    /// Starts an attempt: its span (a child of the request's) and its history record. Only
-    /// called when [`observing`](Self::observing).
+    /// Starts an attempt: its span (a child of the request's) and its history record.
     pub(super) fn attempt(
         &self,
         addr: SocketAddr,
@@ -280,26 +300,6 @@ impl Observed {
     /// A speculative execution started.
     pub(super) fn speculative_started(&self) {
         self.speculative.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Whether attempts are observed (see [`attempt`](Self::attempt)).
-    pub(super) fn observing(&self) -> bool {
-        self.observing
-    }
-
-    /// The attempt that answered the request ended at `end` (called when attempts are timed).
-    pub(super) fn answered(&self, end: Instant) {
-        // At least 1: 0 means not known. Nanoseconds in a u64 last 584 years.
-        let nanos = end.saturating_duration_since(self.start).as_nanos() as u64;
-        self.answered_at.store(nanos.max(1), Ordering::Relaxed);
-    }
-
-    /// The request's latency: up to the end of the attempt that answered when known, else now.
-    pub(super) fn latency(&self) -> Duration {
-        match self.answered_at.load(Ordering::Relaxed) {
-            0 => self.start.elapsed(),
-            nanos => Duration::from_nanos(nanos),
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::Session;
 use super::attempt::AsyncAttempt;
-use super::observe::Observed;
+use super::observe::{Observed, Timing};
 use super::plan::QueryPlan;
 use crate::config::Config;
 use crate::error::Error;
@@ -55,6 +55,18 @@ impl Resolved<'_> {
             .and_then(|p| p.speculative.as_deref())
             .unwrap_or(&*self.config.speculative)
     }
+}
+
+/// What the executions of one request share.
+struct Run<'a> {
+    r: &'a Resolved<'a>,
+    plan: &'a QueryPlan<'a>,
+    /// The call's deadline, which every attempt shares.
+    deadline: Instant,
+    /// None when nobody observes the request (see [`Observed::new`]).
+    obs: Option<&'a Observed>,
+    /// None when the load-balancing policy wants no feedback: attempts are not timed.
+    timing: Option<&'a Timing>,
 }
 
 /// What to do after a failed attempt.
@@ -114,7 +126,7 @@ impl Session {
         counters.requests.bump();
         let start = Instant::now();
         let lb = r.lb();
-        let obs = Observed::new(
+        let observed = Observed::new(
             &self.inner.listeners,
             self.inner.config.record_statement_text,
             &r.opts,
@@ -126,49 +138,47 @@ impl Session {
                 d
             },
             start,
-            lb.wants_feedback(),
         );
+        let obs = observed.as_ref();
+        let timing = lb.wants_feedback().then(|| Timing::new(start));
+        let timing = timing.as_ref();
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
         let plan = self.query_plan(lb, info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
         let delay = r.speculative().next_execution(1).filter(|_| speculate);
+        let x = Run {
+            r,
+            plan: &plan,
+            deadline,
+            obs,
+            timing,
+        };
         // A disabled span (no subscriber wants it) wraps nothing. Each branch builds its
         // future in place: built before the branch and held in a variable, the whole request
         // future (a kilobyte or more) would be moved into the awaiting state. When the span
         // is enabled, the instrumented future lives on the heap, so that it does not enlarge
         // this one.
-        let mut result = if obs.span.is_disabled() {
-            match delay {
-                Some(delay) => {
-                    self.run_speculative(r, &plan, &attempt, delay, deadline, &obs, start)
-                        .await
-                }
-                None => {
-                    self.execution(r, &plan, &attempt, deadline, &obs, 1, start)
-                        .await
-                }
-            }
-        } else {
-            Box::pin(
-                async {
-                    match delay {
-                        Some(delay) => {
-                            self.run_speculative(r, &plan, &attempt, delay, deadline, &obs, start)
-                                .await
-                        }
-                        None => {
-                            self.execution(r, &plan, &attempt, deadline, &obs, 1, start)
-                                .await
+        let mut result = match obs.map(|o| &o.span).filter(|s| !s.is_disabled()) {
+            None => match delay {
+                Some(delay) => self.run_speculative(&x, &attempt, delay, start).await,
+                None => self.execution(&x, &attempt, 1, start).await,
+            },
+            Some(span) => {
+                Box::pin(
+                    async {
+                        match delay {
+                            Some(delay) => self.run_speculative(&x, &attempt, delay, start).await,
+                            None => self.execution(&x, &attempt, 1, start).await,
                         }
                     }
-                }
-                .instrument(obs.span.clone()),
-            )
-            .await
+                    .instrument(span.clone()),
+                )
+                .await
+            }
         };
         // Up to the end of the attempt that answered when attempts are timed: no second
         // clock read.
-        let elapsed = obs.latency();
+        let elapsed = timing.map_or_else(|| start.elapsed(), Timing::latency);
         counters.latency.record(elapsed);
         #[cfg(feature = "metrics")]
         self.inner.exported.request_done(elapsed);
@@ -180,7 +190,9 @@ impl Session {
                 res.set_failed_attempt_traces(plan.take_traces());
             }
         }
-        obs.finish(&self.inner.listeners, &result);
+        if let Some(o) = observed {
+            o.finish(&self.inner.listeners, &result);
+        }
         result
     }
 
@@ -188,19 +200,16 @@ impl Session {
     /// speculative execution policy's delay passes without an answer; the first success wins
     /// (the others are dropped, their late answers discarded by their connections). The
     /// first execution starts at `start`.
-    #[allow(clippy::too_many_arguments)]
     async fn run_speculative<F: AsyncAttempt>(
         &self,
-        r: &Resolved<'_>,
-        plan: &QueryPlan<'_>,
+        x: &Run<'_>,
         attempt: &F,
         first_delay: Duration,
-        deadline: Instant,
-        obs: &Observed,
         start: Instant,
     ) -> Result<QueryResult, Error> {
+        let (r, plan) = (x.r, x.plan);
         let mut running = FuturesUnordered::new();
-        running.push(self.execution(r, plan, attempt, deadline, obs, 1, start));
+        running.push(self.execution(x, attempt, 1, start));
         let mut started = 1u32;
         let mut next_at = Some(tokio::time::Instant::now() + first_delay);
         let mut last_error = None;
@@ -221,9 +230,11 @@ impl Session {
                     if plan.has_next() {
                         Counters::bump(&self.inner.counters.speculative_executions);
                         tracing::debug!(execution = started + 1, "starting a speculative execution");
-                        obs.speculative_started();
+                        if let Some(o) = x.obs {
+                            o.speculative_started();
+                        }
                         let at = Instant::now();
-                        running.push(self.execution(r, plan, attempt, deadline, obs, started + 1, at));
+                        running.push(self.execution(x, attempt, started + 1, at));
                         started += 1;
                         next_at = r
                             .speculative()
@@ -243,17 +254,14 @@ impl Session {
     /// One execution: attempts on the nodes of the plan, as the retry policy decides, until
     /// the call's deadline. Its first attempt starts at `started` (the request's start for
     /// the first execution: one clock read fewer).
-    #[allow(clippy::too_many_arguments)]
     async fn execution<F: AsyncAttempt>(
         &self,
-        r: &Resolved<'_>,
-        plan: &QueryPlan<'_>,
+        x: &Run<'_>,
         attempt: &F,
-        deadline: Instant,
-        obs: &Observed,
         execution: u32,
         started: Instant,
     ) -> Result<QueryResult, Error> {
+        let (r, plan, deadline) = (x.r, x.plan, x.deadline);
         let counters = &self.inner.counters;
         let Some(mut conn) = plan.next() else {
             return Err(plan.no_host_available());
@@ -267,42 +275,52 @@ impl Session {
         loop {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
-            // Each branch builds the attempt's future in place (see `run`). Without a span
-            // or a listener (the common case) the attempt is not observed at all.
-            let result = if !obs.observing() {
-                attempt.call(self, &conn, opts, deadline).await
+            // The attempt's end, when timed: the next attempt's start.
+            let mut ended = None;
+            // Each branch builds the attempt's future in place (see `run`), and the common
+            // case (no observation, no feedback) holds no result across anything.
+            let e = if x.obs.is_none() && x.timing.is_none() {
+                match attempt.call(self, &conn, opts, deadline).await {
+                    Ok(res) => return Ok(res),
+                    Err(e) => e,
+                }
             } else {
-                let observed = obs.attempt(conn.addr(), execution, tries, opts);
-                let result = if observed.span.is_disabled() {
-                    attempt.call(self, &conn, opts, deadline).await
-                } else {
-                    Box::pin(
-                        attempt
-                            .call(self, &conn, opts, deadline)
-                            .instrument(observed.span.clone()),
-                    )
-                    .await
+                let observed = x
+                    .obs
+                    .map(|o| o.attempt(conn.addr(), execution, tries, opts));
+                let result = match observed
+                    .as_ref()
+                    .map(|a| &a.span)
+                    .filter(|s| !s.is_disabled())
+                {
+                    None => attempt.call(self, &conn, opts, deadline).await,
+                    Some(span) => {
+                        Box::pin(
+                            attempt
+                                .call(self, &conn, opts, deadline)
+                                .instrument(span.clone()),
+                        )
+                        .await
+                    }
                 };
-                observed.end(result.as_ref().map(|_| ()));
-                result
+                if let Some(t) = x.timing {
+                    let now = Instant::now();
+                    r.lb()
+                        .on_attempt(conn.addr(), now - t0, result.as_ref().map(|_| ()));
+                    if result.is_ok() {
+                        t.answered(now);
+                    }
+                    ended = Some(now);
+                }
+                if let Some(a) = observed {
+                    a.end(result.as_ref().map(|_| ()));
+                }
+                match result {
+                    Ok(res) => return Ok(res),
+                    Err(e) => e,
+                }
             };
             tries += 1;
-            // The attempt's end, when timed: the next attempt's start and the request's end.
-            let ended = if obs.feedback {
-                let now = Instant::now();
-                r.lb()
-                    .on_attempt(conn.addr(), now - t0, result.as_ref().map(|_| ()));
-                if result.is_ok() {
-                    obs.answered(now);
-                }
-                Some(now)
-            } else {
-                None
-            };
-            let e = match result {
-                Ok(res) => return Ok(res),
-                Err(e) => e,
-            };
             counters.attempt_failed(conn.addr(), &e);
             if let Some(id) = e.tracing_id() {
                 plan.traced(id);
@@ -352,7 +370,7 @@ impl Session {
             t0 = now;
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
-                if obs.feedback {
+                if x.timing.is_some() {
                     t0 = Instant::now();
                 }
             }
