@@ -63,6 +63,11 @@ impl Timing {
         }
     }
 
+    /// When the request started.
+    pub(super) fn start(&self) -> Instant {
+        self.start
+    }
+
     /// The attempt that answered the request ended at `end`.
     pub(super) fn answered(&self, end: Instant) {
         // At least 1: 0 means not known. Nanoseconds in a u64 last 584 years.
@@ -129,7 +134,67 @@ fn record_error(span: &Span, e: &Error) {
     }
 }
 
+/// The attributes of an enabled request span that say what the statement is.
+#[inline(never)]
+fn describe_span(
+    span: &Span,
+    record_text: bool,
+    opts: &StatementOptions,
+    session_keyspace: impl FnOnce() -> Option<String>,
+    d: Described<'_>,
+) {
+    span.record("cql.continued_page", d.continued_page);
+    let op = match (d.batch_size, d.text) {
+        (Some(_), _) => "BATCH".to_owned(),
+        (None, Some(t)) => operation(t),
+        (None, None) => String::new(),
+    };
+    let in_use;
+    let ks = match d.keyspace {
+        Some(k) => Some(k),
+        None => {
+            in_use = session_keyspace();
+            in_use.as_deref()
+        }
+    };
+    let name = match (d.table, ks) {
+        (Some(t), Some(k)) => format!("{op} {k}.{t}"),
+        (Some(t), None) => format!("{op} {t}"),
+        (None, Some(k)) if !op.is_empty() => format!("{op} {k}"),
+        _ if op.is_empty() => "cassandra".to_owned(),
+        _ => op.clone(),
+    };
+    span.record("otel.name", name.as_str());
+    if !op.is_empty() {
+        span.record("db.operation.name", op.as_str());
+    }
+    if let Some(k) = ks {
+        span.record("db.namespace", k);
+    }
+    if let Some(t) = d.table {
+        span.record("db.collection.name", t);
+    }
+    if let Some(n) = d.batch_size {
+        span.record("db.operation.batch.size", n as u64);
+    }
+    if record_text {
+        if let Some(t) = d.text {
+            span.record("db.query.text", t);
+        }
+    }
+    if let Some(c) = opts.consistency {
+        span.record(
+            "cassandra.consistency.level",
+            c.as_str().to_ascii_lowercase().as_str(),
+        );
+    }
+    if let Some(p) = opts.page_size.filter(|&p| p > 0) {
+        span.record("cassandra.page.size", i64::from(p));
+    }
+}
+
 impl Observed {
+    /// The observation of a request, if anybody observes it.
     pub(super) fn new<'d>(
         listeners: &Listeners,
         record_text: bool,
@@ -138,7 +203,6 @@ impl Observed {
         describe: impl FnOnce() -> Described<'d>,
         start: Instant,
     ) -> Option<Self> {
-        let history = listeners.wants_history().then(|| Recorder::new(start));
         let span = tracing::info_span!(
             target: "cql::request",
             "cql.request",
@@ -161,64 +225,16 @@ impl Observed {
             cql.attempts = Empty,
             cql.continued_page = Empty,
         );
-        if !span.is_disabled() {
-            // Described only for an enabled span: the common case builds nothing.
-            let d = describe();
-            span.record("cql.continued_page", d.continued_page);
-            let op = match (d.batch_size, d.text) {
-                (Some(_), _) => "BATCH".to_owned(),
-                (None, Some(t)) => operation(t),
-                (None, None) => String::new(),
-            };
-            let in_use;
-            let ks = match d.keyspace {
-                Some(k) => Some(k),
-                None => {
-                    in_use = session_keyspace();
-                    in_use.as_deref()
-                }
-            };
-            let name = match (d.table, ks) {
-                (Some(t), Some(k)) => format!("{op} {k}.{t}"),
-                (Some(t), None) => format!("{op} {t}"),
-                (None, Some(k)) if !op.is_empty() => format!("{op} {k}"),
-                _ if op.is_empty() => "cassandra".to_owned(),
-                _ => op.clone(),
-            };
-            span.record("otel.name", name.as_str());
-            if !op.is_empty() {
-                span.record("db.operation.name", op.as_str());
-            }
-            if let Some(k) = ks {
-                span.record("db.namespace", k);
-            }
-            if let Some(t) = d.table {
-                span.record("db.collection.name", t);
-            }
-            if let Some(n) = d.batch_size {
-                span.record("db.operation.batch.size", n as u64);
-            }
-            if record_text {
-                if let Some(t) = d.text {
-                    span.record("db.query.text", t);
-                }
-            }
-            if let Some(c) = opts.consistency {
-                span.record(
-                    "cassandra.consistency.level",
-                    c.as_str().to_ascii_lowercase().as_str(),
-                );
-            }
-            if let Some(p) = opts.page_size.filter(|&p| p > 0) {
-                span.record("cassandra.page.size", i64::from(p));
-            }
-        }
-        if span.is_disabled() && history.is_none() {
+        let wants_history = listeners.wants_history();
+        if span.is_disabled() && !wants_history {
             return None;
+        }
+        if !span.is_disabled() {
+            describe_span(&span, record_text, opts, session_keyspace, describe());
         }
         Some(Observed {
             span,
-            history,
+            history: wants_history.then(|| Recorder::new(start)),
             attempts: AtomicU32::new(0),
             speculative: AtomicU32::new(0),
         })

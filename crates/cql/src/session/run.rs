@@ -160,15 +160,15 @@ impl Session {
         // this one.
         let mut result = match obs.map(|o| &o.span).filter(|s| !s.is_disabled()) {
             None => match delay {
-                Some(delay) => self.run_speculative(&x, &attempt, delay, start).await,
-                None => self.execution(&x, &attempt, 1, start).await,
+                Some(delay) => self.run_speculative(&x, &attempt, delay).await,
+                None => self.execution(&x, &attempt, 1).await,
             },
             Some(span) => {
                 Box::pin(
                     async {
                         match delay {
-                            Some(delay) => self.run_speculative(&x, &attempt, delay, start).await,
-                            None => self.execution(&x, &attempt, 1, start).await,
+                            Some(delay) => self.run_speculative(&x, &attempt, delay).await,
+                            None => self.execution(&x, &attempt, 1).await,
                         }
                     }
                     .instrument(span.clone()),
@@ -198,18 +198,16 @@ impl Session {
 
     /// The first execution, and more on the next nodes of the plan each time the
     /// speculative execution policy's delay passes without an answer; the first success wins
-    /// (the others are dropped, their late answers discarded by their connections). The
-    /// first execution starts at `start`.
+    /// (the others are dropped, their late answers discarded by their connections).
     async fn run_speculative<F: AsyncAttempt>(
         &self,
         x: &Run<'_>,
         attempt: &F,
         first_delay: Duration,
-        start: Instant,
     ) -> Result<QueryResult, Error> {
         let (r, plan) = (x.r, x.plan);
         let mut running = FuturesUnordered::new();
-        running.push(self.execution(x, attempt, 1, start));
+        running.push(self.execution(x, attempt, 1));
         let mut started = 1u32;
         let mut next_at = Some(tokio::time::Instant::now() + first_delay);
         let mut last_error = None;
@@ -233,8 +231,7 @@ impl Session {
                         if let Some(o) = x.obs {
                             o.speculative_started();
                         }
-                        let at = Instant::now();
-                        running.push(self.execution(x, attempt, started + 1, at));
+                        running.push(self.execution(x, attempt, started + 1));
                         started += 1;
                         next_at = r
                             .speculative()
@@ -252,14 +249,12 @@ impl Session {
     }
 
     /// One execution: attempts on the nodes of the plan, as the retry policy decides, until
-    /// the call's deadline. Its first attempt starts at `started` (the request's start for
-    /// the first execution: one clock read fewer).
+    /// the call's deadline.
     async fn execution<F: AsyncAttempt>(
         &self,
         x: &Run<'_>,
         attempt: &F,
         execution: u32,
-        started: Instant,
     ) -> Result<QueryResult, Error> {
         let (r, plan, deadline) = (x.r, x.plan, x.deadline);
         let counters = &self.inner.counters;
@@ -270,8 +265,12 @@ impl Session {
         // Attempts of this execution so far (retries, and moves after unsent requests).
         let mut tries = 0u32;
         let mut downgraded: Option<StatementOptions> = None;
-        // When the current attempt started; read only when attempts are timed.
-        let mut t0 = started;
+        // When the current attempt started, when attempts are timed: the first execution's
+        // first attempt from the request's start (one clock read fewer).
+        let mut t0 = x.timing.map(|t| match execution {
+            1 => t.start(),
+            _ => Instant::now(),
+        });
         loop {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
@@ -303,7 +302,7 @@ impl Session {
                         .await
                     }
                 };
-                if let Some(t) = x.timing {
+                if let (Some(t), Some(t0)) = (x.timing, t0) {
                     let now = Instant::now();
                     r.lb()
                         .on_attempt(conn.addr(), now - t0, result.as_ref().map(|_| ()));
@@ -367,11 +366,11 @@ impl Session {
                     None => return Err(plan.no_host_available()),
                 };
             }
-            t0 = now;
+            t0 = ended;
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
                 if x.timing.is_some() {
-                    t0 = Instant::now();
+                    t0 = Some(Instant::now());
                 }
             }
         }
