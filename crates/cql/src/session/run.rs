@@ -1,6 +1,7 @@
 //! Running a request: the query plan under the retry policy, speculative executions, and the
 //! call's deadline, which every attempt shares.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use tracing::Instrument;
 
 use super::Session;
 use super::attempt::AsyncAttempt;
-use super::observe::{Observed, Timing};
+use super::observe::{Attempt, Observed, Timing};
 use super::plan::QueryPlan;
 use crate::config::Config;
 use crate::error::Error;
@@ -275,48 +276,41 @@ impl Session {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
             // The attempt's end, when timed: the next attempt's start.
-            let mut ended = None;
-            // Each branch builds the attempt's future in place (see `run`), and the common
-            // case (no observation, no feedback) holds no result across anything.
-            let e = if x.obs.is_none() && x.timing.is_none() {
-                match attempt.call(self, &conn, opts, deadline).await {
-                    Ok(res) => return Ok(res),
-                    Err(e) => e,
-                }
-            } else {
-                let observed = x
-                    .obs
-                    .map(|o| o.attempt(conn.addr(), execution, tries, opts));
-                let result = match observed
-                    .as_ref()
-                    .map(|a| &a.span)
-                    .filter(|s| !s.is_disabled())
-                {
-                    None => attempt.call(self, &conn, opts, deadline).await,
-                    Some(span) => {
-                        Box::pin(
-                            attempt
-                                .call(self, &conn, opts, deadline)
-                                .instrument(span.clone()),
-                        )
-                        .await
+            let observed = x
+                .obs
+                .map(|o| o.attempt(conn.addr(), execution, tries, opts));
+            // One plain await for the common case and for observation without a span, so
+            // that the attempt's poll has few callers (it stays inlined); each branch builds
+            // its future in place (see `run`). The result is matched as it comes: not held
+            // (and moved) while the attempt is reported.
+            let (e, ended) = match observed
+                .as_ref()
+                .map(|a| &a.span)
+                .filter(|s| !s.is_disabled())
+            {
+                None => match attempt.call(self, &conn, opts, deadline).await {
+                    // Nothing to report (the common case): straight out, no call between
+                    // the result and the return that would make it a copy more.
+                    Ok(res) if observed.is_none() && x.timing.is_none() => return Ok(res),
+                    Ok(res) => {
+                        attempted(x, observed, conn.addr(), t0, Ok(()));
+                        return Ok(res);
                     }
-                };
-                if let (Some(t), Some(t0)) = (x.timing, t0) {
-                    let now = Instant::now();
-                    r.lb()
-                        .on_attempt(conn.addr(), now - t0, result.as_ref().map(|_| ()));
-                    if result.is_ok() {
-                        t.answered(now);
+                    Err(e) => {
+                        let ended = attempted(x, observed, conn.addr(), t0, Err(&e));
+                        (e, ended)
                     }
-                    ended = Some(now);
-                }
-                if let Some(a) = observed {
-                    a.end(result.as_ref().map(|_| ()));
-                }
-                match result {
-                    Ok(res) => return Ok(res),
-                    Err(e) => e,
+                },
+                Some(span) => {
+                    let span = span.clone();
+                    let result =
+                        Box::pin(attempt.call(self, &conn, opts, deadline).instrument(span)).await;
+                    let ended =
+                        attempted(x, observed, conn.addr(), t0, result.as_ref().map(|_| ()));
+                    match result {
+                        Ok(res) => return Ok(res),
+                        Err(e) => (e, ended),
+                    }
                 }
             };
             tries += 1;
@@ -375,6 +369,34 @@ impl Session {
             }
         }
     }
+}
+
+/// Reports an attempt's end: its latency and result to the load-balancing policy when it
+/// wants them (from `t0`, the attempt's start when timed), and the observation's end.
+/// Returns the end when timed. Inlined: without observation and feedback, two compares.
+#[inline]
+fn attempted(
+    x: &Run<'_>,
+    observed: Option<Attempt<'_>>,
+    addr: SocketAddr,
+    t0: Option<Instant>,
+    result: Result<(), &Error>,
+) -> Option<Instant> {
+    let ended = match (x.timing, t0) {
+        (Some(t), Some(t0)) => {
+            let now = Instant::now();
+            x.r.lb().on_attempt(addr, now - t0, result);
+            if result.is_ok() {
+                t.answered(now);
+            }
+            Some(now)
+        }
+        _ => None,
+    };
+    if let Some(a) = observed {
+        a.end(result);
+    }
+    ended
 }
 
 /// What the retry policy says about a failed attempt, vetoed when the statement is not
