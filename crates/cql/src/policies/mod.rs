@@ -107,6 +107,14 @@ pub trait LoadBalancingPolicy: Send + Sync + std::fmt::Debug {
     fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
         let _ = (host, latency, result);
     }
+
+    /// Whether [`on_attempt`](Self::on_attempt) does anything, asked once per request: when
+    /// not, the request path neither times its attempts nor calls it. The default says yes,
+    /// so that a policy overriding `on_attempt` alone is still told; policies that ignore
+    /// the feedback say no, and those that wrap another ask it.
+    fn wants_feedback(&self) -> bool {
+        true
+    }
 }
 
 fn rotate(hosts: &mut [Arc<Host>], counter: &AtomicUsize) {
@@ -149,6 +157,10 @@ impl LoadBalancingPolicy for RoundRobinPolicy {
         let start = plan.len();
         plan.extend(cluster.hosts().iter().filter(|h| h.is_up()).cloned());
         rotate(&mut plan[start..], &self.next);
+    }
+
+    fn wants_feedback(&self) -> bool {
+        false
     }
 }
 
@@ -234,6 +246,10 @@ impl LoadBalancingPolicy for DcAwareRoundRobinPolicy {
                     .cloned(),
             );
         }
+    }
+
+    fn wants_feedback(&self) -> bool {
+        false
     }
 }
 
@@ -325,6 +341,10 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for TokenAwarePolicy<P> {
     fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
         self.child.on_attempt(host, latency, result);
     }
+
+    fn wants_feedback(&self) -> bool {
+        self.child.wants_feedback()
+    }
 }
 
 /// Only the listed addresses are ever used (others are `Ignored`); the wrapped policy orders
@@ -362,6 +382,10 @@ impl<P: LoadBalancingPolicy> LoadBalancingPolicy for WhiteListPolicy<P> {
 
     fn on_attempt(&self, host: SocketAddr, latency: Duration, result: Result<(), &crate::Error>) {
         self.child.on_attempt(host, latency, result);
+    }
+
+    fn wants_feedback(&self) -> bool {
+        self.child.wants_feedback()
     }
 }
 

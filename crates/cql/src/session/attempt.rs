@@ -61,13 +61,9 @@ pub(super) trait AsyncAttempt {
         deadline: Instant,
     ) -> Result<QueryResult, Error>;
 
-    /// What the request's span says about the statement (no bound values).
+    /// What the request's span says about the statement (no bound values). Called only
+    /// when the span is enabled.
     fn describe(&self) -> Described<'_>;
-
-    /// Whether this attempt reads a page after the first.
-    fn continued_page(&self) -> bool {
-        false
-    }
 }
 
 /// The table a prepared statement's bind markers or result columns belong to.
@@ -105,12 +101,9 @@ impl AsyncAttempt for QueryAttempt<'_> {
     fn describe(&self) -> Described<'_> {
         Described {
             text: Some(self.query),
+            continued_page: self.paging_state.is_some(),
             ..Described::default()
         }
-    }
-
-    fn continued_page(&self) -> bool {
-        self.paging_state.is_some()
     }
 }
 
@@ -197,11 +190,8 @@ impl AsyncAttempt for ExecuteAttempt<'_> {
             table: table.map(|t| t.1),
             keyspace: table.map(|t| t.0),
             batch_size: None,
+            continued_page: self.paging_state.is_some(),
         }
-    }
-
-    fn continued_page(&self) -> bool {
-        self.paging_state.is_some()
     }
 }
 
@@ -298,6 +288,7 @@ impl AsyncAttempt for BatchAttempt<'_> {
             table: None,
             keyspace: table.map(|t| t.0),
             batch_size: Some(self.batch.items.len()),
+            continued_page: false,
         }
     }
 }

@@ -7,8 +7,8 @@
 //! `ClusterBuilder::record_statement_text(true)`; bound values never are.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tracing::Span;
 use tracing::field::Empty;
@@ -26,18 +26,62 @@ pub(super) struct Described<'a> {
     pub(super) text: Option<&'a str>,
     /// The table, when the statement's metadata names it.
     pub(super) table: Option<&'a str>,
-    /// The keyspace of the table, when known.
+    /// The keyspace of the table, when known, else the request's.
     pub(super) keyspace: Option<&'a str>,
     /// Statements in a batch.
     pub(super) batch_size: Option<usize>,
+    /// Whether the request reads a page after the first.
+    pub(super) continued_page: bool,
 }
 
-/// The observation of one request.
+/// The observation of one request: made only when its span is enabled or a listener wants
+/// its history. When not (no subscriber, no listener: the common case), the request path
+/// has no `Observed` and skips every observation of its attempts.
 pub(super) struct Observed {
     pub(super) span: Span,
     history: Option<Recorder>,
     attempts: AtomicU32,
     speculative: AtomicU32,
+}
+
+/// The timing of a request's attempts for a load-balancing policy that wants their latencies
+/// ([`LoadBalancingPolicy::wants_feedback`](crate::policies::LoadBalancingPolicy::wants_feedback)).
+/// Without one, attempts are not timed.
+pub(super) struct Timing {
+    /// When the request started.
+    start: Instant,
+    /// When the attempt that answered ended, in nanoseconds after `start` (0: not known),
+    /// so that the request's latency reuses that clock read.
+    answered_at: AtomicU64,
+}
+
+impl Timing {
+    pub(super) fn new(start: Instant) -> Self {
+        Timing {
+            start,
+            answered_at: AtomicU64::new(0),
+        }
+    }
+
+    /// When the request started.
+    pub(super) fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// The attempt that answered the request ended at `end`.
+    pub(super) fn answered(&self, end: Instant) {
+        // At least 1: 0 means not known. Nanoseconds in a u64 last 584 years.
+        let nanos = end.saturating_duration_since(self.start).as_nanos() as u64;
+        self.answered_at.store(nanos.max(1), Ordering::Relaxed);
+    }
+
+    /// The request's latency: up to the end of the attempt that answered when known, else now.
+    pub(super) fn latency(&self) -> Duration {
+        match self.answered_at.load(Ordering::Relaxed) {
+            0 => self.start.elapsed(),
+            nanos => Duration::from_nanos(nanos),
+        }
+    }
 }
 
 /// The first word of a statement, upper-cased, as the operation name (`SELECT`, `INSERT`,
@@ -90,17 +134,75 @@ fn record_error(span: &Span, e: &Error) {
     }
 }
 
+/// The attributes of an enabled request span that say what the statement is.
+#[inline(never)]
+fn describe_span(
+    span: &Span,
+    record_text: bool,
+    opts: &StatementOptions,
+    session_keyspace: impl FnOnce() -> Option<String>,
+    d: Described<'_>,
+) {
+    span.record("cql.continued_page", d.continued_page);
+    let op = match (d.batch_size, d.text) {
+        (Some(_), _) => "BATCH".to_owned(),
+        (None, Some(t)) => operation(t),
+        (None, None) => String::new(),
+    };
+    let in_use;
+    let ks = match d.keyspace {
+        Some(k) => Some(k),
+        None => {
+            in_use = session_keyspace();
+            in_use.as_deref()
+        }
+    };
+    let name = match (d.table, ks) {
+        (Some(t), Some(k)) => format!("{op} {k}.{t}"),
+        (Some(t), None) => format!("{op} {t}"),
+        (None, Some(k)) if !op.is_empty() => format!("{op} {k}"),
+        _ if op.is_empty() => "cassandra".to_owned(),
+        _ => op.clone(),
+    };
+    span.record("otel.name", name.as_str());
+    if !op.is_empty() {
+        span.record("db.operation.name", op.as_str());
+    }
+    if let Some(k) = ks {
+        span.record("db.namespace", k);
+    }
+    if let Some(t) = d.table {
+        span.record("db.collection.name", t);
+    }
+    if let Some(n) = d.batch_size {
+        span.record("db.operation.batch.size", n as u64);
+    }
+    if record_text {
+        if let Some(t) = d.text {
+            span.record("db.query.text", t);
+        }
+    }
+    if let Some(c) = opts.consistency {
+        span.record(
+            "cassandra.consistency.level",
+            c.as_str().to_ascii_lowercase().as_str(),
+        );
+    }
+    if let Some(p) = opts.page_size.filter(|&p| p > 0) {
+        span.record("cassandra.page.size", i64::from(p));
+    }
+}
+
 impl Observed {
-    pub(super) fn new(
+    /// The observation of a request, if anybody observes it.
+    pub(super) fn new<'d>(
         listeners: &Listeners,
         record_text: bool,
         opts: &StatementOptions,
-        keyspace: Option<&str>,
         session_keyspace: impl FnOnce() -> Option<String>,
-        d: Described<'_>,
+        describe: impl FnOnce() -> Described<'d>,
         start: Instant,
-    ) -> Self {
-        let history = listeners.wants_history().then(|| Recorder::new(start));
+    ) -> Option<Self> {
         let span = tracing::info_span!(
             target: "cql::request",
             "cql.request",
@@ -123,61 +225,19 @@ impl Observed {
             cql.attempts = Empty,
             cql.continued_page = Empty,
         );
-        if !span.is_disabled() {
-            let op = match (d.batch_size, d.text) {
-                (Some(_), _) => "BATCH".to_owned(),
-                (None, Some(t)) => operation(t),
-                (None, None) => String::new(),
-            };
-            let in_use;
-            let ks = match d.keyspace.or(keyspace) {
-                Some(k) => Some(k),
-                None => {
-                    in_use = session_keyspace();
-                    in_use.as_deref()
-                }
-            };
-            let name = match (d.table, ks) {
-                (Some(t), Some(k)) => format!("{op} {k}.{t}"),
-                (Some(t), None) => format!("{op} {t}"),
-                (None, Some(k)) if !op.is_empty() => format!("{op} {k}"),
-                _ if op.is_empty() => "cassandra".to_owned(),
-                _ => op.clone(),
-            };
-            span.record("otel.name", name.as_str());
-            if !op.is_empty() {
-                span.record("db.operation.name", op.as_str());
-            }
-            if let Some(k) = ks {
-                span.record("db.namespace", k);
-            }
-            if let Some(t) = d.table {
-                span.record("db.collection.name", t);
-            }
-            if let Some(n) = d.batch_size {
-                span.record("db.operation.batch.size", n as u64);
-            }
-            if record_text {
-                if let Some(t) = d.text {
-                    span.record("db.query.text", t);
-                }
-            }
-            if let Some(c) = opts.consistency {
-                span.record(
-                    "cassandra.consistency.level",
-                    c.as_str().to_ascii_lowercase().as_str(),
-                );
-            }
-            if let Some(p) = opts.page_size.filter(|&p| p > 0) {
-                span.record("cassandra.page.size", i64::from(p));
-            }
+        let wants_history = listeners.wants_history();
+        if span.is_disabled() && !wants_history {
+            return None;
         }
-        Observed {
+        if !span.is_disabled() {
+            describe_span(&span, record_text, opts, session_keyspace, describe());
+        }
+        Some(Observed {
             span,
-            history,
+            history: wants_history.then(|| Recorder::new(start)),
             attempts: AtomicU32::new(0),
             speculative: AtomicU32::new(0),
-        }
+        })
     }
 
     /// Starts an attempt: its span (a child of the request's) and its history record.
@@ -256,12 +316,6 @@ impl Observed {
     /// A speculative execution started.
     pub(super) fn speculative_started(&self) {
         self.speculative.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(super) fn continued_page(&self, continued: bool) {
-        if !self.span.is_disabled() {
-            self.span.record("cql.continued_page", continued);
-        }
     }
 }
 

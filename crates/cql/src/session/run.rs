@@ -1,6 +1,7 @@
 //! Running a request: the query plan under the retry policy, speculative executions, and the
 //! call's deadline, which every attempt shares.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use tracing::Instrument;
 
 use super::Session;
 use super::attempt::AsyncAttempt;
-use super::observe::Observed;
+use super::observe::{Attempt, Observed, Timing};
 use super::plan::QueryPlan;
 use crate::config::Config;
 use crate::error::Error;
@@ -55,6 +56,18 @@ impl Resolved<'_> {
             .and_then(|p| p.speculative.as_deref())
             .unwrap_or(&*self.config.speculative)
     }
+}
+
+/// What the executions of one request share.
+struct Run<'a> {
+    r: &'a Resolved<'a>,
+    plan: &'a QueryPlan<'a>,
+    /// The call's deadline, which every attempt shares.
+    deadline: Instant,
+    /// None when nobody observes the request (see [`Observed::new`]).
+    obs: Option<&'a Observed>,
+    /// None when the load-balancing policy wants no feedback: attempts are not timed.
+    timing: Option<&'a Timing>,
 }
 
 /// What to do after a failed attempt.
@@ -113,37 +126,60 @@ impl Session {
         let counters = &self.inner.counters;
         counters.requests.bump();
         let start = Instant::now();
-        let obs = Observed::new(
+        let lb = r.lb();
+        let observed = Observed::new(
             &self.inner.listeners,
             self.inner.config.record_statement_text,
             &r.opts,
-            info.keyspace,
             || self.keyspace(),
-            attempt.describe(),
+            // The statement's keyspace, else the request's.
+            || {
+                let mut d = attempt.describe();
+                d.keyspace = d.keyspace.or(info.keyspace);
+                d
+            },
             start,
         );
-        obs.continued_page(attempt.continued_page());
+        let obs = observed.as_ref();
+        let timing = lb.wants_feedback().then(|| Timing::new(start));
+        let timing = timing.as_ref();
         let deadline = crate::connection::deadline(start, r.opts.timeout.unwrap_or_default());
-        let plan = self.query_plan(r.lb(), info, r.opts.host)?;
+        let plan = self.query_plan(lb, info, r.opts.host)?;
         let speculate = r.opts.idempotent && plan.has_alternatives();
-        let running = async {
-            match r.speculative().next_execution(1) {
-                Some(delay) if speculate => {
-                    self.run_speculative(r, &plan, &attempt, delay, deadline, &obs)
-                        .await
-                }
-                _ => self.execution(r, &plan, &attempt, deadline, &obs, 1).await,
+        let delay = r.speculative().next_execution(1).filter(|_| speculate);
+        let x = Run {
+            r,
+            plan: &plan,
+            deadline,
+            obs,
+            timing,
+        };
+        // A disabled span (no subscriber wants it) wraps nothing. Each branch builds its
+        // future in place: built before the branch and held in a variable, the whole request
+        // future (a kilobyte or more) would be moved into the awaiting state. When the span
+        // is enabled, the instrumented future lives on the heap, so that it does not enlarge
+        // this one.
+        let mut result = match obs.map(|o| &o.span).filter(|s| !s.is_disabled()) {
+            None => match delay {
+                Some(delay) => self.run_speculative(&x, &attempt, delay).await,
+                None => self.execution(&x, &attempt, 1).await,
+            },
+            Some(span) => {
+                Box::pin(
+                    async {
+                        match delay {
+                            Some(delay) => self.run_speculative(&x, &attempt, delay).await,
+                            None => self.execution(&x, &attempt, 1).await,
+                        }
+                    }
+                    .instrument(span.clone()),
+                )
+                .await
             }
         };
-        // A disabled span (no subscriber wants it) wraps nothing: instrumenting moves the
-        // whole request future, a copy of a kilobyte or more; when it is enabled, the
-        // instrumented future lives on the heap, so that it does not enlarge this one.
-        let mut result = if obs.span.is_disabled() {
-            running.await
-        } else {
-            Box::pin(running.instrument(obs.span.clone())).await
-        };
-        let elapsed = start.elapsed();
+        // Up to the end of the attempt that answered when attempts are timed: no second
+        // clock read.
+        let elapsed = timing.map_or_else(|| start.elapsed(), Timing::latency);
         counters.latency.record(elapsed);
         #[cfg(feature = "metrics")]
         self.inner.exported.request_done(elapsed);
@@ -155,7 +191,9 @@ impl Session {
                 res.set_failed_attempt_traces(plan.take_traces());
             }
         }
-        obs.finish(&self.inner.listeners, &result);
+        if let Some(o) = observed {
+            o.finish(&self.inner.listeners, &result);
+        }
         result
     }
 
@@ -164,15 +202,13 @@ impl Session {
     /// (the others are dropped, their late answers discarded by their connections).
     async fn run_speculative<F: AsyncAttempt>(
         &self,
-        r: &Resolved<'_>,
-        plan: &QueryPlan<'_>,
+        x: &Run<'_>,
         attempt: &F,
         first_delay: Duration,
-        deadline: Instant,
-        obs: &Observed,
     ) -> Result<QueryResult, Error> {
+        let (r, plan) = (x.r, x.plan);
         let mut running = FuturesUnordered::new();
-        running.push(self.execution(r, plan, attempt, deadline, obs, 1));
+        running.push(self.execution(x, attempt, 1));
         let mut started = 1u32;
         let mut next_at = Some(tokio::time::Instant::now() + first_delay);
         let mut last_error = None;
@@ -193,8 +229,10 @@ impl Session {
                     if plan.has_next() {
                         Counters::bump(&self.inner.counters.speculative_executions);
                         tracing::debug!(execution = started + 1, "starting a speculative execution");
-                        obs.speculative_started();
-                        running.push(self.execution(r, plan, attempt, deadline, obs, started + 1));
+                        if let Some(o) = x.obs {
+                            o.speculative_started();
+                        }
+                        running.push(self.execution(x, attempt, started + 1));
                         started += 1;
                         next_at = r
                             .speculative()
@@ -215,13 +253,11 @@ impl Session {
     /// the call's deadline.
     async fn execution<F: AsyncAttempt>(
         &self,
-        r: &Resolved<'_>,
-        plan: &QueryPlan<'_>,
+        x: &Run<'_>,
         attempt: &F,
-        deadline: Instant,
-        obs: &Observed,
         execution: u32,
     ) -> Result<QueryResult, Error> {
+        let (r, plan, deadline) = (x.r, x.plan, x.deadline);
         let counters = &self.inner.counters;
         let Some(mut conn) = plan.next() else {
             return Err(plan.no_host_available());
@@ -230,25 +266,54 @@ impl Session {
         // Attempts of this execution so far (retries, and moves after unsent requests).
         let mut tries = 0u32;
         let mut downgraded: Option<StatementOptions> = None;
+        // When the current attempt started, when attempts are timed: the first execution's
+        // first attempt from the request's start (one clock read fewer).
+        let mut t0 = x.timing.map(|t| match execution {
+            1 => t.start(),
+            _ => Instant::now(),
+        });
         loop {
             let opts = downgraded.as_ref().unwrap_or(&r.opts);
             counters.attempt_on(conn.addr());
-            let observed = obs.attempt(conn.addr(), execution, tries, opts);
+            // The attempt's end, when timed: the next attempt's start.
+            let observed = x
+                .obs
+                .map(|o| o.attempt(conn.addr(), execution, tries, opts));
+            // One plain await for the common case and for observation without a span, so
+            // that the attempt's poll has few callers (it stays inlined); each branch builds
+            // its future in place (see `run`). The result is matched as it comes: not held
+            // (and moved) while the attempt is reported.
+            let (e, ended) = match observed
+                .as_ref()
+                .map(|a| &a.span)
+                .filter(|s| !s.is_disabled())
+            {
+                None => match attempt.call(self, &conn, opts, deadline).await {
+                    // Nothing to report (the common case): straight out, no call between
+                    // the result and the return that would make it a copy more.
+                    Ok(res) if observed.is_none() && x.timing.is_none() => return Ok(res),
+                    Ok(res) => {
+                        attempted(x, observed, conn.addr(), t0, Ok(()));
+                        return Ok(res);
+                    }
+                    Err(e) => {
+                        let ended = attempted(x, observed, conn.addr(), t0, Err(&e));
+                        (e, ended)
+                    }
+                },
+                Some(span) => {
+                    let span = span.clone();
+                    let result =
+                        Box::pin(attempt.call(self, &conn, opts, deadline).instrument(span)).await;
+                    let ended =
+                        attempted(x, observed, conn.addr(), t0, result.as_ref().map(|_| ()));
+                    match result {
+                        Ok(res) => return Ok(res),
+                        Err(e) => (e, ended),
+                    }
+                }
+            };
             tries += 1;
-            let t0 = Instant::now();
-            let sent = attempt.call(self, &conn, opts, deadline);
-            let result = if observed.span.is_disabled() {
-                sent.await
-            } else {
-                Box::pin(sent.instrument(observed.span.clone())).await
-            };
-            r.lb()
-                .on_attempt(conn.addr(), t0.elapsed(), result.as_ref().map(|_| ()));
-            observed.end(result.as_ref().map(|_| ()));
-            let e = match result {
-                Ok(res) => return Ok(res),
-                Err(e) => e,
-            };
             counters.attempt_failed(conn.addr(), &e);
             if let Some(id) = e.tracing_id() {
                 plan.traced(id);
@@ -283,7 +348,8 @@ impl Session {
                 downgraded = Some(o);
             }
             // No time left for another attempt: this one's error is the call's.
-            if Instant::now() + delay >= deadline {
+            let now = ended.unwrap_or_else(Instant::now);
+            if now + delay >= deadline {
                 return Err(e);
             }
             if !same_host {
@@ -294,11 +360,43 @@ impl Session {
                     None => return Err(plan.no_host_available()),
                 };
             }
+            t0 = ended;
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
+                if x.timing.is_some() {
+                    t0 = Some(Instant::now());
+                }
             }
         }
     }
+}
+
+/// Reports an attempt's end: its latency and result to the load-balancing policy when it
+/// wants them (from `t0`, the attempt's start when timed), and the observation's end.
+/// Returns the end when timed. Inlined: without observation and feedback, two compares.
+#[inline]
+fn attempted(
+    x: &Run<'_>,
+    observed: Option<Attempt<'_>>,
+    addr: SocketAddr,
+    t0: Option<Instant>,
+    result: Result<(), &Error>,
+) -> Option<Instant> {
+    let ended = match (x.timing, t0) {
+        (Some(t), Some(t0)) => {
+            let now = Instant::now();
+            x.r.lb().on_attempt(addr, now - t0, result);
+            if result.is_ok() {
+                t.answered(now);
+            }
+            Some(now)
+        }
+        _ => None,
+    };
+    if let Some(a) = observed {
+        a.end(result);
+    }
+    ended
 }
 
 /// What the retry policy says about a failed attempt, vetoed when the statement is not
