@@ -16,157 +16,47 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use common::raw::Client;
 use common::{backend, start_sim};
 use scylla_sim::tablets::TabletMap;
 use scylla_sim::token::murmur3_token;
 use scylla_sim::topology::removed_node_event;
-use scylla_sim::wire::{Reader, put_bytes, put_i32, put_string_map, put_u16};
+use scylla_sim::wire::{Reader, put_u16};
 
 const REMOVED: &str = "127.0.0.47";
 const KEPT: &str = "127.0.0.48";
 const PORT: u16 = 9347;
 const KEYSPACE: &str = "sim_remove";
 
-/// A frame from the sim: (stream, header flags, opcode, body).
-type Response = (i16, u8, u8, Vec<u8>);
-
-struct Client {
-    s: TcpStream,
-    shard: u32,
-    /// The EVENT frames (stream -1) read so far.
-    events: Vec<Vec<u8>>,
+/// A raw client on `host` that negotiates tablets.
+fn connect(host: &str) -> Client {
+    Client::connect(host, PORT, &["TABLETS_ROUTING_V1"])
 }
 
-impl Client {
-    fn read(&mut self) -> std::io::Result<Response> {
-        let mut h = [0u8; 9];
-        self.s.read_exact(&mut h)?;
-        let n = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) as usize;
-        let mut b = vec![0u8; n];
-        self.s.read_exact(&mut b)?;
-        Ok((i16::from_be_bytes([h[2], h[3]]), h[1], h[4], b))
+/// REGISTER for topology and status events (answered READY).
+fn register(c: &mut Client) {
+    let mut b = Vec::new();
+    put_u16(&mut b, 2);
+    for t in ["TOPOLOGY_CHANGE", "STATUS_CHANGE"] {
+        put_u16(&mut b, t.len() as u16);
+        b.extend_from_slice(t.as_bytes());
     }
+    assert_eq!(c.request(0x0B, &b).1, 0x02, "REGISTER: READY expected");
+}
 
-    /// Sends a request on stream 1 and returns its response (events met are kept).
-    fn request(&mut self, opcode: u8, body: &[u8]) -> (u8, u8, Vec<u8>) {
-        let mut f = vec![4, 0, 0, 1, opcode];
-        f.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        f.extend_from_slice(body);
-        self.s.write_all(&f).unwrap();
-        loop {
-            let (stream, flags, op, b) = self.read().unwrap();
-            match stream {
-                1 => return (flags, op, b),
-                -1 if op == 0x0C => self.events.push(b),
-                _ => {}
-            }
-        }
+/// Executes the INSERT for key `k`; true if the RESULT carries a custom payload with the
+/// `tablets-routing-v1` key.
+fn execute_has_payload(c: &mut Client, id: &[u8], k: i64) -> bool {
+    let (flags, _, body) = c.execute(id, k);
+    if flags & 0x04 == 0 {
+        return false;
     }
-
-    /// Connects to `host`, starts up with `TABLETS_ROUTING_V1` and logs in.
-    fn connect(host: &str) -> Client {
-        let s = TcpStream::connect((host, PORT)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut c = Client {
-            s,
-            shard: 0,
-            events: Vec::new(),
-        };
-        let (_, op, body) = c.request(0x05, &[]);
-        assert_eq!(op, 0x06);
-        let m = Reader::new(&body).string_multimap().unwrap();
-        let shard = m.iter().find(|(k, _)| k == "SCYLLA_SHARD").unwrap();
-        c.shard = shard.1[0].parse().unwrap();
-        let mut b = Vec::new();
-        let opts = [
-            ("CQL_VERSION".to_string(), "3.0.0".to_string()),
-            ("TABLETS_ROUTING_V1".to_string(), String::new()),
-        ];
-        put_string_map(&mut b, &opts);
-        let (_, op, _) = c.request(0x01, &b);
-        if op == 0x03 {
-            let user = std::env::var("SIM_CQL_USERNAME").unwrap_or_else(|_| "cassandra".into());
-            let pw = std::env::var("SIM_CQL_PASSWORD").unwrap_or_else(|_| "cassandra".into());
-            let mut b = Vec::new();
-            put_bytes(&mut b, Some(format!("\0{user}\0{pw}").as_bytes()));
-            let (_, op, body) = c.request(0x0F, &b);
-            assert_eq!(op, 0x10, "login failed: {}", String::from_utf8_lossy(&body));
-        } else {
-            assert_eq!(op, 0x02, "READY expected");
-        }
-        c
-    }
-
-    /// REGISTER for topology and status events (answered READY).
-    fn register(&mut self) {
-        let mut b = Vec::new();
-        put_u16(&mut b, 2);
-        for t in ["TOPOLOGY_CHANGE", "STATUS_CHANGE"] {
-            put_u16(&mut b, t.len() as u16);
-            b.extend_from_slice(t.as_bytes());
-        }
-        assert_eq!(self.request(0x0B, &b).1, 0x02, "REGISTER: READY expected");
-    }
-
-    fn query(&mut self, q: &str) {
-        let mut b = Vec::new();
-        put_i32(&mut b, q.len() as i32);
-        b.extend_from_slice(q.as_bytes());
-        put_u16(&mut b, 0x0001);
-        b.push(0);
-        let (_, op, body) = self.request(0x07, &b);
-        assert_eq!(op, 0x08, "{q}: {}", String::from_utf8_lossy(&body));
-    }
-
-    fn prepare(&mut self, q: &str) -> Vec<u8> {
-        let mut b = Vec::new();
-        put_i32(&mut b, q.len() as i32);
-        b.extend_from_slice(q.as_bytes());
-        let (_, op, body) = self.request(0x09, &b);
-        assert_eq!(op, 0x08, "{}", String::from_utf8_lossy(&body));
-        let mut r = Reader::new(&body);
-        assert_eq!(r.i32(), Some(4));
-        r.short_bytes().unwrap().to_vec()
-    }
-
-    /// Executes the INSERT for key `k`; true if the RESULT carries a custom payload with
-    /// the `tablets-routing-v1` key.
-    fn execute_has_payload(&mut self, id: &[u8], k: i64) -> bool {
-        let mut b = Vec::new();
-        put_u16(&mut b, id.len() as u16);
-        b.extend_from_slice(id);
-        put_u16(&mut b, 0x0001);
-        b.push(0x01);
-        put_u16(&mut b, 2);
-        put_bytes(&mut b, Some(&k.to_be_bytes()));
-        put_bytes(&mut b, Some(b"v"));
-        let (flags, op, body) = self.request(0x0A, &b);
-        assert_eq!(op, 0x08, "{}", String::from_utf8_lossy(&body));
-        if flags & 0x04 == 0 {
-            return false;
-        }
-        let mut r = Reader::new(&body);
-        (0..r.u16().unwrap()).any(|_| {
-            let k = r.string().unwrap();
-            r.bytes().unwrap();
-            k == b"tablets-routing-v1"
-        })
-    }
-
-    /// Reads until the end of the stream; the events met are kept. True if it ended (EOF or
-    /// reset) rather than timing out.
-    fn until_closed(&mut self) -> bool {
-        self.s
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        loop {
-            match self.read() {
-                Ok((-1, _, 0x0C, b)) => self.events.push(b),
-                Ok(_) => {}
-                Err(e) => return !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-            }
-        }
-    }
+    let mut r = Reader::new(&body);
+    (0..r.u16().unwrap()).any(|_| {
+        let k = r.string().unwrap();
+        r.bytes().unwrap();
+        k == b"tablets-routing-v1"
+    })
 }
 
 /// One control command as a line; the answer line.
@@ -211,11 +101,11 @@ fn removed_node_event_close_refuse_and_tablets_move() {
 
     // `kept` on the node that stays, `gone` and `quiet` on the node to remove; `kept` and
     // `gone` register for topology events, `quiet` does not.
-    let mut kept = Client::connect(KEPT);
-    kept.register();
-    let mut gone = Client::connect(REMOVED);
-    gone.register();
-    let mut quiet = Client::connect(REMOVED);
+    let mut kept = connect(KEPT);
+    register(&mut kept);
+    let mut gone = connect(REMOVED);
+    register(&mut gone);
+    let mut quiet = connect(REMOVED);
     // Host ids: each node's system.local passes through the sim.
     kept.query("SELECT host_id FROM system.local");
     gone.query("SELECT host_id FROM system.local");
@@ -236,7 +126,7 @@ fn removed_node_event_close_refuse_and_tablets_move() {
         })
         .expect("node 0 has a tablet on every shard");
     assert!(
-        kept.execute_has_payload(&id, k),
+        execute_has_payload(&mut kept, &id, k),
         "a miss before the removal"
     );
 
@@ -257,7 +147,10 @@ fn removed_node_event_close_refuse_and_tablets_move() {
     );
     assert!(quiet.events.is_empty(), "not registered: no event");
     // The tablet moved to the node that stays, same shard: now a hit, no payload.
-    assert!(!kept.execute_has_payload(&id, k), "a hit after the removal");
+    assert!(
+        !execute_has_payload(&mut kept, &id, k),
+        "a hit after the removal"
+    );
     assert_eq!(kept.events, vec![want.clone()]);
 
     // New connections to the removed node (both ports) are refused.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use cql::scylla::ShardAwareOptions;
 use cql::scylla::sharding::DEFAULT_LOCAL_PORTS;
-use cql::{Cluster, ProtocolVersion, Session};
+use cql::{Cluster, ClusterBuilder, PreparedStatement, ProtocolVersion, Session};
 use scylla_sim::server::Sim;
 
 use crate::common::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, hosts};
@@ -47,15 +47,21 @@ pub(crate) async fn start_sim(backends: &str, port: u16, flags: &str) -> Sim {
         .expect("the simulator listens")
 }
 
-async fn connect(port: u16, options: ShardAwareOptions) -> Session {
+/// A builder for a session through a simulator node at `contact`:`port` (v4: the simulator
+/// speaks up to v4, as ScyllaDB does), as the superuser.
+pub(crate) fn sim_builder(contact: &str, port: u16) -> ClusterBuilder {
     Cluster::builder()
-        .contact_points([LISTEN])
+        .contact_points([contact])
         .port(port)
         .protocol_version(ProtocolVersion::V4)
         .credentials("cassandra", "cassandra")
         .request_timeout(REQUEST_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .max_schema_agreement_wait(REQUEST_TIMEOUT)
+}
+
+async fn connect(port: u16, options: ShardAwareOptions) -> Session {
+    sim_builder(LISTEN, port)
         .shard_aware_options(options)
         .build()
         .expect("config")
@@ -119,10 +125,20 @@ async fn inserts(session: &Session, ks: &str, n: i64) -> Vec<cql::Error> {
         .prepare(format!("INSERT INTO {ks}.kv (k, v) VALUES (?, ?)"))
         .await
         .expect("prepare");
+    run_inserts(session, &insert, n).await
+}
+
+/// Executes `insert` (of `kv (k bigint, v int)`) for `n` keys spread over the ring, one at a
+/// time; returns the errors.
+pub(crate) async fn run_inserts(
+    session: &Session,
+    insert: &PreparedStatement,
+    n: i64,
+) -> Vec<cql::Error> {
     let mut errors = Vec::new();
     for i in 0..n {
         let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
-        if let Err(e) = session.execute(&insert, (key, i as i32)).await {
+        if let Err(e) = session.execute(insert, (key, i as i32)).await {
             errors.push(e);
         }
     }

@@ -8,14 +8,13 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use cql::Session;
 use cql::policies::{DcAwareRoundRobinPolicy, TokenAwarePolicy};
 use cql::token::Token;
-use cql::{Cluster, ProtocolVersion, Session};
 use scylla_sim::server::Sim;
 
 use super::{hosts, three_nodes};
-use crate::common::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
-use crate::scylla_sim::{start_sim, table_rf};
+use crate::scylla_sim::{run_inserts, sim_builder, start_sim, table_rf};
 
 /// The virtual node in front of real node `n` (1-based).
 fn virtual_ip(n: usize) -> String {
@@ -32,14 +31,7 @@ async fn sim(port: u16, flags: &str) -> Sim {
 async fn connect(port: u16, shuffle: bool) -> Session {
     let policy =
         TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None, 0)).with_shuffle_replicas(shuffle);
-    Cluster::builder()
-        .contact_points([virtual_ip(1)])
-        .port(port)
-        .protocol_version(ProtocolVersion::V4)
-        .credentials("cassandra", "cassandra")
-        .request_timeout(REQUEST_TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .max_schema_agreement_wait(REQUEST_TIMEOUT)
+    sim_builder(&virtual_ip(1), port)
         .load_balancing_policy(policy)
         .build()
         .expect("config")
@@ -62,6 +54,12 @@ async fn every_shard_of_every_node(session: &Session) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// `run_inserts` that must all succeed.
+async fn all_inserted(session: &Session, insert: &cql::PreparedStatement, n: i64) {
+    let errors = run_inserts(session, insert, n).await;
+    assert!(errors.is_empty(), "{:?}", errors.first());
 }
 
 /// Routed requests per virtual node since the last reset.
@@ -99,13 +97,7 @@ async fn three_sharded_nodes_every_request_on_its_shard() {
         .await
         .expect("prepare");
     sim.shared.stats.reset();
-    for i in 0..10_000_i64 {
-        let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
-        session
-            .execute(&insert, (key, i as i32))
-            .await
-            .expect("insert");
-    }
+    all_inserted(&session, &insert, 10_000).await;
     let per_node = routed(&sim);
     assert_eq!(per_node.iter().sum::<u64>(), 10_000, "{per_node:?}");
     assert!(per_node.iter().all(|n| *n > 1_000), "{per_node:?}");
@@ -189,18 +181,7 @@ async fn tablets_send_requests_to_their_replica_node() {
         .prepare("INSERT INTO sim_three_tablets.kv (k, v) VALUES (?, ?)")
         .await
         .expect("prepare");
-    let run = |n: i64| {
-        let (session, insert) = (&session, &insert);
-        async move {
-            for i in 0..n {
-                let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
-                session
-                    .execute(insert, (key, i as i32))
-                    .await
-                    .expect("insert");
-            }
-        }
-    };
+    let run = |n: i64| all_inserted(&session, &insert, n);
     run(500).await;
     assert_eq!(session.cluster_metadata().tablets().len(), 12);
     sim.shared.stats.reset();
@@ -232,18 +213,7 @@ async fn a_removed_node_takes_its_tablets_with_it() {
         .prepare("INSERT INTO sim_three_removal.kv (k, v) VALUES (?, ?)")
         .await
         .expect("prepare");
-    let run = |n: i64| {
-        let (session, insert) = (&session, &insert);
-        async move {
-            for i in 0..n {
-                let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64);
-                session
-                    .execute(insert, (key, i as i32))
-                    .await
-                    .expect("insert");
-            }
-        }
-    };
+    let run = |n: i64| all_inserted(&session, &insert, n);
     run(500).await;
     let metadata = session.cluster_metadata();
     assert_eq!(metadata.tablets().len(), 12);
