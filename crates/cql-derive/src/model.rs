@@ -43,6 +43,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut consts = Vec::new();
     let mut binds = Vec::new();
     let mut nulls = Vec::new();
+    let mut writes = Vec::new();
     for (i, f) in cols.iter().enumerate() {
         let col = &f.name;
         let field = f.ident.to_string();
@@ -92,6 +93,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         binds.push(quote!(#i => w.value(&self.#ident, typ),));
         if nullable {
             nulls.push(quote!(#i => self.#ident.is_none(),));
+            writes.push(quote! {
+                #m::__named(specs, #i, |typ| match &self.#ident {
+                    ::std::option::Option::None => w.value(&#p::serialize::Unset, typ),
+                    ::std::option::Option::Some(v) => w.value(v, typ),
+                })?;
+            });
+        } else {
+            writes.push(quote!(#m::__named(specs, #i, |typ| w.value(&self.#ident, typ))?;));
         }
     }
     let rust_name = name.to_string();
@@ -138,6 +147,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #(#nulls)*
                     _ => false,
                 }
+            }
+
+            fn write_columns(
+                &self,
+                specs: ::std::option::Option<&[#p::metadata::ColumnSpec]>,
+                w: &mut #p::serialize::RowWriter<'_>,
+            ) -> ::std::result::Result<(), #p::serialize::SerializeError> {
+                #(#writes)*
+                ::std::result::Result::Ok(())
+            }
+
+            fn slot() -> ::std::option::Option<&'static #m::ModelSlot> {
+                static SLOT: #m::ModelSlot = #m::ModelSlot::new();
+                ::std::option::Option::Some(&SLOT)
             }
         }
 

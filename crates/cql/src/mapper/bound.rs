@@ -4,22 +4,22 @@
 //! (`write.rs`, `query.rs`).
 
 use cql_protocol::metadata::ColumnSpec;
-use cql_protocol::serialize::{RowWriter, SerializeError, SerializeRow, Unset};
+use cql_protocol::serialize::{RowWriter, SerializeError, SerializeRow};
 
 use super::column::Filter;
-use super::model::{RowSource, TableDef};
+use super::model::{Model, RowSource, TableDef};
 use super::value::{Bind, count, named, write_bind};
 
 /// An `INSERT`'s values: every column of the row (a `None` field unset), the discriminator of
 /// a polymorphic variant, then the TTL and the timestamp when set.
-pub(crate) struct InsertValues<'a> {
+pub(crate) struct InsertValues<'a, M> {
     pub(crate) def: &'static TableDef,
-    pub(crate) row: &'a dyn RowSource,
+    pub(crate) row: &'a M,
     pub(crate) ttl: Option<i32>,
     pub(crate) timestamp: Option<i64>,
 }
 
-impl InsertValues<'_> {
+impl<M> InsertValues<'_, M> {
     /// The number of values (of markers in the text).
     pub(crate) fn len(&self) -> usize {
         self.def.columns.len()
@@ -48,24 +48,15 @@ impl InsertValues<'_> {
     }
 }
 
-impl SerializeRow for InsertValues<'_> {
+impl<M: Model> SerializeRow for InsertValues<'_, M> {
     fn serialize_row(
         &self,
         specs: Option<&[ColumnSpec]>,
         w: &mut RowWriter<'_>,
     ) -> Result<(), SerializeError> {
         count(specs, self.len())?;
-        let cols = &self.def.columns;
-        for (i, col) in cols.iter().enumerate() {
-            named(specs, i, |typ| {
-                if col.nullable && self.row.null(i) {
-                    w.value(&Unset, typ)
-                } else {
-                    self.row.bind(i, typ, w)
-                }
-            })?;
-        }
-        let mut i = cols.len();
+        self.row.write_columns(specs, w)?;
+        let mut i = self.def.columns.len();
         if let Some((_, value)) = self.def.discriminator {
             named(specs, i, |typ| w.value(&value, typ))?;
             i += 1;

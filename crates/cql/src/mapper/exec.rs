@@ -12,6 +12,7 @@ use super::model::Model;
 use super::model::RowSource;
 use super::options::CallOptions;
 use super::query::{Query, Selection};
+use super::slots::Common;
 use super::value::Binds;
 use super::write::{Delete, Insert, Statement, Update, key_filters};
 
@@ -57,7 +58,7 @@ async fn outcome<M: Model>(
         return Err(WriteError::NotApplied { current: None });
     }
     let mut q = Query::<M>::new();
-    q.filters = key.to_vec();
+    q.filters = key.iter().cloned().collect();
     let shape = || q.shape(ks, &Selection::All, Some(2));
     let serial = opts.serial_consistency.unwrap_or(Consistency::Serial);
     let p = cache::by_shape::<M>(session, shape, || q.select_cql(ks, Selection::All, Some(2)))
@@ -80,7 +81,15 @@ impl<M: Model> Insert<'_, M> {
         let ks = cql_text::keyspace(M::TABLE, self.opts.keyspace.as_deref(), session)?;
         let values = self.values()?;
         let shape = || self.shape(&ks);
-        let p = cache::by_shape::<M>(session, shape, || Ok(self.text(&ks, &values))).await?;
+        let plain = !self.if_not_exists && values.ttl.is_none() && values.timestamp.is_none();
+        let common = plain.then_some((Common::Insert, &*ks));
+        let kept = plain.then(|| cache::kept::<M>(session, Common::Insert, &ks));
+        let p = match kept.flatten() {
+            Some(p) => p,
+            None => {
+                cache::find::<M>(session, common, shape, || Ok(self.text(&ks, &values))).await?
+            }
+        };
         let r = session
             .execute(&*self.opts.on(&p), values)
             .await

@@ -34,11 +34,11 @@ impl<M: Model> ModelExt for M {}
 impl<M: Model> Query<M> {
     /// An `UPDATE` of the rows this query selects (its filters are the `WHERE`).
     pub fn update(&self) -> Update<'static, M> {
-        Update::of_filters(self.filters.clone(), self.opts.clone())
+        Update::of_filters(self.filters.to_vec(), self.opts.clone())
     }
 
     /// A `DELETE` of the rows this query selects (a partition, a clustering range...).
     pub fn delete(&self) -> Delete<'static, M> {
-        Delete::of_filters(self.filters.clone(), self.opts.clone())
+        Delete::of_filters(self.filters.to_vec(), self.opts.clone())
     }
 }

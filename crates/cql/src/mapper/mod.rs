@@ -47,6 +47,7 @@ mod query;
 mod read;
 pub mod schema;
 pub(crate) mod shapes;
+mod slots;
 mod types;
 mod validate;
 mod value;
@@ -63,7 +64,11 @@ pub use model::{ColumnDef, Model, Order, Role, TableDef, ViewDef};
 pub use query::Query;
 pub use read::{Columns, Projection};
 pub use schema::{Plan, SchemaManager};
+#[doc(hidden)]
+pub use slots::ModelSlot;
 pub use types::{CqlType, TypeDesc, TypeFn, UserType, UserTypeDef};
+#[doc(hidden)]
+pub use value::named as __named;
 pub use write::{Delete, Insert, Update};
 
 #[cfg(test)]

@@ -2,10 +2,13 @@
 //! columns with their key roles, options) and the user types, as static data.
 
 use cql_protocol::deserialize::DeserializeRow;
-use cql_protocol::serialize::{RowWriter, SerializeError};
+use cql_protocol::metadata::ColumnSpec;
+use cql_protocol::serialize::{RowWriter, SerializeError, Unset};
 use cql_protocol::types::ColumnType;
 
+use super::slots::ModelSlot;
 use super::types::TypeFn;
+use super::value::named;
 
 /// A struct mapped to a table; derive it with `#[derive(cql::Model)]`.
 pub trait Model: for<'f> DeserializeRow<'f> + Send + Sync + Sized + 'static {
@@ -22,6 +25,34 @@ pub trait Model: for<'f> DeserializeRow<'f> + Send + Sync + Sized + 'static {
 
     /// Whether column `index` is an `Option` field holding `None`.
     fn is_null(&self, index: usize) -> bool;
+
+    /// Writes every column in [`TableDef::columns`] order as values `0..` of `specs` (a
+    /// `None` field unset): the values of an `INSERT` of the row. The derive writes each
+    /// field directly.
+    #[doc(hidden)]
+    fn write_columns(
+        &self,
+        specs: Option<&[ColumnSpec]>,
+        w: &mut RowWriter<'_>,
+    ) -> Result<(), SerializeError> {
+        for (i, col) in Self::TABLE.columns.iter().enumerate() {
+            named(specs, i, |typ| {
+                if col.nullable && self.is_null(i) {
+                    w.value(&Unset, typ)
+                } else {
+                    self.bind_column(i, typ, w)
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The model's number in each session's cells of common statements; the derive gives
+    /// every model one.
+    #[doc(hidden)]
+    fn slot() -> Option<&'static ModelSlot> {
+        None
+    }
 }
 
 /// A model's row as an object (what a bound statement reads column values from).

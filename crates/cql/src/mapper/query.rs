@@ -2,8 +2,10 @@
 
 use std::marker::PhantomData;
 
+use smallvec::SmallVec;
+
 use super::bound::SelectValues;
-use super::column::{Filter, OrderBy, Target};
+use super::column::{Filter, Op, OrderBy, Target};
 use super::cql_text;
 use super::error::Error;
 use super::model::{Model, RowSource};
@@ -11,12 +13,16 @@ use super::options::{CallOptions, call_options};
 use super::shapes::Shape;
 use super::validate;
 
+/// A query's filters: two held inline (a partition key of one or two columns, or a key and
+/// a clustering bound) before any allocation.
+pub(crate) type Filters<M> = SmallVec<[Filter<M>; 2]>;
+
 /// A query of model `M`'s table. Build it with [`ModelExt::objects`](super::ModelExt::objects),
 /// run it with [`all`](Self::all), [`get`](Self::get), [`first`](Self::first) or
 /// [`count`](Self::count) (see `read.rs`), or change the rows it selects with
 /// [`update`](Self::update) and [`delete`](Self::delete).
 pub struct Query<M> {
-    pub(crate) filters: Vec<Filter<M>>,
+    pub(crate) filters: Filters<M>,
     pub(crate) order: Vec<OrderBy<M>>,
     pub(crate) limit: Option<i32>,
     pub(crate) per_partition_limit: Option<i32>,
@@ -71,7 +77,7 @@ impl<M: Model> Query<M> {
     /// Every row of the table.
     pub fn new() -> Self {
         Query {
-            filters: Vec::new(),
+            filters: SmallVec::new(),
             order: Vec::new(),
             limit: None,
             per_partition_limit: None,
@@ -124,6 +130,27 @@ impl<M: Model> Query<M> {
     }
 
     call_options!();
+
+    /// Whether the query is `=` on each partition key column, in key order, and nothing
+    /// else (no order, per-partition limit or filtering): the `SELECT` of `get` and `first`
+    /// by key, whose text depends only on the model and keyspace.
+    pub(crate) fn is_key_lookup(&self) -> bool {
+        if !(self.order.is_empty() && self.per_partition_limit.is_none() && !self.allow_filtering) {
+            return false;
+        }
+        let mut key = M::TABLE
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.role == super::Role::PartitionKey)
+            .map(|(i, _)| i);
+        let filters_are_key = self.filters.iter().all(|f| {
+            f.op == Op::Eq
+                && f.function.is_none()
+                && f.target == Target::Column(key.next().unwrap_or(usize::MAX))
+        });
+        filters_are_key && key.next().is_none() && !self.filters.is_empty()
+    }
 
     /// The shape of this query's `SELECT` of `what` (with a `LIMIT` marker when `limit` is
     /// set) in keyspace `ks`: everything its text depends on.

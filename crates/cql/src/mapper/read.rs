@@ -1,17 +1,15 @@
 //! Running a [`Query`]: every row as a typed stream over all pages, `get`, `first`, `count`,
 //! and partial selects (`only` into tuples, `defer` into the model).
 
-use std::sync::Arc;
-
 use cql_protocol::deserialize::DeserializeRow;
 
-use super::cache;
+use super::cache::{self, Found};
 use super::column::Column;
 use super::cql_text;
 use super::error::Error;
 use super::model::Model;
 use super::query::{Query, Selection};
-use crate::statement::PreparedStatement;
+use super::slots::Common;
 use crate::{Session, TypedRowStream};
 
 /// Columns of model `M` read together (`only`): a column or a tuple of columns, read as a
@@ -59,16 +57,23 @@ async fn stream<M: Model, R: for<'f> DeserializeRow<'f>>(
 
 /// The prepared `SELECT` of `what` of `q` (found by its shape); the query's options go on
 /// with `q.opts.on`.
-async fn prepared<M: Model>(
+async fn prepared<'s, M: Model>(
     q: &Query<M>,
-    session: &Session,
+    session: &'s Session,
     ks: &str,
     what: Selection<'_>,
     limit: Option<i32>,
-) -> Result<Arc<PreparedStatement>, Error> {
+) -> Result<Found<'s>, Error> {
     let shape = || q.shape(ks, &what, limit);
-    let p = cache::by_shape::<M>(session, shape, || q.select_cql(ks, what, limit)).await?;
+    let common = common(q, what, limit).map(|c| (c, ks));
+    let p = cache::find::<M>(session, common, shape, || q.select_cql(ks, what, limit)).await?;
     Ok(p)
+}
+
+/// Which of a model's common statements the `SELECT` of `what` of `q` is, if any.
+fn common<M: Model>(q: &Query<M>, what: Selection<'_>, limit: Option<i32>) -> Option<Common> {
+    let by_key = matches!(what, Selection::All) && limit.is_some() && q.is_key_lookup();
+    by_key.then_some(Common::ByKey)
 }
 
 /// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
@@ -82,7 +87,11 @@ async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
     want: usize,
 ) -> Result<(Option<R>, bool), Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
-    let p = prepared(q, session, &ks, what, limit).await?;
+    let kept = common(q, what, limit).and_then(|c| cache::kept::<M>(session, c, &ks));
+    let p = match kept {
+        Some(p) => p,
+        None => prepared(q, session, &ks, what, limit).await?,
+    };
     let p = q.opts.on(&p);
     let mut first = None;
     let mut state = None;

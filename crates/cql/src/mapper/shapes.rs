@@ -82,6 +82,8 @@ type ByShape = FxHashMap<Box<[u32]>, Arc<PreparedStatement>>;
 #[derive(Debug, Default)]
 pub(crate) struct Shapes {
     map: RwLock<FxHashMap<TypeId, ByShape>>,
+    /// The most common statements of each model, found before the map (`slots.rs`).
+    pub(crate) slots: super::slots::Slots,
 }
 
 impl Shapes {

@@ -98,7 +98,7 @@ pub(crate) fn count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), Seri
 
 /// Writes value `i` with `write` (given its marker's type), an error naming the marker.
 #[inline]
-pub(crate) fn named(
+pub fn named(
     specs: Option<&[ColumnSpec]>,
     i: usize,
     write: impl FnOnce(Option<&ColumnType>) -> Result<(), SerializeError>,

@@ -172,7 +172,7 @@ impl<'a, M: Model> Insert<'a, M> {
     call_options!();
 
     /// The row's values, after refusing what cannot be inserted.
-    pub(crate) fn values(&self) -> Result<InsertValues<'a>, Error> {
+    pub(crate) fn values(&self) -> Result<InsertValues<'a, M>, Error> {
         writable::<M>()?;
         if M::TABLE.is_counter() {
             return Err(invalid::<M>(
@@ -201,7 +201,7 @@ impl<'a, M: Model> Insert<'a, M> {
 
     /// `INSERT INTO ks.table (columns) VALUES (?, ...) [IF NOT EXISTS] [USING ...]`, its
     /// markers in the order of [`InsertValues`].
-    pub(crate) fn text(&self, ks: &str, values: &InsertValues<'_>) -> String {
+    pub(crate) fn text(&self, ks: &str, values: &InsertValues<'_, M>) -> String {
         let def = M::TABLE;
         let mut cql = String::with_capacity(64);
         cql.push_str("INSERT INTO ");

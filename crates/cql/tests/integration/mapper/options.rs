@@ -206,3 +206,71 @@ async fn a_model_that_does_not_match_its_table_fails_naming_the_column() {
         None
     );
 }
+
+/// A model with no keyspace of its own: its statements go to the session's or the call's.
+#[derive(Debug, Clone, PartialEq, cql::Model)]
+#[cql(table = "notes")]
+struct Note {
+    #[cql(partition_key)]
+    id: i32,
+    text: String,
+}
+
+/// The text of note `id` read with `get` and with `first` (both must agree), in keyspace `ks`
+/// when given, else the session's.
+async fn note(s: &cql::Session, id: i32, ks: Option<&str>) -> Option<String> {
+    let q = || {
+        let q = Note::objects().filter(Note::ID.eq(id));
+        match ks {
+            Some(ks) => q.keyspace(ks),
+            None => q,
+        }
+    };
+    let first = q().first(s).await.expect("first").map(|n| n.text);
+    match q().get(s).await {
+        Ok(n) => assert_eq!(Some(n.text), first),
+        Err(Error::NotFound { .. }) => assert_eq!(first, None),
+        Err(e) => panic!("get: {e}"),
+    }
+    first
+}
+
+#[tokio::test]
+async fn one_model_in_two_keyspaces_writes_and_reads_each() {
+    // The insert and the select by key are kept per model and session for the first keyspace
+    // they run in; the other keyspace's calls must still go to it.
+    let (s, ks_a) = setup(cql::ProtocolVersion::V5, "mapper_ks_a").await;
+    let ks_b = crate::common::keyspace(&s, "mapper_ks_b").await;
+    sync::<Note>(&s).await;
+    cql::mapper::SchemaManager::opt_in(&s)
+        .sync_table::<Note>(Some(&ks_b))
+        .await
+        .expect("sync in b");
+    let write = |id: i32, text: &str, ks: Option<&str>| {
+        let n = Note {
+            id,
+            text: text.to_owned(),
+        };
+        let s = &s;
+        let ks = ks.map(str::to_owned);
+        async move {
+            let i = n.insert();
+            match ks {
+                Some(ks) => i.keyspace(ks).execute(s).await,
+                None => i.execute(s).await,
+            }
+            .expect("insert")
+        }
+    };
+    write(1, "in a", None).await;
+    write(1, "in b", Some(&ks_b)).await;
+    assert_eq!(note(&s, 1, None).await.as_deref(), Some("in a"));
+    assert_eq!(note(&s, 1, Some(&ks_b)).await.as_deref(), Some("in b"));
+    assert_eq!(note(&s, 1, Some(&ks_a)).await.as_deref(), Some("in a"));
+    // The session moves to the other keyspace: its default statements follow it.
+    s.use_keyspace(&ks_b).await.expect("use b");
+    write(2, "two in b", None).await;
+    assert_eq!(note(&s, 2, None).await.as_deref(), Some("two in b"));
+    assert_eq!(note(&s, 2, Some(&ks_a)).await, None);
+    assert_eq!(note(&s, 1, None).await.as_deref(), Some("in b"));
+}

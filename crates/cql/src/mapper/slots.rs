@@ -1,0 +1,131 @@
+//! The most common statements of each model, found without a lookup: a plain `INSERT` of the
+//! row and the `SELECT` of `get` / `first` by the whole partition key. Each derived model has a
+//! number (given at its first use, process-wide); each session keeps, per model number and
+//! statement, one cell set once. A hit reads the model's number, one cell, and compares the
+//! keyspace: no shape key is built and nothing is hashed (`shapes.rs` does that for every
+//! other statement).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::statement::PreparedStatement;
+
+/// Models beyond this many (in one process) use the shape map only.
+const MODELS: usize = 64;
+
+/// The number of statements kept per model ([`Common`]'s variants).
+const KINDS: usize = 2;
+
+/// The next model number to give (0 is "none yet" in [`ModelSlot`]).
+static NEXT: AtomicU32 = AtomicU32::new(1);
+
+/// A model's number in every session's [`Slots`]; generated as a `static` by
+/// `#[derive(Model)]`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ModelSlot(AtomicU32);
+
+impl ModelSlot {
+    /// A model with no number yet.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        ModelSlot(AtomicU32::new(0))
+    }
+
+    /// The model's number, given now if it has none.
+    fn index(&self) -> usize {
+        let n = self.0.load(Ordering::Relaxed);
+        if n != 0 {
+            return n as usize - 1;
+        }
+        let mine = NEXT.fetch_add(1, Ordering::Relaxed);
+        match self
+            .0
+            .compare_exchange(0, mine, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => mine as usize - 1,
+            // Another thread numbered it first; `mine` stays unused.
+            Err(theirs) => theirs as usize - 1,
+        }
+    }
+}
+
+/// The statements a model's number keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Common {
+    /// `INSERT` of every column, without TTL, timestamp or condition.
+    Insert = 0,
+    /// `SELECT` of every column by the whole partition key (`=` each, in key order) with
+    /// `LIMIT ?` (`get` binds 2, `first` 1).
+    ByKey = 1,
+}
+
+#[derive(Debug)]
+struct Entry {
+    keyspace: Box<str>,
+    statement: Arc<PreparedStatement>,
+}
+
+/// One session's cells: `MODELS` × `KINDS`, each set once (its keyspace with it).
+#[derive(Debug)]
+pub(crate) struct Slots {
+    cells: Box<[OnceLock<Entry>]>,
+}
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots {
+            cells: (0..MODELS * KINDS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+impl Slots {
+    fn cell(&self, model: &ModelSlot, kind: Common) -> Option<&OnceLock<Entry>> {
+        self.cells.get(model.index() * KINDS + kind as usize)
+    }
+
+    /// The statement kept for `kind` of `model` in keyspace `ks`.
+    pub(crate) fn get(
+        &self,
+        model: &ModelSlot,
+        kind: Common,
+        ks: &str,
+    ) -> Option<&Arc<PreparedStatement>> {
+        let e = self.cell(model, kind)?.get()?;
+        (*e.keyspace == *ks).then_some(&e.statement)
+    }
+
+    /// Keeps `p` for `kind` of `model` in keyspace `ks`, unless the cell is set (a statement
+    /// of another keyspace stays; that keyspace's calls keep hitting it, the others go through
+    /// the shape map).
+    pub(crate) fn put(
+        &self,
+        model: &ModelSlot,
+        kind: Common,
+        ks: &str,
+        p: &Arc<PreparedStatement>,
+    ) {
+        if let Some(cell) = self.cell(model, kind) {
+            let _ = cell.set(Entry {
+                keyspace: ks.into(),
+                statement: Arc::clone(p),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_get_distinct_numbers_once() {
+        let a = ModelSlot::new();
+        let b = ModelSlot::new();
+        let (ia, ib) = (a.index(), b.index());
+        assert_ne!(ia, ib);
+        assert_eq!(a.index(), ia);
+        assert_eq!(b.index(), ib);
+    }
+}
