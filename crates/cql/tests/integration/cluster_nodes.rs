@@ -95,7 +95,8 @@ pub(crate) async fn failover_session() -> cql::Session {
 }
 
 /// Runs DDL, retrying while the node that coordinates it has not yet seen earlier schema
-/// changes (the driver has no schema-agreement wait yet).
+/// changes (the driver waits for schema agreement after its own DDL, up to
+/// `max_schema_agreement_wait`; this retry does not depend on that wait being right).
 pub(crate) async fn ddl(s: &cql::Session, q: &str) {
     for attempt in 0.. {
         match s.execute(q, ()).await {
@@ -122,9 +123,10 @@ pub(crate) async fn create_keyspace(s: &cql::Session, name: &str, rf: u32) {
     .await;
 }
 
-/// Waits until node 1 and the peers it knows of report the same schema version (the driver
-/// has no schema-agreement wait yet): DDL reaches the other nodes asynchronously, and a
-/// request routed to a node that has not seen a new table fails.
+/// Waits until node 1 and the peers it knows of report the same schema version, read from
+/// the system tables directly (a check independent of the driver's own schema-agreement
+/// wait): DDL reaches the other nodes asynchronously, and a request routed to a node that
+/// has not seen a new table fails.
 pub(crate) async fn wait_schema_agreement() {
     let s = builder()
         .credentials("cassandra", "cassandra")

@@ -205,7 +205,7 @@ async fn failover_when_a_node_is_killed_under_load() {
     let s = failover_session().await;
     create_keyspace(&s, "cluster_failover", 3).await;
     wait_schema_agreement().await;
-    // No schema-agreement wait in the driver yet: retry until every node knows the table.
+    // Retry until every node knows the table (belt and braces over the agreement above).
     let mut tries = 0;
     let insert = loop {
         match s
