@@ -147,7 +147,8 @@ pub(crate) struct ReadBack {
     pub(crate) unreadable: usize,
 }
 
-/// Reads every key back at `cl`, 200 keys a request, each request tried up to `tries` times.
+/// Reads every key back at `cl`, 200 keys a request and 16 requests at once, each request
+/// tried up to `tries` times.
 pub(crate) async fn read_back(
     s: &Session,
     keys: &[i64],
@@ -196,7 +197,7 @@ pub(crate) async fn read_back(
                 }
             }
         })
-        .buffer_unordered(8)
+        .buffer_unordered(16)
         .collect()
         .await;
     results.iter().fold(ReadBack::default(), |a, r| ReadBack {

@@ -226,7 +226,8 @@ async fn run_faults(env: Env) -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .filter(|f| wanted.iter().any(|w| w == f.0))
     {
-        let needs = env.down + Duration::from_secs(150);
+        // A scenario took 70-100 s here (a node restart 30-60 s of it).
+        let needs = env.down + Duration::from_secs(100);
         if env.deadline.is_some_and(|d| Instant::now() + needs > d) {
             skipped.push(fault.name());
             continue;

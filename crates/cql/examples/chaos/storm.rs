@@ -161,9 +161,15 @@ pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     tokio::time::sleep(env.down).await;
-    let probe = tokio::spawn(port_opens(victim, Duration::from_secs(300)));
-    cassandra(&env.script, args(&["start-node", &node.to_string()])).await?;
-    let opened = probe.await?.ok_or("the node's port did not open")?;
+    // `start-node` returns once every node sees the node up, well after its port opened:
+    // the sessions are followed meanwhile.
+    let start = {
+        let (script, a) = (env.script.clone(), args(&["start-node", &node.to_string()]));
+        tokio::spawn(async move { cassandra(&script, a).await })
+    };
+    let opened = port_opens(victim, Duration::from_secs(300))
+        .await
+        .ok_or("the node's port did not open")?;
     // Until every session wrote through the node again (at most 120 s after its port opened).
     let mut back: Vec<Option<Instant>> = vec![None; n_sessions];
     // Once a second, on stderr: attempts so far, pools open, the pools' last errors.
@@ -184,6 +190,7 @@ pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    start.await??;
     tokio::time::sleep(Duration::from_secs(3)).await;
     stop.store(true, Ordering::Relaxed);
     sampler.await?;
