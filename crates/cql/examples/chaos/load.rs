@@ -147,8 +147,8 @@ pub(crate) struct ReadBack {
     pub(crate) unreadable: usize,
 }
 
-/// Reads every key back at `cl`, 200 keys a request and 16 requests at once, each request
-/// tried up to `tries` times.
+/// Reads every key back at `cl`, 100 keys a request and 8 requests at once (more make the
+/// nodes of a busy 2-core machine time out), each request tried up to `tries` times.
 pub(crate) async fn read_back(
     s: &Session,
     keys: &[i64],
@@ -165,7 +165,7 @@ pub(crate) async fn read_back(
             };
         }
     };
-    let results: Vec<ReadBack> = futures_util::stream::iter(keys.chunks(200))
+    let results: Vec<ReadBack> = futures_util::stream::iter(keys.chunks(100))
         .map(|chunk| {
             let (s, select) = (s.clone(), select.clone());
             async move {
@@ -197,7 +197,7 @@ pub(crate) async fn read_back(
                 }
             }
         })
-        .buffer_unordered(16)
+        .buffer_unordered(8)
         .collect()
         .await;
     results.iter().fold(ReadBack::default(), |a, r| ReadBack {
