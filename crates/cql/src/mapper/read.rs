@@ -77,15 +77,18 @@ fn common<M: Model>(q: &Query<M>, what: Selection<'_>, limit: Option<i32>) -> Op
 }
 
 /// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
-/// second one came. Read page by page in the calling task (`get` and `first` read one or two
-/// rows: no background page fetcher as for `all`).
-async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
+/// second one came, given to `finish`. Read page by page in the calling task (`get` and
+/// `first` read one or two rows: no background page fetcher as for `all`). `finish` makes the
+/// caller's answer here, so that `get` and `first` return this future itself rather than one
+/// more around it (a layer costs a copy of the result on every call).
+async fn leading<M: Model, R: for<'f> DeserializeRow<'f>, T>(
     q: &Query<M>,
     session: &Session,
     what: Selection<'_>,
     limit: Option<i32>,
     want: usize,
-) -> Result<(Option<R>, bool), Error> {
+    finish: fn((Option<R>, bool)) -> Result<T, Error>,
+) -> Result<T, Error> {
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
     let kept = common(q, what, limit).and_then(|c| cache::kept::<M>(session, c, &ks));
     let p = match kept {
@@ -102,16 +105,16 @@ async fn leading<M: Model, R: for<'f> DeserializeRow<'f>>(
         for r in page.rows_typed::<R>()? {
             let r = r?;
             if first.is_some() {
-                return Ok((first, true));
+                return finish((first, true));
             }
             first = Some(r);
             if want == 1 {
-                return Ok((first, false));
+                return finish((first, false));
             }
         }
         match page.paging_state() {
             Some(s) => state = Some(s),
-            None => return Ok((first, false)),
+            None => return finish((first, false)),
         }
     }
 }
@@ -138,15 +141,22 @@ impl<M: Model> Query<M> {
 
     /// The one row the query selects: [`Error::NotFound`] when there is none,
     /// [`Error::MultipleRows`] when there are more.
-    pub async fn get(&self, session: &Session) -> Result<M, Error> {
+    pub fn get<'a>(
+        &'a self,
+        session: &'a Session,
+    ) -> impl Future<Output = Result<M, Error>> + Send + 'a {
         let limit = Some(self.limit.map_or(2, |n| n.min(2)));
-        exactly_one::<M, M>(leading(self, session, Selection::All, limit, 2).await?)
+        leading(self, session, Selection::All, limit, 2, exactly_one::<M, M>)
     }
 
     /// The first row, if any.
-    pub async fn first(&self, session: &Session) -> Result<Option<M>, Error> {
-        let (first, _) = leading::<M, M>(self, session, Selection::All, Some(1), 1).await?;
-        Ok(first)
+    pub fn first<'a>(
+        &'a self,
+        session: &'a Session,
+    ) -> impl Future<Output = Result<Option<M>, Error>> + Send + 'a {
+        leading(self, session, Selection::All, Some(1), 1, |(first, _)| {
+            Ok(first)
+        })
     }
 
     /// The number of rows the query selects (a `SELECT COUNT(*)` on the server).
@@ -243,6 +253,7 @@ impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
     /// The one row: typed errors for none and for more.
     pub async fn get(&self, session: &Session) -> Result<C::Row, Error> {
         let limit = Some(self.query.limit.map_or(2, |n| n.min(2)));
-        exactly_one::<M, C::Row>(leading(self.query, session, self.selection(), limit, 2).await?)
+        let one = exactly_one::<M, C::Row>;
+        leading(self.query, session, self.selection(), limit, 2, one).await
     }
 }
