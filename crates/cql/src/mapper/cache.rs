@@ -68,7 +68,8 @@ pub(crate) async fn find<'s, M: Model>(
     }
     let p = by_shape::<M>(session, shape, text).await?;
     if let Some((slot, (kind, ks))) = cell {
-        shapes.slots.put(slot, kind, ks, &p);
+        let model_ks = M::TABLE.keyspace.is_some_and(|k| std::ptr::eq(k, ks));
+        shapes.slots.put(slot, kind, ks, model_ks, &p);
     }
     Ok(Found::Shared(p))
 }

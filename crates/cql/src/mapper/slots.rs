@@ -63,7 +63,19 @@ pub(crate) enum Common {
 #[derive(Debug)]
 struct Entry {
     keyspace: Box<str>,
+    /// The address of the model's own keyspace text (a `&'static str`, passed again on every
+    /// call that does not name another) when the cell was set from it, else 0: equal
+    /// addresses and lengths skip the byte compare. Static text is never freed, so no other
+    /// keyspace can come at that address. Compared, never dereferenced.
+    seen_at: usize,
     statement: Arc<PreparedStatement>,
+}
+
+impl Entry {
+    fn is_for(&self, ks: &str) -> bool {
+        (ks.as_ptr() as usize == self.seen_at && ks.len() == self.keyspace.len())
+            || *self.keyspace == *ks
+    }
 }
 
 /// One session's cells: `MODELS` × `KINDS`, each set once (its keyspace with it).
@@ -93,22 +105,24 @@ impl Slots {
         ks: &str,
     ) -> Option<&Arc<PreparedStatement>> {
         let e = self.cell(model, kind)?.get()?;
-        (*e.keyspace == *ks).then_some(&e.statement)
+        e.is_for(ks).then_some(&e.statement)
     }
 
     /// Keeps `p` for `kind` of `model` in keyspace `ks`, unless the cell is set (a statement
     /// of another keyspace stays; that keyspace's calls keep hitting it, the others go through
-    /// the shape map).
+    /// the shape map). `model_ks`: `ks` is the model's own `&'static` keyspace text.
     pub(crate) fn put(
         &self,
         model: &ModelSlot,
         kind: Common,
         ks: &str,
+        model_ks: bool,
         p: &Arc<PreparedStatement>,
     ) {
         if let Some(cell) = self.cell(model, kind) {
             let _ = cell.set(Entry {
                 keyspace: ks.into(),
+                seen_at: if model_ks { ks.as_ptr() as usize } else { 0 },
                 statement: Arc::clone(p),
             });
         }
