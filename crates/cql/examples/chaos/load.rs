@@ -1,6 +1,6 @@
 //! The write load and what it records, the program's own resources, the read-back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -243,4 +243,16 @@ pub(crate) async fn port_opens(addr: SocketAddr, limit: Duration) -> Option<Inst
 /// Seconds with one decimal.
 pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64())
+}
+
+/// Errors by kind as one line of text: `kind: count; kind: count`, or `0` when there were none.
+pub(crate) fn by_kind_text<K: std::fmt::Display>(by_kind: &BTreeMap<K, usize>) -> String {
+    if by_kind.is_empty() {
+        return "0".to_owned();
+    }
+    by_kind
+        .iter()
+        .map(|(k, n)| format!("{k}: {n}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use cql::{Cluster, Consistency};
 
-use crate::load::{Load, ms, read_back, resources};
+use crate::load::{Load, by_kind_text, ms, read_back, resources};
 use crate::{Env, create_table, resource_rows, var, write_out};
 
 pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
@@ -70,15 +70,7 @@ pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
     for e in &log.errors {
         *by_kind.entry(e.2.as_str()).or_default() += 1;
     }
-    let errors = if by_kind.is_empty() {
-        "0".to_owned()
-    } else {
-        by_kind
-            .iter()
-            .map(|(k, n)| format!("{k}: {n}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let errors = by_kind_text(&by_kind);
     let mut out = format!(
         "Without faults: {} writes acknowledged at QUORUM in {secs} s ({} in flight, at most {}/s), \
          read back at QUORUM: {} lost, {} unreadable; at ALL: {} lost, {} unreadable (read back in {} s); \

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use cql::{Cluster, Consistency, Session};
 use futures_util::{StreamExt, TryStreamExt};
 
-use crate::load::{Load, cassandra, ms, port_opens, read_back, resources};
+use crate::load::{Load, by_kind_text, cassandra, ms, port_opens, read_back, resources};
 use crate::{Env, app_session, create_table, resource_rows, var, write_out};
 
 /// The bound the driver keeps: `HANDSHAKES_PER_NODE` permits per node and process, each held
@@ -241,15 +241,7 @@ pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
             .get(((times.len().max(1) - 1) as f64 * q).round() as usize)
             .map_or("none".into(), |d| ms(*d))
     };
-    let errors = if errors.is_empty() {
-        "0".to_owned()
-    } else {
-        errors
-            .iter()
-            .map(|(k, n)| format!("{k}: {n}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let errors = by_kind_text(&errors);
     let mut out = format!(
         "Reconnect storm: {n_sessions} sessions in one process (1 connection per node each), \
          one QUORUM write in flight each, at most {per_session}/s each; kill -9 node {node}, started again after {} s. \

@@ -7,39 +7,38 @@ use cql_protocol::metadata::ColumnSpec;
 use cql_protocol::serialize::{RowWriter, SerializeError, SerializeRow};
 
 use super::column::Filter;
-use super::model::{Model, RowSource, TableDef};
+use super::model::{Model, RowSource};
 use super::value::{Bind, count, named, write_bind};
 
 /// An `INSERT`'s values: every column of the row (a `None` field unset), the discriminator of
 /// a polymorphic variant, then the TTL and the timestamp when set.
 pub(crate) struct InsertValues<'a, M> {
-    pub(crate) def: &'static TableDef,
     pub(crate) row: &'a M,
     pub(crate) ttl: Option<i32>,
     pub(crate) timestamp: Option<i64>,
 }
 
-impl<M> InsertValues<'_, M> {
+impl<M: Model> InsertValues<'_, M> {
     /// The number of values (of markers in the text).
     pub(crate) fn len(&self) -> usize {
-        self.def.columns.len()
-            + usize::from(self.def.discriminator.is_some())
+        M::TABLE.columns.len()
+            + usize::from(M::TABLE.discriminator.is_some())
             + usize::from(self.ttl.is_some())
             + usize::from(self.timestamp.is_some())
     }
 
     /// The same values as a list of binds (for a batch).
     pub(crate) fn to_binds(&self) -> Vec<Bind> {
-        let mut binds: Vec<Bind> = (0..self.def.columns.len())
+        let mut binds: Vec<Bind> = (0..M::TABLE.columns.len())
             .map(|i| {
-                if self.def.columns[i].nullable {
+                if M::TABLE.columns[i].nullable {
                     Bind::ColumnOrUnset(i)
                 } else {
                     Bind::Column(i)
                 }
             })
             .collect();
-        if let Some((_, value)) = self.def.discriminator {
+        if let Some((_, value)) = M::TABLE.discriminator {
             binds.push(Bind::value(value.to_owned()));
         }
         binds.extend(self.ttl.map(Bind::value));
@@ -56,8 +55,8 @@ impl<M: Model> SerializeRow for InsertValues<'_, M> {
     ) -> Result<(), SerializeError> {
         count(specs, self.len())?;
         self.row.write_columns(specs, w)?;
-        let mut i = self.def.columns.len();
-        if let Some((_, value)) = self.def.discriminator {
+        let mut i = M::TABLE.columns.len();
+        if let Some((_, value)) = M::TABLE.discriminator {
             named(specs, i, |typ| w.value(&value, typ))?;
             i += 1;
         }

@@ -180,7 +180,6 @@ impl<'a, M: Model> Insert<'a, M> {
             ));
         }
         Ok(InsertValues {
-            def: M::TABLE,
             row: self.model,
             ttl: self.ttl.map(ttl_secs::<M>).transpose()?,
             timestamp: self.opts.timestamp,
