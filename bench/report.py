@@ -22,8 +22,13 @@ def main():
     # Which driver ran first in each case, over every round: the order must rotate.
     firsts = collections.Counter()
     pos = None
+    # The ends of the run's parts: (part, seconds since the start).
+    phases = []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
+        if f[0] == "phase" and len(f) == 3:
+            phases.append((f[1], int(f[2])))
+            continue
         if f[0] == "pos" and len(f) == 2:
             pos = int(f[1])
             continue
@@ -48,6 +53,12 @@ def main():
 
     print(f"# Driver benchmark, {cores} cores ({seconds} s for the whole scripts/bench run)\n")
     print(f"Machine load average (1 min) before the run: {load0}; after: {load1}. The machine is shared.\n")
+    if phases:
+        parts, last = [], 0
+        for name, end in phases:
+            parts.append(f"{name} {end - last} s")
+            last = end
+        print("Time by part: " + "; ".join(parts) + ".\n")
     print("Each driver, workload and concurrency runs in its own process after a warm-up of a tenth of")
     print(f"the request count, {rounds} round(s) (ours and the peers alternating); the table shows each")
     print("case's round with the highest req/s. `requests` is the measured count. Throughput ratio > 1 and CPU ratio < 1")
