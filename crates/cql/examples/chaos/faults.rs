@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use cql::Session;
 
 use crate::load::{Log, cassandra, ms, port_opens};
+use crate::login::first_login;
 
 /// What is done to the cluster in one scenario.
 #[derive(Debug, Clone, Copy)]
@@ -47,8 +48,9 @@ pub(crate) struct Outcome {
     pub(crate) name: String,
     pub(crate) fault_at: Instant,
     pub(crate) end: Instant,
-    /// Per node that came back: when (port open, or SIGCONT for a frozen node).
-    pub(crate) returned: Vec<(usize, Instant)>,
+    /// Per node that came back: when (port open, or SIGCONT for a frozen node), and when a
+    /// fresh client (not the application's session) could first log in to it.
+    pub(crate) returned: Vec<(usize, Instant, Option<Instant>)>,
     pub(crate) attempts: u64,
 }
 
@@ -93,6 +95,27 @@ pub(crate) async fn follow_pool(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     None
+}
+
+/// When a fresh client first logged in to `addr` (the application's role), which came back
+/// at `since`; printed with the time since then.
+async fn logged_in(addr: SocketAddr, since: Instant) -> Option<Instant> {
+    let at = first_login(
+        addr,
+        "chaos",
+        "chaos",
+        Duration::from_secs(30),
+        Duration::from_secs(120),
+    )
+    .await;
+    match at {
+        Some(t) => eprintln!(
+            "chaos:   {addr} first login of a fresh client +{} s after it came back",
+            ms(t.duration_since(since))
+        ),
+        None => eprintln!("chaos:   {addr} no login of a fresh client within 120 s"),
+    }
+    at
 }
 
 pub(crate) struct Chaos {
@@ -170,26 +193,39 @@ impl Chaos {
                     r?;
                 }
                 tokio::time::sleep(self.down).await;
+                let mut logins = Vec::new();
                 for n in nodes {
                     let addr = self.addrs[n - 1];
                     let s = self.s.clone();
                     let probe = tokio::spawn(async move {
                         let at = port_opens(addr, Duration::from_secs(300)).await;
+                        let mut login = None;
                         if let Some(at) = at {
                             tokio::spawn(follow_pool(s, addr, at, Duration::from_secs(120)));
+                            login = Some(tokio::spawn(logged_in(addr, at)));
                         }
-                        at
+                        (at, login)
                     });
                     cassandra(&self.script, args(&["start-node", &n.to_string()])).await?;
-                    let opened = probe.await.map_err(|e| e.to_string())?;
-                    returned.push((n, opened.unwrap_or_else(Instant::now)));
+                    let (opened, login) = probe.await.map_err(|e| e.to_string())?;
+                    logins.push((n, opened.unwrap_or_else(Instant::now), login));
+                }
+                // Awaited once every node was started: the next node's start does not wait
+                // for this one's first login.
+                for (n, opened, login) in logins {
+                    let login = match login {
+                        Some(l) => l.await.map_err(|e| e.to_string())?,
+                        None => None,
+                    };
+                    returned.push((n, opened, login));
                 }
             }
             Fault::Freeze(n) => {
                 cassandra(&self.script, args(&["pause-node", &n.to_string()])).await?;
                 tokio::time::sleep(self.down).await;
                 cassandra(&self.script, args(&["resume-node", &n.to_string()])).await?;
-                returned.push((n, Instant::now()));
+                let at = Instant::now();
+                returned.push((n, at, logged_in(self.addrs[n - 1], at).await));
             }
         }
         let back = returned.iter().map(|r| r.1).min().unwrap_or(fault_at);
@@ -206,7 +242,7 @@ impl Chaos {
 }
 
 /// The table's header.
-pub(crate) const HEADER: &str = "| scenario | writes acked | errors surfaced (by kind) | fault → first success (s) | return → first request (s) | connection attempts |\n|---|---|---|---|---|---|\n";
+pub(crate) const HEADER: &str = "| scenario | writes acked | errors surfaced (by kind) | fault → first success (s) | return → first request (s): from the port opening / from the first login of a fresh client | connection attempts |\n|---|---|---|---|---|---|\n";
 
 /// The table row of one scenario.
 pub(crate) fn row(o: &Outcome, log: &Log, addrs: &[SocketAddr]) -> String {
@@ -250,15 +286,19 @@ pub(crate) fn row(o: &Outcome, log: &Log, addrs: &[SocketAddr]) -> String {
     let back = o
         .returned
         .iter()
-        .map(|(n, at)| {
+        .map(|(n, at, login)| {
             let first = log
                 .acked
                 .iter()
                 .filter(|a| a.3 == addrs[n - 1] && a.1 >= *at)
                 .map(|a| a.2)
                 .min();
+            let since_login = match (first, login) {
+                (Some(t), Some(l)) => signed(t, *l),
+                _ => "none".into(),
+            };
             format!(
-                "node {n}: {}",
+                "node {n}: {} / {since_login}",
                 first.map_or("none".into(), |t| ms(t.duration_since(*at)))
             )
         })
@@ -268,4 +308,12 @@ pub(crate) fn row(o: &Outcome, log: &Log, addrs: &[SocketAddr]) -> String {
         "| {} | {acked} | {errors} | {first_success} | {back} | {} |\n",
         o.name, o.attempts
     )
+}
+
+/// `t - since` in seconds with one decimal, negative when `t` came first.
+fn signed(t: Instant, since: Instant) -> String {
+    match t.checked_duration_since(since) {
+        Some(d) => ms(d),
+        None => format!("-{}", ms(since.duration_since(t))),
+    }
 }

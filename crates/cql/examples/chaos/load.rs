@@ -18,6 +18,8 @@ pub(crate) struct Log {
     pub(crate) acked: Vec<Ack>,
     /// When the request was sent, when it failed, its kind.
     pub(crate) errors: Vec<(Instant, Instant, String)>,
+    /// The kinds seen so far (the first error of each kind is printed whole).
+    kinds: BTreeSet<String>,
 }
 
 /// The write load: `in_flight` tasks, each with one write outstanding.
@@ -62,7 +64,13 @@ impl Load {
                             let mut log = log.lock().expect("log lock");
                             match r {
                                 Ok(r) => log.acked.push((k, sent, done, r.coordinator())),
-                                Err(e) => log.errors.push((sent, done, kind(&e))),
+                                Err(e) => {
+                                    let k = kind(&e);
+                                    if log.kinds.insert(k.clone()) {
+                                        eprintln!("chaos: first error of kind {k}: {e}");
+                                    }
+                                    log.errors.push((sent, done, k));
+                                }
                             }
                         }
                         tokio::time::sleep_until(due.into()).await;

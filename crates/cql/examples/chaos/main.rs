@@ -33,6 +33,7 @@ use cql::{Cluster, Consistency, PreparedStatement, Session};
 
 mod faults;
 mod load;
+mod login;
 mod steady;
 mod storm;
 
