@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use cql::Session;
 
+use crate::ROLE;
 use crate::load::{Log, cassandra, ms, port_opens};
 use crate::login::first_login;
 
@@ -100,14 +101,9 @@ pub(crate) async fn follow_pool(
 /// When a fresh client first logged in to `addr` (the application's role), which came back
 /// at `since`; printed with the time since then.
 async fn logged_in(addr: SocketAddr, since: Instant) -> Option<Instant> {
-    let at = first_login(
-        addr,
-        "chaos",
-        "chaos",
-        Duration::from_secs(30),
-        Duration::from_secs(120),
-    )
-    .await;
+    let (role, password) = ROLE;
+    let limit = Duration::from_secs(120);
+    let at = first_login(addr, role, password, Duration::from_secs(30), limit).await;
     match at {
         Some(t) => eprintln!(
             "chaos:   {addr} first login of a fresh client +{} s after it came back",

@@ -102,6 +102,9 @@ impl Env {
 /// expire; and the default superuser `cassandra` is read at QUORUM on every login and cache
 /// refresh (whatever `auth_read_consistency_level` says), so with two nodes down it is
 /// refused.
+/// The application's role and its password (created by [`app_session`]).
+pub(crate) const ROLE: (&str, &str) = ("chaos", "chaos");
+
 pub(crate) async fn app_session(hosts: &[String]) -> Result<Session, Box<dyn std::error::Error>> {
     let admin = Cluster::builder()
         .contact_points(hosts)
@@ -109,11 +112,12 @@ pub(crate) async fn app_session(hosts: &[String]) -> Result<Session, Box<dyn std
         .build()?
         .connect()
         .await?;
+    let (role, password) = ROLE;
     for ddl in [
-        "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}",
-        "CREATE ROLE IF NOT EXISTS chaos WITH PASSWORD = 'chaos' AND SUPERUSER = true AND LOGIN = true",
+        "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}".to_owned(),
+        format!("CREATE ROLE IF NOT EXISTS {role} WITH PASSWORD = '{password}' AND SUPERUSER = true AND LOGIN = true"),
     ] {
-        admin.execute(ddl, ()).await?;
+        admin.execute(ddl.as_str(), ()).await?;
     }
     admin.shutdown().await;
     drop(admin);
@@ -121,7 +125,7 @@ pub(crate) async fn app_session(hosts: &[String]) -> Result<Session, Box<dyn std
     loop {
         let connected = Cluster::builder()
             .contact_points(hosts)
-            .credentials("chaos", "chaos")
+            .credentials(role, password)
             .build()?
             .connect()
             .await;

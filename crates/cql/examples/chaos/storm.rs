@@ -17,7 +17,7 @@ use cql::{Cluster, Consistency, Session};
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::load::{Load, by_kind_text, cassandra, ms, port_opens, read_back, resources};
-use crate::{Env, app_session, create_table, resource_rows, var, write_out};
+use crate::{Env, ROLE, app_session, create_table, resource_rows, var, write_out};
 
 /// The bound the driver keeps: `HANDSHAKES_PER_NODE` permits per node and process, each held
 /// at least `MIN_HANDSHAKE_HOLD` (crate `cql`, module `reconnect`).
@@ -104,7 +104,7 @@ pub(crate) async fn run(env: Env) -> Result<(), Box<dyn std::error::Error>> {
             async move {
                 Cluster::builder()
                     .contact_points(&hosts)
-                    .credentials("chaos", "chaos")
+                    .credentials(ROLE.0, ROLE.1)
                     .build()?
                     .connect()
                     .await

@@ -83,8 +83,7 @@ impl<M: Model> Insert<'_, M> {
         let shape = || self.shape(&ks);
         let plain = !self.if_not_exists && values.ttl.is_none() && values.timestamp.is_none();
         let common = plain.then_some((Common::Insert, &*ks));
-        let kept = plain.then(|| cache::kept::<M>(session, Common::Insert, &ks));
-        let p = match kept.flatten() {
+        let p = match common.and_then(|(c, ks)| cache::kept::<M>(session, c, ks)) {
             Some(p) => p,
             None => {
                 cache::find::<M>(session, common, shape, || Ok(self.text(&ks, &values))).await?

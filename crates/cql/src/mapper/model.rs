@@ -160,18 +160,21 @@ pub struct ColumnDef {
 impl TableDef {
     /// The partition key columns' indexes, in order.
     pub fn partition_key(&self) -> Vec<usize> {
+        self.partition_key_columns().collect()
+    }
+
+    /// The partition key columns' indexes, in order, without collecting them.
+    pub(crate) fn partition_key_columns(&self) -> impl Iterator<Item = usize> + '_ {
         self.indexes(|r| r == Role::PartitionKey)
     }
 
     /// The clustering columns' indexes, in order.
     pub fn clustering_key(&self) -> Vec<usize> {
-        self.indexes(|r| matches!(r, Role::Clustering(_)))
+        self.indexes(|r| matches!(r, Role::Clustering(_))).collect()
     }
 
-    fn indexes(&self, f: impl Fn(Role) -> bool) -> Vec<usize> {
-        (0..self.columns.len())
-            .filter(|i| f(self.columns[*i].role))
-            .collect()
+    fn indexes<'a>(&'a self, f: impl Fn(Role) -> bool + 'a) -> impl Iterator<Item = usize> + 'a {
+        (0..self.columns.len()).filter(move |i| f(self.columns[*i].role))
     }
 
     /// Whether the table is a counter table.

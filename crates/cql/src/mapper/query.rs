@@ -138,12 +138,7 @@ impl<M: Model> Query<M> {
         if !(self.order.is_empty() && self.per_partition_limit.is_none() && !self.allow_filtering) {
             return false;
         }
-        let mut key = M::TABLE
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.role == super::Role::PartitionKey)
-            .map(|(i, _)| i);
+        let mut key = M::TABLE.partition_key_columns();
         let filters_are_key = self.filters.iter().all(|f| {
             f.op == Op::Eq
                 && f.function.is_none()
