@@ -10,6 +10,7 @@ use cql::protocol::types::{CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimesta
 use uuid::Uuid;
 
 use super::models::{Address, Event, Hits};
+use super::wait_for_indexes;
 use crate::common::python;
 use crate::common::{hosts, keyspace, session};
 
@@ -176,6 +177,8 @@ async fn cross_check_with_the_reference_cqlengine() {
 
     // Schema: Python's tables need no change of ours, ours none of Python's; both equal.
     script("sync", &ks_py);
+    wait_for_indexes::<Event>(&s, &ks_py).await;
+    wait_for_indexes::<Ephemeral>(&s, &ks_py).await;
     for (name, plan) in [
         ("events", m.plan_table::<Event>(Some(&ks_py)).await),
         ("kitchen", m.plan_table::<Kitchen>(Some(&ks_py)).await),
@@ -186,6 +189,8 @@ async fn cross_check_with_the_reference_cqlengine() {
         assert!(plan.is_empty(), "our plan for cqlengine's {name}:\n{plan}");
     }
     sync_all(&m, &ks_rs).await;
+    wait_for_indexes::<Event>(&s, &ks_rs).await;
+    wait_for_indexes::<Ephemeral>(&s, &ks_rs).await;
     let ours = schema_text(&s, &ks_rs).await;
     script("sync", &ks_rs);
     assert_eq!(

@@ -4,7 +4,7 @@
 use cql::mapper::{Error, Model, ModelExt, SchemaManager};
 
 use super::models::{AllTypes, Event};
-use super::setup;
+use super::{setup, wait_for_indexes};
 
 mod v1 {
     /// The first version of a model.
@@ -110,6 +110,9 @@ async fn sync_table_adds_columns_and_indexes_and_refuses_retypes() {
         .await
         .expect("old row, new model");
     assert_eq!(back.email, None);
+    // The server builds a new index in the background: `sync_table` waits for schema
+    // agreement, and a query by the index before the build is over fails (IndexNotAvailable).
+    wait_for_indexes::<v2::Profile>(&s, &ks).await;
     let by_index = v2::Profile::objects()
         .filter(v2::Profile::EMAIL.eq("nobody"))
         .count(&s)
