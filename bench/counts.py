@@ -12,7 +12,7 @@ connection setup and runtime start-up cancel out. Two valgrind runs go at once (
 Prints one line per case: counts, driver, workload, concurrency, instructions/request,
 allocations/request.
 
-usage: counts.py <driver-bench binary> [concurrency]
+usage: counts.py <driver-bench binary> [concurrency] [workload,workload...]
 """
 import concurrent.futures
 import glob
@@ -24,13 +24,15 @@ import tempfile
 WORKLOADS = ["insert", "select", "batch", "paged"]
 DRIVERS = ["ours", "scylla"]
 # Ours only: the object mapper against the same statements by hand (mapper-insert against
-# insert; mapper-select against select-same, the statement the mapper's get prepares; the
-# typed stream of every page of 10,000 rows against the same through #[derive(DeserializeRow)]).
-OURS_ONLY = ["mapper-insert", "select-same", "mapper-select", "derive-stream", "mapper-stream"]
+# insert-same, the insert from the same owned row; mapper-select against select-same, the
+# statement the mapper's get prepares; the typed stream of every page of 10,000 rows against
+# the same through #[derive(DeserializeRow)]).
+OURS_ONLY = ["insert-same", "mapper-insert", "select-same", "mapper-select", "derive-stream", "mapper-stream"]
 # Two request counts per workload: long enough that a run's setup is a small part, short enough
 # that the whole mode takes a few minutes under valgrind.
 COUNTS = {"insert": (1000, 5000), "select": (1000, 5000), "batch": (500, 2500), "paged": (20, 60),
-          "mapper-insert": (1000, 5000), "select-same": (1000, 5000), "mapper-select": (1000, 5000),
+          "insert-same": (1000, 5000), "mapper-insert": (1000, 5000),
+          "select-same": (1000, 5000), "mapper-select": (1000, 5000),
           "derive-stream": (5, 15), "mapper-stream": (5, 15)}
 
 
@@ -64,6 +66,9 @@ def main():
     conc = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     cases = [(d, w) for w in WORKLOADS for d in DRIVERS] + [("ours", w) for w in OURS_ONLY]
     cases = [(d, w) for d, w in cases if d in DRIVERS]
+    if len(sys.argv) > 3:
+        only = sys.argv[3].split(",")
+        cases = [(d, w) for d, w in cases if w in only]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         runs = {
             (d, w, n): pool.submit(one_run, binary, d, w, conc, n)
