@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use cql_protocol::deserialize::{DeserializeRow, Row as RawRow};
+use cql_protocol::deserialize::{DeserializeRow, Row as RawRow, TypedRowIterator};
 use cql_protocol::message::{Response, ResponseFrame, ResultMessage, SchemaChange};
 use cql_protocol::metadata::{ColumnSpec, ResultMetadata};
 use cql_protocol::types::CqlValue;
@@ -167,6 +167,7 @@ impl QueryResult {
     }
 
     /// Where the next page starts; `None` on the last page.
+    #[inline]
     pub fn paging_state(&self) -> Option<Bytes> {
         match &self.kind {
             ResultMessage::Rows(r) => r.metadata.paging_state.clone().filter(|p| !p.is_empty()),
@@ -182,6 +183,7 @@ impl QueryResult {
     /// [`Session::execute`]: crate::Session::execute
     /// [`Session::execute_iter`]: crate::Session::execute_iter
     /// [`Session::execute_page`]: crate::Session::execute_page
+    #[inline]
     pub fn has_more_pages(&self) -> bool {
         match &self.kind {
             ResultMessage::Rows(r) => r
@@ -254,6 +256,30 @@ impl QueryResult {
         Ok(iter.map(|r| r.map_err(Error::Deserialize)))
     }
 
+    /// The prepared statement's result metadata these rows are read with, when the server
+    /// sent none with them (the statement's own, shared between its results).
+    pub(crate) fn cached_metadata(&self) -> Option<&Arc<ResultMetadata>> {
+        match &self.kind {
+            ResultMessage::Rows(r) if r.metadata.no_metadata => self.cached_metadata.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// [`rows_typed`](Self::rows_typed), without the type check when these rows are read
+    /// with `checked`, the metadata `R` passed it on before.
+    pub(crate) fn rows_typed_checked<'a, R: DeserializeRow<'a> + 'a>(
+        &'a self,
+        checked: Option<&Arc<ResultMetadata>>,
+    ) -> Result<impl Iterator<Item = Result<R, Error>> + 'a, Error> {
+        let raw = self.rows_msg()?.raw_iter(self.column_specs());
+        let same = checked.zip(self.cached_metadata());
+        let iter = match same {
+            Some((a, b)) if Arc::ptr_eq(a, b) => TypedRowIterator::checked_before(raw),
+            _ => TypedRowIterator::new(raw).map_err(Error::Deserialize)?,
+        };
+        Ok(iter.map(|r| r.map_err(Error::Deserialize)))
+    }
+
     /// The first row as Rust values; an error when there is none.
     pub fn first_row_typed<'a, R: DeserializeRow<'a> + 'a>(&'a self) -> Result<R, Error> {
         self.rows_typed::<R>()?
@@ -304,3 +330,7 @@ fn opcode_name(r: &Response) -> &'static str {
 pub(crate) fn response_name(r: &Response) -> &'static str {
     opcode_name(r)
 }
+
+#[cfg(test)]
+#[path = "result_tests.rs"]
+mod tests;

@@ -144,6 +144,16 @@ impl<'frame, 'meta, R: DeserializeRow<'frame>> TypedRowIterator<'frame, 'meta, R
         })
     }
 
+    /// Wraps the iterator without type-checking `R`: for a caller that has seen
+    /// `R::type_check` pass on these same columns before (the mapper keeps, per statement,
+    /// the result metadata its model was checked against).
+    pub fn checked_before(inner: RowIterator<'frame, 'meta>) -> Self {
+        TypedRowIterator {
+            inner,
+            _row: PhantomData,
+        }
+    }
+
     /// Rows not read yet.
     pub fn remaining(&self) -> usize {
         self.inner.remaining()

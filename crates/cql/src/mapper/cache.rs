@@ -6,7 +6,9 @@
 
 use std::any::TypeId;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use cql_protocol::metadata::ResultMetadata;
 
 use crate::statement::PreparedStatement;
 use crate::{Error, Session};
@@ -14,7 +16,7 @@ use crate::{Error, Session};
 use super::error::Error as MapperError;
 use super::model::Model;
 use super::shapes::Shape;
-use super::slots::Common;
+use super::slots::{Common, Entry};
 
 /// The prepared statement for `cql` on `session`, prepared on first use.
 pub(crate) async fn prepare(session: &Session, cql: &str) -> Result<PreparedStatement, Error> {
@@ -23,15 +25,25 @@ pub(crate) async fn prepare(session: &Session, cql: &str) -> Result<PreparedStat
 
 /// A statement found for a call: borrowed from the session's cells, or shared.
 pub(crate) enum Found<'s> {
-    Kept(&'s PreparedStatement),
+    Kept(&'s Entry),
     Shared(Arc<PreparedStatement>),
+}
+
+impl Found<'_> {
+    /// The result metadata the model was checked against, for a kept statement.
+    pub(crate) fn checked(&self) -> Option<&OnceLock<Arc<ResultMetadata>>> {
+        match self {
+            Found::Kept(e) => Some(e.checked()),
+            Found::Shared(_) => None,
+        }
+    }
 }
 
 impl Deref for Found<'_> {
     type Target = PreparedStatement;
     fn deref(&self) -> &PreparedStatement {
         match self {
-            Found::Kept(p) => p,
+            Found::Kept(e) => e.statement(),
             Found::Shared(p) => p,
         }
     }

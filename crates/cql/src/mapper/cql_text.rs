@@ -12,6 +12,7 @@ use super::model::{Model, TableDef};
 use super::value::Bind;
 
 /// The keyspace of a model's statements: the call's, else the model's, else the session's.
+#[inline]
 pub(crate) fn keyspace<'a>(
     def: &TableDef,
     over: Option<&'a str>,

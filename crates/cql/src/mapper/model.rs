@@ -160,12 +160,21 @@ pub struct ColumnDef {
 impl TableDef {
     /// The partition key columns' indexes, in order.
     pub fn partition_key(&self) -> Vec<usize> {
-        self.partition_key_columns().collect()
+        self.indexes(|r| r == Role::PartitionKey).collect()
     }
 
-    /// The partition key columns' indexes, in order, without collecting them.
-    pub(crate) fn partition_key_columns(&self) -> impl Iterator<Item = usize> + '_ {
-        self.indexes(|r| r == Role::PartitionKey)
+    /// The number of partition key columns; `const`, so that a model's is known when it
+    /// is compiled (`Query::is_key_lookup`).
+    pub const fn partition_key_len(&self) -> usize {
+        let mut n = 0;
+        let mut i = 0;
+        while i < self.columns.len() {
+            if matches!(self.columns[i].role, Role::PartitionKey) {
+                n += 1;
+            }
+            i += 1;
+        }
+        n
     }
 
     /// The clustering columns' indexes, in order.

@@ -2,13 +2,21 @@
 //! on the cached prepared statement's copy.
 
 use std::borrow::Cow;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use crate::statement::{Consistency, PreparedStatement};
 
-/// Options of one mapper call.
+/// Options of one mapper call: none set (the common case) is a null pointer, so that a
+/// query or write carries one word for them, checks one word before running, and copies
+/// nothing more when the builder moves. Read through `Deref` (the defaults when none is
+/// set); the first write through `DerefMut` allocates them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CallOptions {
+pub(crate) struct CallOptions(Option<Box<Set>>);
+
+/// The options a call can set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Set {
     pub(crate) keyspace: Option<String>,
     pub(crate) page_size: Option<i32>,
     pub(crate) consistency: Option<Consistency>,
@@ -18,18 +26,39 @@ pub(crate) struct CallOptions {
     pub(crate) timestamp: Option<i64>,
 }
 
+/// What a call reads when it sets nothing.
+static UNSET: Set = Set {
+    keyspace: None,
+    page_size: None,
+    consistency: None,
+    serial_consistency: None,
+    timeout: None,
+    tracing: false,
+    timestamp: None,
+};
+
+impl Deref for CallOptions {
+    type Target = Set;
+    #[inline]
+    fn deref(&self) -> &Set {
+        self.0.as_deref().unwrap_or(&UNSET)
+    }
+}
+
+impl DerefMut for CallOptions {
+    fn deref_mut(&mut self) -> &mut Set {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 impl CallOptions {
-    /// `p` with these options: itself when the call sets none (the common case: no copy).
+    /// `p` with these options: itself when the call sets none that goes on a statement
+    /// (the common case: no copy).
+    #[inline]
     pub(crate) fn on<'p>(&self, p: &'p PreparedStatement) -> Cow<'p, PreparedStatement> {
-        let none = self.page_size.is_none()
-            && self.consistency.is_none()
-            && self.serial_consistency.is_none()
-            && self.timeout.is_none()
-            && !self.tracing;
-        if none {
-            Cow::Borrowed(p)
-        } else {
-            Cow::Owned(self.apply(p.clone()))
+        match self.0.as_deref() {
+            Some(set) if set.changes_statement() => Cow::Owned(self.apply(p.clone())),
+            _ => Cow::Borrowed(p),
         }
     }
 
@@ -50,6 +79,17 @@ impl CallOptions {
             p = p.with_tracing(true);
         }
         p
+    }
+}
+
+impl Set {
+    /// Whether any option [`CallOptions::apply`] puts on the statement is set.
+    fn changes_statement(&self) -> bool {
+        self.page_size.is_some()
+            || self.consistency.is_some()
+            || self.serial_consistency.is_some()
+            || self.timeout.is_some()
+            || self.tracing
     }
 }
 

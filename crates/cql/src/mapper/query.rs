@@ -8,7 +8,7 @@ use super::bound::SelectValues;
 use super::column::{Filter, Op, OrderBy, Target};
 use super::cql_text;
 use super::error::Error;
-use super::model::{Model, RowSource};
+use super::model::{Model, Role, RowSource};
 use super::options::{CallOptions, call_options};
 use super::shapes::Shape;
 use super::validate;
@@ -89,6 +89,7 @@ impl<M: Model> Query<M> {
 
     /// Adds a restriction (`AND`ed with the others).
     #[must_use]
+    #[inline(always)]
     pub fn filter(mut self, f: Filter<M>) -> Self {
         self.filters.push(f);
         self
@@ -134,17 +135,32 @@ impl<M: Model> Query<M> {
     /// Whether the query is `=` on each partition key column, in key order, and nothing
     /// else (no order, per-partition limit or filtering): the `SELECT` of `get` and `first`
     /// by key, whose text depends only on the model and keyspace.
+    #[inline]
     pub(crate) fn is_key_lookup(&self) -> bool {
         if !(self.order.is_empty() && self.per_partition_limit.is_none() && !self.allow_filtering) {
             return false;
         }
-        let mut key = M::TABLE.partition_key_columns();
-        let filters_are_key = self.filters.iter().all(|f| {
+        // As many filters as key columns, each on a key column, in increasing column
+        // order: the key columns in key order, each once.
+        let key_len = const { M::TABLE.partition_key_len() };
+        if key_len == 0 || self.filters.len() != key_len {
+            return false;
+        }
+        let mut after = None;
+        self.filters.iter().all(|f| {
+            let Target::Column(i) = f.target else {
+                return false;
+            };
+            let in_order = after.is_none_or(|a| i > a);
+            after = Some(i);
             f.op == Op::Eq
                 && f.function.is_none()
-                && f.target == Target::Column(key.next().unwrap_or(usize::MAX))
-        });
-        filters_are_key && key.next().is_none() && !self.filters.is_empty()
+                && in_order
+                && M::TABLE
+                    .columns
+                    .get(i)
+                    .is_some_and(|c| c.role == Role::PartitionKey)
+        })
     }
 
     /// The shape of this query's `SELECT` of `what` (with a `LIMIT` marker when `limit` is

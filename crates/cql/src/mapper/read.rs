@@ -1,7 +1,12 @@
 //! Running a [`Query`]: every row as a typed stream over all pages, `get`, `first`, `count`,
 //! and partial selects (`only` into tuples, `defer` into the model).
 
+use std::any::TypeId;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 use cql_protocol::deserialize::DeserializeRow;
+use cql_protocol::metadata::ResultMetadata;
 
 use super::cache::{self, Found};
 use super::column::Column;
@@ -10,7 +15,7 @@ use super::error::Error;
 use super::model::Model;
 use super::query::{Query, Selection};
 use super::slots::Common;
-use crate::{Session, TypedRowStream};
+use crate::{QueryResult, Session, TypedRowStream};
 
 /// Columns of model `M` read together (`only`): a column or a tuple of columns, read as a
 /// tuple of their field types.
@@ -76,51 +81,96 @@ fn common<M: Model>(q: &Query<M>, what: Selection<'_>, limit: Option<i32>) -> Op
     by_key.then_some(Common::ByKey)
 }
 
-/// The first `want` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
+/// The first `WANT` rows (1 or 2) of the `SELECT` of `q`: the first row, and whether a
 /// second one came, given to `finish`. Read page by page in the calling task (`get` and
 /// `first` read one or two rows: no background page fetcher as for `all`). `finish` makes the
 /// caller's answer here, so that `get` and `first` return this future itself rather than one
-/// more around it (a layer costs a copy of the result on every call).
-async fn leading<M: Model, R: for<'f> DeserializeRow<'f>, T>(
+/// more around it (a layer costs a copy of the result on every call); it and `WANT` are
+/// generic so that each caller's copy is made for it (no call through a pointer).
+async fn leading<M, R, T, const WANT: usize>(
     q: &Query<M>,
     session: &Session,
     what: Selection<'_>,
     limit: Option<i32>,
-    want: usize,
-    finish: fn((Option<R>, bool)) -> Result<T, Error>,
-) -> Result<T, Error> {
+    finish: impl FnOnce(Option<R>, bool) -> Result<T, Error>,
+) -> Result<T, Error>
+where
+    M: Model,
+    R: for<'f> DeserializeRow<'f> + 'static,
+{
     let ks = cql_text::keyspace(M::TABLE, q.opts.keyspace.as_deref(), session)?;
     let kept = common(q, what, limit).and_then(|c| cache::kept::<M>(session, c, &ks));
     let p = match kept {
         Some(p) => p,
         None => prepared(q, session, &ks, what, limit).await?,
     };
+    // A kept statement's rows are read as `M` only: `R` is `M` for it.
+    let checked = p
+        .checked()
+        .filter(|_| TypeId::of::<R>() == TypeId::of::<M>());
     let p = q.opts.on(&p);
     let mut first = None;
     let mut state = None;
     loop {
-        let page = session
-            .execute_page(&*p, q.values(limit, None), state.take())
-            .await?;
-        for r in page.rows_typed::<R>()? {
-            let r = r?;
-            if first.is_some() {
-                return finish((first, true));
-            }
-            first = Some(r);
-            if want == 1 {
-                return finish((first, false));
-            }
-        }
-        match page.paging_state() {
-            Some(s) => state = Some(s),
-            None => return finish((first, false)),
+        // Each page is read where it arrives; only the step comes out.
+        let step = session
+            .execute_page_with(&*p, q.values(limit, None), state.take(), |page| {
+                read_leading::<R, WANT>(&page, &mut first, checked)
+            })
+            .await??;
+        match step {
+            Leading::Done { more } => return finish(first, more),
+            Leading::Next(s) => state = Some(s),
         }
     }
 }
 
+/// What a page of [`leading`] gave.
+enum Leading {
+    /// The answer is complete; `more`: a second row came.
+    Done { more: bool },
+    /// No answer yet: the next page starts here.
+    Next(Bytes),
+}
+
+/// Reads the rows of `page` into `first` until `WANT` rows have come. Only the first row
+/// is read: a second is known from the page's row count (`get` reports it, not its values).
+/// `checked`: the result metadata `R` passed its type check against for this statement
+/// (set here on the first page that passes).
+fn read_leading<R: for<'f> DeserializeRow<'f>, const WANT: usize>(
+    page: &QueryResult,
+    first: &mut Option<R>,
+    checked: Option<&OnceLock<Arc<ResultMetadata>>>,
+) -> Result<Leading, Error> {
+    // Made on every page, empty or not: it checks the columns against `R` (unless they are
+    // the ones it passed on before).
+    let mut typed = page.rows_typed_checked::<R>(checked.and_then(OnceLock::get))?;
+    if let Some(cell) = checked.filter(|c| c.get().is_none()) {
+        if let Some(m) = page.cached_metadata() {
+            let _ = cell.set(Arc::clone(m));
+        }
+    }
+    let rows = page.rows_count();
+    if rows > 0 {
+        if first.is_some() {
+            return Ok(Leading::Done { more: true });
+        }
+        *first = typed.next().transpose()?;
+        if WANT == 1 || rows > 1 {
+            return Ok(Leading::Done {
+                more: WANT > 1 && rows > 1,
+            });
+        }
+    }
+    Ok(match page.paging_state() {
+        Some(s) => Leading::Next(s),
+        None => Leading::Done { more: false },
+    })
+}
+
 /// The one row: typed errors for none and for more.
-fn exactly_one<M: Model, R>((first, more): (Option<R>, bool)) -> Result<R, Error> {
+#[inline]
+fn exactly_one<M: Model, R>(first: Option<R>, more: bool) -> Result<R, Error> {
     match (first, more) {
         (None, _) => Err(Error::NotFound {
             table: M::TABLE.name,
@@ -146,7 +196,7 @@ impl<M: Model> Query<M> {
         session: &'a Session,
     ) -> impl Future<Output = Result<M, Error>> + Send + 'a {
         let limit = Some(self.limit.map_or(2, |n| n.min(2)));
-        leading(self, session, Selection::All, limit, 2, exactly_one::<M, M>)
+        leading::<M, M, M, 2>(self, session, Selection::All, limit, exactly_one::<M, M>)
     }
 
     /// The first row, if any.
@@ -154,9 +204,7 @@ impl<M: Model> Query<M> {
         &'a self,
         session: &'a Session,
     ) -> impl Future<Output = Result<Option<M>, Error>> + Send + 'a {
-        leading(self, session, Selection::All, Some(1), 1, |(first, _)| {
-            Ok(first)
-        })
+        leading::<M, M, _, 1>(self, session, Selection::All, Some(1), |first, _| Ok(first))
     }
 
     /// The number of rows the query selects (a `SELECT COUNT(*)` on the server).
@@ -254,6 +302,6 @@ impl<M: Model, C: Columns<M>> Projection<'_, M, C> {
     pub async fn get(&self, session: &Session) -> Result<C::Row, Error> {
         let limit = Some(self.query.limit.map_or(2, |n| n.min(2)));
         let one = exactly_one::<M, C::Row>;
-        leading(self.query, session, self.selection(), limit, 2, one).await
+        leading::<M, C::Row, C::Row, 2>(self.query, session, self.selection(), limit, one).await
     }
 }

@@ -8,6 +8,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use cql_protocol::metadata::ResultMetadata;
+
 use crate::statement::PreparedStatement;
 
 /// Models beyond this many (in one process) use the shape map only.
@@ -33,6 +35,7 @@ impl ModelSlot {
     }
 
     /// The model's number, given now if it has none.
+    #[inline]
     fn index(&self) -> usize {
         let n = self.0.load(Ordering::Relaxed);
         if n != 0 {
@@ -60,8 +63,9 @@ pub(crate) enum Common {
     ByKey = 1,
 }
 
+/// One kept statement.
 #[derive(Debug)]
-struct Entry {
+pub(crate) struct Entry {
     keyspace: Box<str>,
     /// The address of the model's own keyspace text (a `&'static str`, passed again on every
     /// call that does not name another) when the cell was set from it, else 0: equal
@@ -69,9 +73,24 @@ struct Entry {
     /// keyspace can come at that address. Compared, never dereferenced.
     seen_at: usize,
     statement: Arc<PreparedStatement>,
+    /// The result metadata the model's row type passed its type check against: rows read
+    /// with this same metadata (the statement's, shared, when the server sends none) are not
+    /// checked again. Set once; after a change of the table's columns every page is checked.
+    checked: OnceLock<Arc<ResultMetadata>>,
 }
 
 impl Entry {
+    /// The statement.
+    pub(crate) fn statement(&self) -> &PreparedStatement {
+        &self.statement
+    }
+
+    /// See the field.
+    pub(crate) fn checked(&self) -> &OnceLock<Arc<ResultMetadata>> {
+        &self.checked
+    }
+
+    #[inline]
     fn is_for(&self, ks: &str) -> bool {
         (ks.as_ptr() as usize == self.seen_at && ks.len() == self.keyspace.len())
             || *self.keyspace == *ks
@@ -93,19 +112,16 @@ impl Default for Slots {
 }
 
 impl Slots {
+    #[inline]
     fn cell(&self, model: &ModelSlot, kind: Common) -> Option<&OnceLock<Entry>> {
         self.cells.get(model.index() * KINDS + kind as usize)
     }
 
     /// The statement kept for `kind` of `model` in keyspace `ks`.
-    pub(crate) fn get(
-        &self,
-        model: &ModelSlot,
-        kind: Common,
-        ks: &str,
-    ) -> Option<&Arc<PreparedStatement>> {
+    #[inline]
+    pub(crate) fn get(&self, model: &ModelSlot, kind: Common, ks: &str) -> Option<&Entry> {
         let e = self.cell(model, kind)?.get()?;
-        e.is_for(ks).then_some(&e.statement)
+        e.is_for(ks).then_some(e)
     }
 
     /// Keeps `p` for `kind` of `model` in keyspace `ks`, unless the cell is set (a statement
@@ -124,6 +140,7 @@ impl Slots {
                 keyspace: ks.into(),
                 seen_at: if model_ks { ks.as_ptr() as usize } else { 0 },
                 statement: Arc::clone(p),
+                checked: OnceLock::new(),
             });
         }
     }

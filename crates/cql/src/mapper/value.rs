@@ -86,6 +86,7 @@ impl SerializeRow for Binds<'_> {
 }
 
 /// Refuses `got` values for a statement of `specs.len()` markers.
+#[inline]
 pub(crate) fn count(specs: Option<&[ColumnSpec]>, got: usize) -> Result<(), SerializeError> {
     match specs {
         Some(s) if s.len() != got => Err(SerializeError::WrongValueCount {
@@ -111,6 +112,7 @@ pub fn named(
 }
 
 /// Writes one bind: the caller's value, or the model row's column.
+#[inline(always)]
 pub(crate) fn write_bind(
     item: &Bind,
     row: Option<&dyn RowSource>,

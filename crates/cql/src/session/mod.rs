@@ -416,7 +416,7 @@ impl Session {
         statement: impl Into<Statement<'s>>,
         values: impl SerializeRow + Sync,
     ) -> Result<QueryResult, Error> {
-        self.execute_page(statement, values, None).await
+        self.execute_page_with(statement, values, None, |r| r).await
     }
 
     /// Executes one page, starting at `paging_state` (from a previous page's
@@ -427,6 +427,20 @@ impl Session {
         values: impl SerializeRow + Sync,
         paging_state: Option<Bytes>,
     ) -> Result<QueryResult, Error> {
+        self.execute_page_with(statement, values, paging_state, |r| r)
+            .await
+    }
+
+    /// [`execute_page`](Self::execute_page), the page given to `read` where it arrives: a
+    /// caller that wants only what it reads from the page (the mapper's `get`) is handed
+    /// that, not the page, and its own copy of this future is made for its `read`.
+    pub(crate) async fn execute_page_with<'s, T>(
+        &self,
+        statement: impl Into<Statement<'s>>,
+        values: impl SerializeRow + Sync,
+        paging_state: Option<Bytes>,
+        read: impl FnOnce(QueryResult) -> T,
+    ) -> Result<T, Error> {
         let statement = statement.into();
         let r = self.resolve(statement.options())?;
         // An empty state is no state: the server refuses one (it means the first page).
@@ -498,7 +512,7 @@ impl Session {
             }
         }?;
         self.after_result(&r).await?;
-        Ok(r)
+        Ok(read(r))
     }
 
     /// Executes a batch.

@@ -75,6 +75,7 @@ impl Session {
     }
 
     /// The mapper's prepared statements by query shape.
+    #[inline]
     pub(crate) fn mapper_shapes(&self) -> &crate::mapper::shapes::Shapes {
         &self.inner.mapper_shapes
     }
