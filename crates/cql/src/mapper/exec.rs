@@ -89,11 +89,16 @@ impl<M: Model> Insert<'_, M> {
                 cache::find::<M>(session, common, shape, || Ok(self.text(&ks, &values))).await?
             }
         };
+        // The result leaves the request's future only for a conditional insert (the others
+        // have nothing to read in it).
+        let conditional = self.if_not_exists;
         let r = session
-            .execute(&*self.opts.on(&p), values)
+            .execute_page_with(&*self.opts.on(&p), values, None, |r| {
+                conditional.then_some(r)
+            })
             .await
             .map_err(Error::from)?;
-        if self.if_not_exists {
+        if let Some(r) = r {
             let key = key_filters::<M>();
             return outcome::<M>(
                 session,

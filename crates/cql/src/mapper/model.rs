@@ -186,9 +186,17 @@ impl TableDef {
         (0..self.columns.len()).filter(move |i| f(self.columns[*i].role))
     }
 
-    /// Whether the table is a counter table.
-    pub fn is_counter(&self) -> bool {
-        self.columns.iter().any(|c| c.counter)
+    /// Whether the table is a counter table; `const`, so that a model's is known when it is
+    /// compiled (every insert asks).
+    pub const fn is_counter(&self) -> bool {
+        let mut i = 0;
+        while i < self.columns.len() {
+            if self.columns[i].counter {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// The column index of `name`.

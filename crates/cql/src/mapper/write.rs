@@ -174,7 +174,7 @@ impl<'a, M: Model> Insert<'a, M> {
     /// The row's values, after refusing what cannot be inserted.
     pub(crate) fn values(&self) -> Result<InsertValues<'a, M>, Error> {
         writable::<M>()?;
-        if M::TABLE.is_counter() {
+        if const { M::TABLE.is_counter() } {
             return Err(invalid::<M>(
                 "a counter table takes no INSERT; update its counters with incr/decr",
             ));
