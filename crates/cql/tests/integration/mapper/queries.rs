@@ -131,6 +131,17 @@ async fn filters_order_limits_and_counts() {
         );
         let many = part().filter(Event::AT.eq(4)).get(&s).await;
         assert!(matches!(many, Err(Error::MultipleRows { .. })), "{many:?}");
+        // One row per page: the one row, and the second, come on later pages.
+        let one_by_one = part().filter(Event::AT.eq(4)).fetch_size(1);
+        let many = one_by_one.get(&s).await;
+        assert!(matches!(many, Err(Error::MultipleRows { .. })), "{many:?}");
+        let one = one_by_one
+            .clone()
+            .filter(Event::SEQ.eq(1))
+            .get(&s)
+            .await
+            .expect("get, pages of one row");
+        assert_eq!(one, event("acme", 1, 4, 1, "even"));
         let first = part().first(&s).await.expect("first").expect("a row");
         assert_eq!((first.at, first.seq), (4, 0));
         assert!(
