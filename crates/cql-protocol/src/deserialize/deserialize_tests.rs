@@ -125,3 +125,16 @@ fn a_value_longer_than_the_rows_is_truncation() {
         Err(DeserializeError::Truncated)
     ));
 }
+
+#[test]
+fn an_ascii_column_refuses_non_ascii_text_a_text_column_takes_it() {
+    let raw = raw_rows(&[Some("é".as_bytes())]);
+    let read = |typ: ColumnType| {
+        let s = vec![ColumnSpec::new("ks", "t", "v", typ)];
+        let mut it = TypedRowIterator::<(&str,)>::new(RowIterator::new(&raw, 1, &s)).unwrap();
+        it.next().unwrap().map(|(v,)| v.to_owned())
+    };
+    assert_eq!(read(ColumnType::Text).unwrap(), "é");
+    let err = read(ColumnType::Ascii).unwrap_err();
+    assert!(err.to_string().contains("non-ASCII"), "{err}");
+}

@@ -94,7 +94,8 @@ impl<'f> DeserializeValue<'f> for &'f str {
         let v = non_null(typ, v)?;
         let s = std::str::from_utf8(v.as_slice())
             .map_err(|e| DeserializeError::malformed(typ, e.to_string()))?;
-        if *typ == ColumnType::Ascii && !s.is_ascii() {
+        // A tag test, not `==` (the derived equality of the whole type is a call per value).
+        if matches!(typ, ColumnType::Ascii) && !s.is_ascii() {
             return Err(DeserializeError::malformed(typ, "non-ASCII byte"));
         }
         Ok(s)

@@ -216,6 +216,8 @@ macro_rules! row_tuple {
                 Ok(())
             }
 
+            // Called once per row from the row iterators' loops: inlined there.
+            #[inline]
             fn deserialize(mut row: ColumnIterator<'frame, '_>) -> Result<Self, DeserializeError> {
                 Ok(($(
                     {
