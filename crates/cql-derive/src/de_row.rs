@@ -72,6 +72,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ::std::result::Result::Ok(())
             }
 
+            // Called once per row from the row iterators' loops: inlined there.
+            #[inline]
             fn deserialize(
                 row: #de::ColumnIterator<#lt, '_>,
             ) -> ::std::result::Result<Self, #de::DeserializeError> {
