@@ -249,11 +249,7 @@ impl QueryResult {
     pub fn rows_typed<'a, R: DeserializeRow<'a> + 'a>(
         &'a self,
     ) -> Result<impl Iterator<Item = Result<R, Error>> + 'a, Error> {
-        let rows = self.rows_msg()?;
-        let iter = rows
-            .rows_with::<R>(self.column_specs())
-            .map_err(Error::Deserialize)?;
-        Ok(iter.map(|r| r.map_err(Error::Deserialize)))
+        self.rows_typed_checked(None)
     }
 
     /// The prepared statement's result metadata these rows are read with, when the server

@@ -96,15 +96,15 @@ impl Env {
     }
 }
 
+/// The application's role and its password (created by [`app_session`]).
+pub(crate) const ROLE: (&str, &str) = ("chaos", "chaos");
+
 /// A session logged in as the application's own role, created for it with every node up,
 /// `system_auth` replicated on every node. As in production: with the default RF 1, the node
 /// holding the roles down means nobody can log in or be authorized once the 2 s caches
 /// expire; and the default superuser `cassandra` is read at QUORUM on every login and cache
 /// refresh (whatever `auth_read_consistency_level` says), so with two nodes down it is
 /// refused.
-/// The application's role and its password (created by [`app_session`]).
-pub(crate) const ROLE: (&str, &str) = ("chaos", "chaos");
-
 pub(crate) async fn app_session(hosts: &[String]) -> Result<Session, Box<dyn std::error::Error>> {
     let admin = Cluster::builder()
         .contact_points(hosts)

@@ -389,19 +389,19 @@ fn inline_key_values_are_written_as_the_others() {
     // Other types are held as before.
     assert!(matches!(Bind::value("a".to_owned()), Bind::Value(_)));
 }
+
 #[test]
 fn a_key_lookup_is_eq_on_each_key_column_in_key_order() {
-    let (p1, p2, c) = (P1, P2, C);
     let key = |q: Query<T>| q.is_key_lookup();
-    assert!(key(T::objects().filter(p1.eq(1)).filter(p2.eq("a"))));
+    assert!(key(T::objects().filter(P1.eq(1)).filter(P2.eq("a"))));
     // Not the whole key, a key column twice, the key out of order, another operator, more.
-    assert!(!key(T::objects().filter(p1.eq(1))));
-    assert!(!key(T::objects().filter(p1.eq(1)).filter(p1.eq(2))));
-    assert!(!key(T::objects().filter(p2.eq("a")).filter(p1.eq(1))));
-    assert!(!key(T::objects().filter(p1.eq(1)).filter(p2.lt("a"))));
-    assert!(!key(T::objects().filter(p1.eq(1)).filter(c.eq(3))));
-    assert!(!key(part().filter(c.eq(3))));
-    assert!(!key(part().order_by(c.asc())));
+    assert!(!key(T::objects().filter(P1.eq(1))));
+    assert!(!key(T::objects().filter(P1.eq(1)).filter(P1.eq(2))));
+    assert!(!key(T::objects().filter(P2.eq("a")).filter(P1.eq(1))));
+    assert!(!key(T::objects().filter(P1.eq(1)).filter(P2.lt("a"))));
+    assert!(!key(T::objects().filter(P1.eq(1)).filter(C.eq(3))));
+    assert!(!key(part().filter(C.eq(3))));
+    assert!(!key(part().order_by(C.asc())));
     assert!(!key(part().per_partition_limit(1)));
     assert!(!key(part().allow_filtering()));
     assert!(!key(T::objects()));

@@ -160,7 +160,7 @@ pub struct ColumnDef {
 impl TableDef {
     /// The partition key columns' indexes, in order.
     pub fn partition_key(&self) -> Vec<usize> {
-        self.indexes(|r| r == Role::PartitionKey).collect()
+        self.indexes(|r| r == Role::PartitionKey)
     }
 
     /// The number of partition key columns; `const`, so that a model's is known when it
@@ -179,11 +179,13 @@ impl TableDef {
 
     /// The clustering columns' indexes, in order.
     pub fn clustering_key(&self) -> Vec<usize> {
-        self.indexes(|r| matches!(r, Role::Clustering(_))).collect()
+        self.indexes(|r| matches!(r, Role::Clustering(_)))
     }
 
-    fn indexes<'a>(&'a self, f: impl Fn(Role) -> bool + 'a) -> impl Iterator<Item = usize> + 'a {
-        (0..self.columns.len()).filter(move |i| f(self.columns[*i].role))
+    fn indexes(&self, f: impl Fn(Role) -> bool) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|i| f(self.columns[*i].role))
+            .collect()
     }
 
     /// Whether the table is a counter table; `const`, so that a model's is known when it is
