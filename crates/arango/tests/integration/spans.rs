@@ -2,15 +2,17 @@
 //! OpenTelemetry attribute names, and no body, credential or token in any of them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arango::DbAuth;
 use serde_json::json;
+use tracing::Dispatch;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{Layer, registry};
 
 use crate::{cfg, client, root, server};
 
@@ -55,22 +57,46 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     }
 }
 
+/// Sets `capture` as this thread's subscriber. tracing-core (0.1.36) judges a callsite by the
+/// registering thread's own default while the process has one dispatcher only
+/// (tokio-rs/tracing#3611): another test's thread, with no subscriber, touching a client
+/// callsite first would disable it here too. Two dispatchers that enable nothing, and keep the
+/// maximum level at OFF until the capture's is set, are registered first and kept for the
+/// process, so that every callsite is judged against all dispatchers, the capture included.
+fn set_capture(capture: Capture) -> tracing::subscriber::DefaultGuard {
+    static OFF: OnceLock<[Dispatch; 2]> = OnceLock::new();
+    OFF.get_or_init(|| std::array::from_fn(|_| Dispatch::new(registry().with(LevelFilter::OFF))));
+    tracing::subscriber::set_default(registry().with(capture))
+}
+
 #[tokio::test]
 async fn requests_http_attempts_and_refreshes_are_spans() {
     let s = server(cfg()).await;
-    // The client's span callsites are registered first (a login and a request), with no
-    // subscriber: registering one while another test's thread sets or drops its own
-    // subscriber can leave it disabled for good (the interest cache races). Setting the
-    // subscriber afterwards re-evaluates every registered callsite, once, deterministically.
-    let warm = client(&s)
-        .db("_system", DbAuth::jwt(root()), true)
-        .await
-        .expect("jwt");
-    warm.collections().await.expect("a request");
     let capture = Capture::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
-    tracing::callsite::rebuild_interest_cache();
+    let _guard = set_capture(capture.clone());
+    // Another thread with no subscriber makes a login and a request before this thread makes
+    // any: the client's callsites are registered there (with no dispatcher, none was).
+    let url = s.url();
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let db = arango::ArangoClient::new([url])
+                .expect("client builds")
+                .db("_system", DbAuth::jwt(root()), true)
+                .await
+                .expect("jwt");
+            db.collections().await.expect("a request");
+        });
+    })
+    .await
+    .expect("the other thread");
+    assert!(
+        capture.0.lock().expect("lock").is_empty(),
+        "the other thread's spans are not this thread's"
+    );
     let c = client(&s);
     let sys = c
         .db("_system", DbAuth::jwt(root()), true)

@@ -2,12 +2,17 @@
 //! in-memory exporter.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 
 use cql::policies::FallthroughRetryPolicy;
 use cql::{SimpleStatement, telemetry};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use tracing::subscriber::DefaultGuard;
+use tracing::{Dispatch, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry;
 
 use super::{InOrder, builder, start_node};
 
@@ -16,6 +21,18 @@ fn attrs(span: &SpanData) -> HashMap<String, String> {
         .iter()
         .map(|kv| (kv.key.as_str().to_owned(), kv.value.as_str().into_owned()))
         .collect()
+}
+
+/// Sets `subscriber` as this thread's. tracing-core (0.1.36) judges a callsite by the
+/// registering thread's own default while the process has one dispatcher only
+/// (tokio-rs/tracing#3611): another test's thread, with no subscriber, touching a driver
+/// callsite first would disable it here too. Two dispatchers that enable nothing, and keep the
+/// maximum level at OFF until this one is set, are registered first and kept for the process,
+/// so that every callsite is judged against all dispatchers, this one included.
+fn set_capture(subscriber: impl Subscriber + Send + Sync) -> DefaultGuard {
+    static OFF: OnceLock<[Dispatch; 2]> = OnceLock::new();
+    OFF.get_or_init(|| std::array::from_fn(|_| Dispatch::new(registry().with(LevelFilter::OFF))));
+    tracing::subscriber::set_default(subscriber)
 }
 
 #[tokio::test]
@@ -27,9 +44,26 @@ async fn a_request_retried_on_another_node_is_one_span_with_two_attempt_spans() 
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
-    let subscriber = tracing_subscriber::registry().with(telemetry::layer(&provider));
     // This test's thread only (the runtime is single-threaded: every task runs here).
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = set_capture(registry().with(telemetry::layer(&provider)));
+    // Another thread with no subscriber makes a request before this thread makes any: the
+    // driver's callsites are registered there (with no dispatcher, none was).
+    let (other, _) = start_node().await;
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let session = builder(&[other]).build().expect("config").connect().await;
+            let session = session.expect("connect");
+            let stmt = SimpleStatement::new("INSERT INTO obs_ks.t (k, v) VALUES (1, 1)");
+            session.execute(&stmt, ()).await.expect("a request");
+        });
+    })
+    .await
+    .expect("the other thread");
+    assert!(exporter.get_finished_spans().expect("spans").is_empty());
 
     let session = builder(&[a, b])
         .load_balancing_policy(InOrder(vec![a, b]))
