@@ -78,10 +78,7 @@ async fn requests_http_attempts_and_refreshes_are_spans() {
     // any: the client's callsites are registered there (with no dispatcher, none was).
     let url = s.url();
     tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async {
             let db = arango::ArangoClient::new([url])
                 .expect("client builds")

@@ -50,10 +50,7 @@ async fn a_request_retried_on_another_node_is_one_span_with_two_attempt_spans() 
     // driver's callsites are registered there (with no dispatcher, none was).
     let (other, _) = start_node().await;
     tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async {
             let session = builder(&[other]).build().expect("config").connect().await;
             let session = session.expect("connect");
