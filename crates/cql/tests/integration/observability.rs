@@ -8,20 +8,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use cql::listeners::{AttemptKind, AttemptOutcome, RequestHistory};
-use cql::metadata::{ClusterMetadata, Host};
-use cql::policies::{
-    ConstantSpeculativeExecutionPolicy, HostDistance, LatencyAwarePolicy, LoadBalancingPolicy,
-    RequestInfo, RoundRobinPolicy,
-};
+use cql::policies::{ConstantSpeculativeExecutionPolicy, LatencyAwarePolicy, RoundRobinPolicy};
 use cql::protocol::message::request::DecodedRequest;
 use cql::protocol::message::{ErrorResponse, Response, ResultMessage};
 use cql::{Cluster, ProtocolVersion, ServerErrorKind, SimpleStatement};
-use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
 
-use crate::fake_node::{frame, listen, next_envelope, startup_answer};
+pub(super) use crate::fake_node::InOrder;
+use crate::fake_node::{frame, listen, requests_v4, split};
 
 mod spans;
 
@@ -48,50 +42,23 @@ pub(super) async fn start_node() -> (SocketAddr, Arc<Node>) {
 }
 
 async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
-    let (mut rd, mut wr) = sock.into_split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<BytesMut>();
-    tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            if wr.write_all(&out).await.is_err() {
-                return;
-            }
-        }
-    });
-    let mut buf = BytesMut::new();
+    let (rd, tx) = split(sock);
     let v4 = ProtocolVersion::V4;
-    while let Some(env) = next_envelope(&mut rd, &mut buf).await {
-        let stream = env.stream();
-        if env.header.version != v4 {
-            let err = ErrorResponse {
-                code: 0x000A,
-                message: "Invalid or unsupported protocol version; supported versions are (4/v4)"
-                    .into(),
-                kind: ServerErrorKind::ProtocolError,
-            };
-            let _ = tx.send(frame(stream, Response::Error(err), env.header.version));
-            continue;
-        }
-        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
-            return;
-        };
-        if let Some(answer) = startup_answer(&req) {
-            let _ = tx.send(frame(stream, answer, v4));
-            continue;
-        }
-        let void = || Response::Result(ResultMessage::Void);
+    let void = || Response::Result(ResultMessage::Void);
+    requests_v4(rd, &tx, |stream, req| {
         let DecodedRequest::Query { query, .. } = req else {
             let _ = tx.send(frame(stream, void(), v4));
-            continue;
+            return;
         };
         if let Some(ks) = query.strip_prefix("USE ") {
             let set = Response::Result(ResultMessage::SetKeyspace(ks.trim_matches('"').into()));
             let _ = tx.send(frame(stream, set, v4));
-            continue;
+            return;
         }
         // The control connection's reads of system tables: answered at once.
         if query.contains("system") {
             let _ = tx.send(frame(stream, void(), v4));
-            continue;
+            return;
         }
         node.statements.fetch_add(1, Ordering::Relaxed);
         let overloaded = node
@@ -105,7 +72,7 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
                 kind: ServerErrorKind::Overloaded,
             };
             let _ = tx.send(frame(stream, Response::Error(err), v4));
-            continue;
+            return;
         }
         let delay = Duration::from_millis(node.delay_ms.load(Ordering::Relaxed));
         let tx = tx.clone();
@@ -115,23 +82,8 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
             }
             let _ = tx.send(frame(stream, void(), v4));
         });
-    }
-}
-
-/// Tries the nodes in the given order.
-#[derive(Debug)]
-pub(super) struct InOrder(pub(super) Vec<SocketAddr>);
-
-impl LoadBalancingPolicy for InOrder {
-    fn distance(&self, _: &Host, _: &ClusterMetadata) -> HostDistance {
-        HostDistance::Local
-    }
-    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
-        self.0
-            .iter()
-            .filter_map(|a| cluster.host(*a).cloned())
-            .collect()
-    }
+    })
+    .await;
 }
 
 pub(super) fn builder(nodes: &[SocketAddr]) -> cql::ClusterBuilder {

@@ -9,12 +9,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::BytesMut;
-use cql::metadata::{ClusterMetadata, Host};
 use cql::policies::{
     ConstantSpeculativeExecutionPolicy, DefaultRetryPolicy, DowngradingConsistencyRetryPolicy,
-    FallthroughRetryPolicy, HostDistance, LoadBalancingPolicy, NeverRetryPolicy, RequestInfo,
-    WriteType,
+    FallthroughRetryPolicy, NeverRetryPolicy, WriteType,
 };
 use cql::protocol::message::request::DecodedRequest;
 use cql::protocol::message::{ErrorResponse, Response, ResultMessage};
@@ -22,10 +19,8 @@ use cql::{
     Cluster, Consistency, Error, ExecutionProfile, ProtocolVersion, ServerErrorKind,
     SimpleStatement,
 };
-use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
 
-use crate::fake_node::{frame, listen, next_envelope, startup_answer};
+use crate::fake_node::{InOrder, frame, listen, requests_v4, split};
 
 /// How a node answers one execution of a statement.
 #[derive(Clone, Debug)]
@@ -80,45 +75,18 @@ async fn start_node() -> (SocketAddr, Arc<Node>) {
 }
 
 async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
-    let (mut rd, mut wr) = sock.into_split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<BytesMut>();
-    tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            if wr.write_all(&out).await.is_err() {
-                return;
-            }
-        }
-    });
-    let mut buf = BytesMut::new();
+    let (rd, tx) = split(sock);
     let v4 = ProtocolVersion::V4;
-    while let Some(env) = next_envelope(&mut rd, &mut buf).await {
-        let stream = env.stream();
-        if env.header.version != v4 {
-            let err = ErrorResponse {
-                code: 0x000A,
-                message: "Invalid or unsupported protocol version; supported versions are (4/v4)"
-                    .into(),
-                kind: ServerErrorKind::ProtocolError,
-            };
-            let _ = tx.send(frame(stream, Response::Error(err), env.header.version));
-            continue;
-        }
-        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
-            return;
-        };
-        if let Some(answer) = startup_answer(&req) {
-            let _ = tx.send(frame(stream, answer, v4));
-            continue;
-        }
+    let void = || Response::Result(ResultMessage::Void);
+    requests_v4(rd, &tx, |stream, req| {
         let DecodedRequest::Query { query, params } = req else {
-            let _ = tx.send(frame(stream, Response::Result(ResultMessage::Void), v4));
-            continue;
+            let _ = tx.send(frame(stream, void(), v4));
+            return;
         };
         node.seen
             .lock()
             .expect("lock")
             .push((query.clone(), params.consistency));
-        let void = || Response::Result(ResultMessage::Void);
         match node.next_answer(&query) {
             Answer::Void => {
                 let _ = tx.send(frame(stream, void(), v4));
@@ -140,23 +108,8 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
             }
             Answer::Silent => {}
         }
-    }
-}
-
-/// Tries the nodes in the given order (a user-written policy, through the public trait).
-#[derive(Debug)]
-struct InOrder(Vec<SocketAddr>);
-
-impl LoadBalancingPolicy for InOrder {
-    fn distance(&self, _: &Host, _: &ClusterMetadata) -> HostDistance {
-        HostDistance::Local
-    }
-    fn query_plan(&self, _: &RequestInfo<'_>, cluster: &ClusterMetadata) -> Vec<Arc<Host>> {
-        self.0
-            .iter()
-            .filter_map(|a| cluster.host(*a).cloned())
-            .collect()
-    }
+    })
+    .await;
 }
 
 fn read_timeout(received: i32, data_present: bool) -> Answer {

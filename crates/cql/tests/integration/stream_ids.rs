@@ -11,14 +11,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use cql::protocol::message::request::DecodedRequest;
 use cql::protocol::message::{Response, ResultMessage};
 use cql::{Cluster, ProtocolVersion};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, watch};
 
-use crate::fake_node::{frame, listen, next_envelope, startup_answer};
+use crate::fake_node::{frame, listen, requests_v4, split};
 
 /// The statement the node holds.
 const HOLD: &str = "SELECT held FROM fake.hold";
@@ -44,15 +42,7 @@ async fn start_node() -> (SocketAddr, Arc<Node>) {
 }
 
 async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
-    let (mut rd, mut wr) = sock.into_split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<BytesMut>();
-    tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            if wr.write_all(&out).await.is_err() {
-                return;
-            }
-        }
-    });
+    let (rd, tx) = split(sock);
     let v4 = ProtocolVersion::V4;
     let void = || Response::Result(ResultMessage::Void);
     // Held streams, answered when released.
@@ -67,27 +57,16 @@ async fn serve(sock: tokio::net::TcpStream, node: Arc<Node>) {
             }
         });
     }
-    let mut buf = BytesMut::new();
-    while let Some(env) = next_envelope(&mut rd, &mut buf).await {
-        let stream = env.stream();
-        // The sessions are pinned to v4.
-        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
-            return;
-        };
-        if let Some(answer) = startup_answer(&req) {
-            let _ = tx.send(frame(stream, answer, v4));
-            continue;
+    requests_v4(rd, &tx, |stream, req| match req {
+        DecodedRequest::Query { query, .. } if query == HOLD => {
+            node.held.fetch_add(1, Ordering::SeqCst);
+            let _ = held_tx.send(stream);
         }
-        match req {
-            DecodedRequest::Query { query, .. } if query == HOLD => {
-                node.held.fetch_add(1, Ordering::SeqCst);
-                let _ = held_tx.send(stream);
-            }
-            _ => {
-                let _ = tx.send(frame(stream, void(), v4));
-            }
+        _ => {
+            let _ = tx.send(frame(stream, void(), v4));
         }
-    }
+    })
+    .await;
 }
 
 #[derive(Default)]
