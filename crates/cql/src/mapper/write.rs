@@ -14,6 +14,42 @@ use super::shapes::Shape;
 use super::validate;
 use super::value::Bind;
 
+/// The builder methods an update and a delete share: `USING TIMESTAMP`, `IF EXISTS`, `IF`
+/// conditions, the call options, and the key filters they were made with.
+macro_rules! keyed_write_options {
+    () => {
+        /// `USING TIMESTAMP` (microseconds since the epoch).
+        #[must_use]
+        pub fn timestamp(mut self, micros: i64) -> Self {
+            self.opts.timestamp = Some(micros);
+            self
+        }
+
+        /// `IF EXISTS`.
+        #[must_use]
+        pub fn if_exists(mut self) -> Self {
+            self.condition = Condition::IfExists;
+            self
+        }
+
+        /// `IF condition AND ...`: each call adds one (`User::AGE.eq(3)`).
+        #[must_use]
+        pub fn iff(mut self, f: Filter<M>) -> Self {
+            match &mut self.condition {
+                Condition::Iff(v) => v.push(f),
+                _ => self.condition = Condition::Iff(vec![f]),
+            }
+            self
+        }
+
+        call_options!();
+
+        pub(crate) fn key_filters(&self) -> &[Filter<M>] {
+            &self.filters
+        }
+    };
+}
+
 /// The first word of an `INSERT`'s shape key (see `shapes.rs`).
 pub(crate) const SHAPE_INSERT: u32 = 1;
 
@@ -308,35 +344,7 @@ impl<'a, M: Model> Update<'a, M> {
         self
     }
 
-    /// `USING TIMESTAMP` (microseconds since the epoch).
-    #[must_use]
-    pub fn timestamp(mut self, micros: i64) -> Self {
-        self.opts.timestamp = Some(micros);
-        self
-    }
-
-    /// `IF EXISTS`.
-    #[must_use]
-    pub fn if_exists(mut self) -> Self {
-        self.condition = Condition::IfExists;
-        self
-    }
-
-    /// `IF condition AND ...`: each call adds one (`User::AGE.eq(3)`).
-    #[must_use]
-    pub fn iff(mut self, f: Filter<M>) -> Self {
-        match &mut self.condition {
-            Condition::Iff(v) => v.push(f),
-            _ => self.condition = Condition::Iff(vec![f]),
-        }
-        self
-    }
-
-    call_options!();
-
-    pub(crate) fn key_filters(&self) -> &[Filter<M>] {
-        &self.filters
-    }
+    keyed_write_options!();
 
     pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
         let def = M::TABLE;
@@ -452,35 +460,7 @@ impl<'a, M: Model> Delete<'a, M> {
         self
     }
 
-    /// `USING TIMESTAMP` (microseconds since the epoch).
-    #[must_use]
-    pub fn timestamp(mut self, micros: i64) -> Self {
-        self.opts.timestamp = Some(micros);
-        self
-    }
-
-    /// `IF EXISTS`.
-    #[must_use]
-    pub fn if_exists(mut self) -> Self {
-        self.condition = Condition::IfExists;
-        self
-    }
-
-    /// `IF condition AND ...`: each call adds one.
-    #[must_use]
-    pub fn iff(mut self, f: Filter<M>) -> Self {
-        match &mut self.condition {
-            Condition::Iff(v) => v.push(f),
-            _ => self.condition = Condition::Iff(vec![f]),
-        }
-        self
-    }
-
-    call_options!();
-
-    pub(crate) fn key_filters(&self) -> &[Filter<M>] {
-        &self.filters
-    }
+    keyed_write_options!();
 
     pub(crate) fn statement(&self, ks: &str) -> Result<Statement<'a>, Error> {
         let def = M::TABLE;
