@@ -54,6 +54,7 @@ mod api_jobs;
 mod api_tokens;
 mod api_view;
 mod aql;
+mod aql_values;
 mod catalog;
 mod service;
 mod state;

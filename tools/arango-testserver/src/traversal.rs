@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde_json::{Map, Value, json};
 
+use crate::aql_values::{cmp, get};
 use crate::state::{ApiError, State};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -427,37 +428,6 @@ fn parse(q: &str, binds: &Map<String, Value>) -> Result<Option<Traversal>, ApiEr
         return Err(syntax("unexpected tokens after RETURN"));
     }
     Ok(Some(t))
-}
-
-fn get<'a>(v: &'a Value, path: &[String]) -> &'a Value {
-    path.iter()
-        .try_fold(v, |v, f| v.get(f))
-        .unwrap_or(&Value::Null)
-}
-
-/// AQL's type order: null < bool < number < string < array < object.
-fn cmp(a: &Value, b: &Value) -> Ordering {
-    fn rank(v: &Value) -> u8 {
-        match v {
-            Value::Null => 0,
-            Value::Bool(_) => 1,
-            Value::Number(_) => 2,
-            Value::String(_) => 3,
-            Value::Array(_) => 4,
-            Value::Object(_) => 5,
-        }
-    }
-    match (a, b) {
-        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-        (Value::Number(x), Value::Number(y)) => x
-            .as_f64()
-            .unwrap_or(0.0)
-            .partial_cmp(&y.as_f64().unwrap_or(0.0))
-            .unwrap_or(Ordering::Equal),
-        (Value::String(x), Value::String(y)) => x.cmp(y),
-        _ if rank(a) == rank(b) => a.to_string().cmp(&b.to_string()),
-        _ => rank(a).cmp(&rank(b)),
-    }
 }
 
 /// One path: vertex ids and edges (as stored).
