@@ -1,9 +1,12 @@
 //! RESULT, ERROR and EVENT body decoding from arbitrary bytes, including row deserialization
-//! into dynamic values and parsing of custom type class names.
+//! into dynamic values and into typed rows (text, integers, collections, tuples, maps), and
+//! parsing of custom type class names.
 #![no_main]
 
+use std::collections::{BTreeSet, HashMap};
+
 use bytes::Bytes;
-use cql_protocol::deserialize::Row;
+use cql_protocol::deserialize::{DeserializeError, DeserializeRow, Row, TypedRowIterator};
 use cql_protocol::frame::{Opcode, ProtocolVersion};
 use cql_protocol::message::{ErrorDecodeOptions, Response, ResultMessage};
 use cql_protocol::types::parse_class_name;
@@ -24,12 +27,17 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(Response::Result(ResultMessage::Rows(rows))) =
                 Response::decode(Opcode::Result, body, version)
             {
-                if let Ok(it) = rows.rows::<Row>() {
-                    for row in it.take(10_000) {
-                        if row.is_err() {
-                            break;
-                        }
+                match selector & 0x7f {
+                    0..=39 => drain(rows.rows::<Row>()),
+                    40..=47 => drain(rows.rows::<(Option<&str>, Option<i32>)>()),
+                    48..=55 => drain(rows.rows::<(String, Option<Vec<i64>>, Option<Bytes>)>()),
+                    56..=63 => {
+                        drain(rows.rows::<(Option<(i32, Option<&str>)>, Option<BTreeSet<i16>>)>())
                     }
+                    64..=71 => {
+                        drain(rows.rows::<(Option<HashMap<String, f64>>, Option<Vec<Vec<u8>>>)>())
+                    }
+                    _ => drain(rows.rows::<(Option<std::net::IpAddr>, Option<bool>, Option<i8>)>()),
                 }
             }
         }
@@ -47,3 +55,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Reads up to 10,000 rows, stopping at the first error.
+fn drain<'f, R: DeserializeRow<'f>>(rows: Result<TypedRowIterator<'f, 'f, R>, DeserializeError>) {
+    if let Ok(it) = rows {
+        for row in it.take(10_000) {
+            if row.is_err() {
+                break;
+            }
+        }
+    }
+}
