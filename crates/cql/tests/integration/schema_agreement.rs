@@ -14,10 +14,9 @@ use cql::protocol::message::request::DecodedRequest;
 use cql::protocol::message::{Response, ResultMessage, Rows};
 use cql::protocol::metadata::{ColumnSpec, ResultMetadata};
 use cql::{Cluster, ColumnType, ProtocolVersion};
-use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-use crate::fake_node::{frame, listen, next_envelope, startup_answer};
+use crate::fake_node::{frame, listen, requests_v4, split};
 
 /// The schema versions reported: by A and B (their own), and by A's peer rows for B and C.
 #[derive(Default)]
@@ -109,31 +108,20 @@ async fn start_node(cell: Arc<Cell>) -> SocketAddr {
     listen(move |sock| serve(sock, Arc::clone(&cell))).await
 }
 
-async fn serve(mut sock: tokio::net::TcpStream, cell: Arc<Cell>) {
+async fn serve(sock: tokio::net::TcpStream, cell: Arc<Cell>) {
     let v4 = ProtocolVersion::V4;
     let Ok(me) = sock.local_addr() else {
         return;
     };
-    let mut buf = BytesMut::new();
-    while let Some(env) = next_envelope(&mut sock, &mut buf).await {
-        let Ok(req) = DecodedRequest::decode(env.opcode(), &env.body, v4) else {
-            return;
+    let (rd, tx) = split(sock);
+    requests_v4(rd, &tx, |stream, req| {
+        let response = match req {
+            DecodedRequest::Query { query, .. } => answer(&query, &cell, me),
+            _ => Response::Result(ResultMessage::Void),
         };
-        let response = match startup_answer(&req) {
-            Some(r) => r,
-            None => match req {
-                DecodedRequest::Query { query, .. } => answer(&query, &cell, me),
-                _ => Response::Result(ResultMessage::Void),
-            },
-        };
-        if sock
-            .write_all(&frame(env.stream(), response, v4))
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
+        let _ = tx.send(frame(stream, response, v4));
+    })
+    .await;
 }
 
 /// Fake nodes A and B, and C's address with nothing listening; A lists B and C as peers.
